@@ -1,0 +1,5 @@
+if(KUBEMONITOR_SANITIZE)
+  message(STATUS "kubemonitor: building with -fsanitize=${KUBEMONITOR_SANITIZE}")
+  add_compile_options(-fsanitize=${KUBEMONITOR_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${KUBEMONITOR_SANITIZE})
+endif()
