@@ -1,0 +1,126 @@
+// kubemonitor-agent: collects this node's usage from /proc and pushes one report per interval
+// to kubemonitor-server (DESIGN.md §2). Flags are also read from the environment variables in
+// brackets, so the DaemonSet can configure it without a command line.
+
+#include <curl/curl.h>
+#include <spdlog/sinks/stderr_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+#include <fstream>
+#include <sstream>
+
+#include "agent/agent_loop.h"
+#include "agent/http_report_sink.h"
+#include "agent/waiter.h"
+#include "common/text.h"
+#include "common/time_format.h"
+#include "hostfs/rooted_host_fs.h"
+#include "model/report_json.h"
+
+namespace {
+
+std::string hostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "localhost";
+  return name;
+}
+
+kubemonitor::Result<std::string> readToken(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return kubemonitor::makeError(kubemonitor::ErrorCode::kNotFound, "cannot read the token file", path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string token(kubemonitor::text::trim(buffer.str()));
+  if (token.empty()) return kubemonitor::makeError(kubemonitor::ErrorCode::kInvalidArgument, "token file is empty", path);
+  return token;
+}
+
+int runAgent(int argc, char** argv) {
+  using namespace kubemonitor;
+  CLI::App app{"kubemonitor-agent: node usage collector; pushes reports to kubemonitor-server"};
+  std::string server_url;
+  std::string node_name = hostName();
+  double interval_seconds = 5;
+  std::string host_root = "/";
+  std::string token_file;
+  std::string buffer_text = "15m";
+  bool once = false;
+  app.add_option("--server", server_url, "kubemonitor-server base URL, e.g. http://127.0.0.1:8080")->envname("API_SERVER_URL");
+  app.add_option("--node-name", node_name, "Kubernetes node name (default: hostname)")->envname("NODE_NAME");
+  app.add_option("--interval", interval_seconds, "collection interval in seconds")
+      ->envname("COLLECT_INTERVAL")
+      ->check(CLI::Range(0.1, 3600.0));
+  app.add_option("--host-root", host_root, "where the host's / is mounted (/host in the DaemonSet)")->envname("HOST_ROOT");
+  app.add_option("--token-file", token_file, "file holding the ingest Bearer token")->envname("INGEST_TOKEN_FILE");
+  app.add_option("--buffer", buffer_text, "how much history to keep while the server is away (e.g. 15m)");
+  app.add_flag("--once", once, "take two samples one interval apart, print the report JSON, exit");
+  CLI11_PARSE(app, argc, argv);
+
+  spdlog::set_default_logger(spdlog::stderr_color_mt("agent"));
+  // Blocks SIGTERM/SIGINT before any thread starts, so every thread inherits the mask and only
+  // sigtimedwait in the main loop receives them.
+  SystemClock clock;
+  agent::SignalWaiter waiter(clock);
+
+  auto buffer_seconds = parseDurationSeconds(buffer_text);
+  if (!buffer_seconds) {
+    spdlog::error("--buffer: {}", buffer_seconds.error().toString());
+    return 2;
+  }
+  if (!once && server_url.empty()) {
+    spdlog::error("--server (or API_SERVER_URL) is required unless --once is given");
+    return 2;
+  }
+  std::string token;
+  if (!token_file.empty()) {
+    auto read = readToken(token_file);
+    if (!read) {
+      spdlog::error("--token-file: {}", read.error().toString());
+      return 2;
+    }
+    token = *read;
+  }
+
+  agent::AgentConfig config;
+  config.node_name = node_name;
+  config.interval = std::chrono::milliseconds(std::llround(interval_seconds * 1000));
+  config.buffer = std::chrono::seconds(*buffer_seconds);
+  hostfs::RootedHostFs fs(host_root);
+  agent::AgentLoop loop(config, fs, clock, waiter);
+
+  if (once) {
+    auto report = loop.collectOnce();
+    if (!report) {
+      spdlog::error("{}", report.error().toString());
+      return 1;
+    }
+    std::puts(model::encodeReport(*report).c_str());
+    return 0;
+  }
+  spdlog::info("kubemonitor-agent: node {} every {} ms from {} to {}", node_name, config.interval.count(), host_root,
+               server_url);
+  agent::HttpReportSink sink(server_url, token);
+  const uint64_t queued = loop.run(sink);
+  spdlog::info("stopped after {} reports", queued);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Exceptions stop here (DESIGN rule 6): library code returns errors as values.
+  try {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const int rc = runAgent(argc, argv);
+    curl_global_cleanup();
+    return rc;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kubemonitor-agent: fatal: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that building, testing and benchmarking kubemonitor needs.
+# Idempotent and fast when everything is present (one dpkg-query, no apt-get). Only Debian's apt
+# repositories are used; web assets come from the npm registry via their own lock files.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  libboost1.81-dev          # Boost.Beast + Asio (header-only) for the server's HTTP
+  libsimdjson-dev           # parsing reports and API answers
+  libcurl4-openssl-dev      # the agent's HTTP client
+  libzstd-dev zlib1g-dev    # report compression (zstd; gzip accepted)
+  libspdlog-dev libfmt-dev  # logging
+  libcli11-dev              # command-line flags
+  libgtest-dev libgmock-dev # tests
+  libbenchmark-dev          # micro-benchmarks
+  curl jq procps iproute2   # scripts and end-to-end tests
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+  [ "$status" = "installed" ] || missing+=("$pkg")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+# Refresh the package index only when it is missing or older than a day.
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
+  $SUDO apt-get update -qq
+fi
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

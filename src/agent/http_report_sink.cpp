@@ -1,0 +1,36 @@
+#include "agent/http_report_sink.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/time_format.h"
+
+namespace kubemonitor::agent {
+
+SendOutcome classifyIngestStatus(long status) {
+  if (status >= 200 && status < 300) return SendOutcome::kDelivered;
+  if (status == 408 || status == 425 || status == 429 || status >= 500) return SendOutcome::kRetryLater;
+  return SendOutcome::kRejected;
+}
+
+HttpReportSink::HttpReportSink(std::string server_url, std::string token) {
+  while (!server_url.empty() && server_url.back() == '/') server_url.pop_back();
+  ingest_url_ = server_url + "/api/ingest";
+  headers_ = {"Content-Type: application/json", "Content-Encoding: zstd", "Expect:"};
+  if (!token.empty()) headers_.push_back("Authorization: Bearer " + token);
+}
+
+SendOutcome HttpReportSink::send(const EncodedReport& report) {
+  auto response = client_.post(ingest_url_, report.body, headers_);
+  if (!response) {
+    spdlog::warn("report {}: server unreachable: {}", formatRfc3339(report.timestamp_ms), response.error().toString());
+    return SendOutcome::kRetryLater;
+  }
+  const SendOutcome outcome = classifyIngestStatus(response->status);
+  if (outcome != SendOutcome::kDelivered) {
+    spdlog::warn("report {}: server answered {}: {}", formatRfc3339(report.timestamp_ms), response->status,
+                 response->body.substr(0, 300));
+  }
+  return outcome;
+}
+
+}  // namespace kubemonitor::agent

@@ -1,0 +1,27 @@
+#pragma once
+// Posts reports to <server>/api/ingest with Content-Encoding: zstd and the ingest token.
+
+#include <optional>
+#include <string>
+
+#include "agent/http_client.h"
+#include "agent/report_sink.h"
+
+namespace kubemonitor::agent {
+
+class HttpReportSink final : public ReportSink {
+ public:
+  // server_url like "http://127.0.0.1:8080"; token empty = no Authorization header.
+  HttpReportSink(std::string server_url, std::string token);
+  SendOutcome send(const EncodedReport& report) override;
+
+ private:
+  std::string ingest_url_;
+  std::vector<std::string> headers_;
+  HttpClient client_;
+};
+
+// 2xx delivered; 408, 425, 429 and 5xx are transient; other 4xx reject the report for good.
+SendOutcome classifyIngestStatus(long status);
+
+}  // namespace kubemonitor::agent
