@@ -1,0 +1,32 @@
+#pragma once
+// A benchmark's figures: printed as one JSON line (--json) or as aligned text.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace kubemonitor::bench {
+
+struct BenchResult {
+  std::string name;
+  std::vector<std::pair<std::string, double>> figures;  // name_with_unit → value
+  void add(std::string figure, double value) { figures.emplace_back(std::move(figure), value); }
+  void print(bool json) const;
+};
+
+// Subcommands. Each returns 0 on success and fills `result`.
+struct AgentBenchOptions {
+  int cycles = 500;          // collection cycles measured in-process
+  double process_seconds = 10;  // how long the real agent runs for its RSS
+  std::string bin_dir;       // where kubemonitor-agent and kubemonitor-server are
+};
+int runAgentBench(const AgentBenchOptions& options, BenchResult& result);
+
+struct IngestBenchOptions {
+  int connections = 4;     // keep-alive connections, one client thread each
+  double seconds = 10;     // measured duration
+  std::string bin_dir;     // where kubemonitor-server is
+};
+int runIngestBench(const IngestBenchOptions& options, BenchResult& result);
+
+}  // namespace kubemonitor::bench

@@ -1,0 +1,31 @@
+#include "process_usage.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "hostfs/rooted_host_fs.h"
+#include "procfs/pid_stat.h"
+
+namespace kubemonitor::bench {
+
+Result<ProcessUsage> readProcessUsage(pid_t pid) {
+  hostfs::RootedHostFs fs("/");
+  auto text = fs.readFile(fs.paths().procPidStat(pid));
+  if (!text) return text.error();
+  auto stat = procfs::parsePidStat(*text);
+  if (!stat) return stat.error();
+  const double ticks_per_second = static_cast<double>(sysconf(_SC_CLK_TCK));
+  ProcessUsage usage;
+  usage.cpu_seconds = static_cast<double>(stat->utime_ticks + stat->stime_ticks) / ticks_per_second;
+  usage.rss_bytes = stat->rss_pages * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  return usage;
+}
+
+double selfCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+}  // namespace kubemonitor::bench

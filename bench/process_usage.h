@@ -1,0 +1,22 @@
+#pragma once
+// CPU time and resident memory of a process, from /proc/<pid>/stat through hostfs/procfs.
+
+#include <sys/types.h>
+
+#include <cstdint>
+
+#include "common/result.h"
+
+namespace kubemonitor::bench {
+
+struct ProcessUsage {
+  double cpu_seconds = 0;  // counter: user + system time of all threads
+  uint64_t rss_bytes = 0;  // gauge: resident set size
+};
+
+Result<ProcessUsage> readProcessUsage(pid_t pid);
+
+// This process's CPU time in seconds (getrusage, microsecond resolution).
+double selfCpuSeconds();
+
+}  // namespace kubemonitor::bench
