@@ -1,0 +1,54 @@
+#pragma once
+// HostFs: the narrow read-only window onto the host's filesystem that collectors use (DESIGN
+// rule 4). Three calls are all the agent needs; RootedHostFs makes real system calls, and
+// testing/fake_host_fs.h is the map-backed double.
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "hostfs/host_paths.h"
+
+namespace kubemonitor::hostfs {
+
+struct DirEntry {
+  std::string name;           // the entry's name, no directory part; never "." or ".."
+  bool is_directory = false;  // a symbolic link (e.g. /proc/self) is not a directory here
+};
+
+// statvfs(3) of one filesystem, in bytes (gauges).
+struct FsStats {
+  uint64_t capacity_bytes = 0;   // f_blocks × f_frsize
+  uint64_t free_bytes = 0;       // f_bfree × f_frsize, including blocks reserved for root
+  uint64_t available_bytes = 0;  // f_bavail × f_frsize, what an unprivileged writer can still use
+};
+
+class HostFs {
+ public:
+  static constexpr size_t kDefaultMaxFileBytes = size_t{16} << 20;  // 16 MiB
+
+  virtual ~HostFs() = default;
+
+  virtual const HostPaths& paths() const = 0;
+
+  // The whole file. Files under /proc report st_size 0, so this reads until EOF.
+  // Errors:
+  //   kNotFound   ENOENT / ENOTDIR;
+  //   kVanished   ESRCH, and ENOENT under <root>/proc/<pid>/ when <root>/proc/<pid> itself is gone
+  //               (the process exited: DESIGN rule 5, data not failure). A file missing under a
+  //               live pid (e.g. io without CONFIG_TASK_IO_ACCOUNTING) stays kNotFound;
+  //   kPermission EACCES / EPERM;
+  //   kTooLarge   the file holds more than max_bytes;
+  //   kIo         anything else.
+  virtual Result<std::string> readFile(const std::filesystem::path& path,
+                                       size_t max_bytes = kDefaultMaxFileBytes) const = 0;
+  // The entries of one directory, sorted by name, without "." and "..". Same error codes.
+  virtual Result<std::vector<DirEntry>> listDir(const std::filesystem::path& path) const = 0;
+  // statvfs(3) of the filesystem holding `path`. Same error codes.
+  virtual Result<FsStats> fsStats(const std::filesystem::path& path) const = 0;
+};
+
+}  // namespace kubemonitor::hostfs
