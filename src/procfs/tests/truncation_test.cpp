@@ -14,6 +14,7 @@
 #include "procfs/mountinfo.h"
 #include "procfs/net_dev.h"
 #include "procfs/pid_io.h"
+#include "procfs/pid_stat.h"
 #include "procfs/proc_stat.h"
 #include "procfs/tests/fixture.h"
 #include "procfs/uptime.h"
@@ -48,6 +49,7 @@ std::vector<FormatCase> formatCases() {
        [](auto t) { return errorOf(parseMountinfo(t)); }},
       {"uptime", [](const auto& p) { return p.procUptime(); }, [](auto t) { return errorOf(parseUptime(t)); }},
       {"pid_io", [](const auto& p) { return p.procPidIo(1); }, [](auto t) { return errorOf(parsePidIo(t)); }},
+      {"pid_stat", [](const auto& p) { return p.procPidStat(1); }, [](auto t) { return errorOf(parsePidStat(t)); }},
   };
 }
 
