@@ -1,0 +1,435 @@
+#include "server/http_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace kubemonitor::server {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr size_t kFirstReadBytes = 4096;
+// After an error answer the client may still be sending a body we will not read; draining it for
+// a moment before closing keeps the kernel from answering with RST, which could destroy our
+// answer in the client's receive buffer before it reads it.
+constexpr std::chrono::milliseconds kLingerTimeout{1000};
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};  // after EMFILE and friends
+
+class Session;
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(ServerOptions server_options, Handler request_handler)
+      : options(std::move(server_options)), handler(std::move(request_handler)) {}
+  ~Impl() { destroying.store(true); }
+
+  void doAccept();
+  void onAccept(beast::error_code ec, tcp::socket socket);
+  void doStop();
+  bool evictOldestIdle();
+  // Registers a connection waiting for its next request; false when the server is stopping.
+  bool enterIdle(const std::shared_ptr<Session>& session);
+  void leaveIdle(Session& session);
+  void sessionClosed();
+
+  const ServerOptions options;
+  const Handler handler;
+  std::atomic<size_t> connections{0};
+  std::atomic<bool> destroying{false};
+  std::mutex idle_mutex;
+  bool stopping = false;                     // guarded by idle_mutex
+  std::list<std::weak_ptr<Session>> idle;    // guarded by idle_mutex; oldest first
+  std::atomic<uint16_t> bound_port{0};
+  size_t refused = 0;                        // on the control strand
+
+  // Declared after the state above: destroying the io_context destroys the pending handlers and so
+  // the sessions, which still touch that state.
+  net::io_context ioc;
+  // Acceptor, signals and timers are touched only on this strand.
+  net::strand<net::io_context::executor_type> control{net::make_strand(ioc)};
+  tcp::acceptor acceptor{control};
+  net::signal_set signals{control};
+  net::steady_timer grace_timer{control};
+  net::steady_timer accept_retry_timer{control};
+  bool stop_requested = false;  // on the control strand
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, HttpServer::Impl& server) : stream_(std::move(socket)), server_(server) {
+    server_.connections.fetch_add(1);
+  }
+  ~Session() { server_.sessionClosed(); }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      // A new connection must send its first request within the header deadline.
+      self->waitForRequest(self->server_.options.header_timeout);
+    });
+  }
+
+  // Closes the connection if it is still idle when this runs on its strand (it may have become
+  // busy since it was chosen).
+  void evict() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (!self->idle_) return;
+      beast::error_code ec;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+      self->stream_.cancel();
+    });
+  }
+
+  // Guarded by server_.idle_mutex.
+  bool in_idle_list_ = false;
+  std::list<std::weak_ptr<Session>>::iterator idle_it_;
+
+ private:
+  void waitForRequest(std::chrono::milliseconds timeout) {
+    if (buffer_.size() > 0) return readHeader();  // a pipelined request is already here
+    if (!server_.enterIdle(shared_from_this())) return close();
+    idle_ = true;
+    stream_.expires_after(timeout);
+    stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                            beast::bind_front_handler(&Session::onFirstBytes, shared_from_this()));
+  }
+
+  void onFirstBytes(beast::error_code ec, size_t bytes) {
+    idle_ = false;
+    server_.leaveIdle(*this);
+    if (ec) return close();  // idle timeout, client gone, evicted or stopping
+    buffer_.commit(bytes);
+    readHeader();
+  }
+
+  void readHeader() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(std::min<size_t>(server_.options.header_limit_bytes, UINT32_MAX)));
+    parser_->body_limit(server_.options.max_body_bytes);
+    stream_.expires_after(server_.options.header_timeout);
+    http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::onHeader, shared_from_this()));
+  }
+
+  void onHeader(beast::error_code ec, size_t /*bytes*/) {
+    if (ec) return onReadError(ec);
+    const auto& request = parser_->get();
+    if (beast::iequals(request[http::field::expect], "100-continue")) {
+      continue_.emplace(http::status::continue_, request.version());
+      stream_.expires_after(server_.options.read_timeout);
+      http::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code write_ec, size_t) {
+        if (write_ec) return self->close();
+        self->readBody();
+      });
+      return;
+    }
+    readBody();
+  }
+
+  void readBody() {
+    if (parser_->is_done()) return handleRequest();
+    stream_.expires_after(server_.options.read_timeout);
+    http::async_read_some(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::onBody, shared_from_this()));
+  }
+
+  void onBody(beast::error_code ec, size_t /*bytes*/) {
+    if (ec) return onReadError(ec);
+    readBody();
+  }
+
+  void onReadError(beast::error_code ec) {
+    const unsigned version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
+    if (ec == http::error::header_limit) {
+      return sendError(errorResponse(431, "request_header_fields_too_large",
+                                     "request headers exceed " + std::to_string(server_.options.header_limit_bytes) +
+                                         " bytes"),
+                       version);
+    }
+    if (ec == http::error::body_limit) {
+      return sendError(errorResponse(413, "payload_too_large",
+                                     "body exceeds " + std::to_string(server_.options.max_body_bytes) + " bytes"),
+                       version);
+    }
+    if (ec == beast::error::timeout || ec == http::error::end_of_stream || ec == net::error::eof ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset) {
+      return close();
+    }
+    if (ec.category() == http::make_error_code(http::error::bad_version).category()) {  // malformed HTTP
+      return sendError(errorResponse(400, "bad_request", "malformed HTTP request: " + ec.message()), version);
+    }
+    spdlog::debug("http: read error: {}", ec.message());
+    close();
+  }
+
+  void handleRequest() {
+    auto& request = parser_->get();
+    const bool head = request.method() == http::verb::head;
+    HttpRequest plain;
+    plain.method = head ? std::string("GET") : std::string(request.method_string());
+    plain.target = std::string(request.target());
+    plain.content_type = std::string(request[http::field::content_type]);
+    plain.content_encoding = std::string(request[http::field::content_encoding]);
+    plain.authorization = std::string(request[http::field::authorization]);
+    plain.accept = std::string(request[http::field::accept]);
+    plain.body = std::move(request.body());
+
+    HttpResponse answer;
+    try {
+      answer = server_.handler(plain);
+    } catch (const std::exception& e) {
+      // One request's bug must not take the server down; it is logged and answered.
+      spdlog::error("http: {} {}: handler threw: {}", plain.method, plain.target, e.what());
+      answer = errorResponse(500, "internal", "internal error");
+    }
+    spdlog::debug("http: {} {} → {}", plain.method, plain.target, answer.status);
+    bool keep_alive = request.keep_alive();
+    {
+      std::lock_guard lock(server_.idle_mutex);
+      keep_alive = keep_alive && !server_.stopping;
+    }
+    send(std::move(answer), request.version(), keep_alive, head, /*linger=*/false);
+  }
+
+  void sendError(HttpResponse answer, unsigned version) { send(std::move(answer), version, false, false, true); }
+
+  void send(HttpResponse answer, unsigned version, bool keep_alive, bool head, bool linger) {
+    response_ = {};
+    response_.version(version);
+    response_.result(static_cast<unsigned>(answer.status));
+    response_.set(http::field::server, "kubemonitor");
+    response_.set(http::field::content_type, answer.content_type);
+    for (const auto& [name, value] : answer.headers) response_.set(name, value);
+    response_.keep_alive(keep_alive);
+    if (head) {
+      response_.content_length(answer.body.size());  // the length a GET would have had, no body
+    } else {
+      response_.body() = std::move(answer.body);
+      response_.prepare_payload();
+    }
+    stream_.expires_after(server_.options.read_timeout);
+    http::async_write(stream_, response_,
+                      [self = shared_from_this(), keep_alive, linger](beast::error_code ec, size_t) {
+                        if (ec) return self->close();
+                        if (!keep_alive) return linger ? self->lingerClose() : self->close();
+                        self->parser_.reset();
+                        self->waitForRequest(self->server_.options.idle_timeout);
+                      });
+  }
+
+  void lingerClose() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    linger_deadline_ = std::chrono::steady_clock::now() + kLingerTimeout;
+    drain();
+  }
+
+  void drain() {
+    stream_.expires_at(linger_deadline_);
+    stream_.async_read_some(net::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->close();
+      self->drain();
+    });
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  HttpServer::Impl& server_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::empty_body>> continue_;
+  http::response<http::string_body> response_;
+  bool idle_ = false;  // waiting for a request's first byte; on the session's strand
+  std::chrono::steady_clock::time_point linger_deadline_;
+  std::array<char, 4096> drain_buffer_{};
+};
+
+}  // namespace
+
+void HttpServer::Impl::doAccept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    onAccept(ec, std::move(socket));
+  });
+}
+
+void HttpServer::Impl::onAccept(beast::error_code ec, tcp::socket socket) {
+  if (ec) {
+    if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+    // Out of file descriptors (or similar): wait a little rather than spin on the error.
+    spdlog::warn("http: accept: {}", ec.message());
+    accept_retry_timer.expires_after(kAcceptRetryDelay);
+    accept_retry_timer.async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec && acceptor.is_open()) doAccept();
+    });
+    return;
+  }
+  if (connections.load() >= options.max_connections && !evictOldestIdle()) {
+    // Every connection is busy: refuse this one. Logged on powers of two to stay quiet under load.
+    ++refused;
+    if ((refused & (refused - 1)) == 0) {
+      spdlog::warn("http: {} connections open (the maximum); refused {} so far", connections.load(), refused);
+    }
+    beast::error_code ignored;
+    socket.close(ignored);
+  } else {
+    std::make_shared<Session>(std::move(socket), *this)->start();
+  }
+  doAccept();
+}
+
+bool HttpServer::Impl::evictOldestIdle() {
+  std::shared_ptr<Session> victim;
+  {
+    std::lock_guard lock(idle_mutex);
+    while (!idle.empty() && !victim) {
+      victim = idle.front().lock();
+      if (victim) victim->in_idle_list_ = false;
+      idle.pop_front();
+    }
+  }
+  if (!victim) return false;
+  victim->evict();
+  return true;
+}
+
+bool HttpServer::Impl::enterIdle(const std::shared_ptr<Session>& session) {
+  std::lock_guard lock(idle_mutex);
+  if (stopping) return false;
+  session->idle_it_ = idle.insert(idle.end(), session);
+  session->in_idle_list_ = true;
+  return true;
+}
+
+void HttpServer::Impl::leaveIdle(Session& session) {
+  std::lock_guard lock(idle_mutex);
+  if (!session.in_idle_list_) return;  // already taken out by an eviction
+  idle.erase(session.idle_it_);
+  session.in_idle_list_ = false;
+}
+
+void HttpServer::Impl::sessionClosed() {
+  if (connections.fetch_sub(1) != 1 || destroying.load()) return;
+  // The last connection closed: if we are stopping, run() may return now rather than at the end
+  // of the grace period.
+  net::post(control, [this] {
+    if (stop_requested) grace_timer.cancel();
+  });
+}
+
+void HttpServer::Impl::doStop() {
+  if (stop_requested) return;
+  stop_requested = true;
+  beast::error_code ignored;
+  acceptor.close(ignored);
+  signals.cancel(ignored);
+  accept_retry_timer.cancel();
+  std::list<std::weak_ptr<Session>> idle_now;
+  {
+    std::lock_guard lock(idle_mutex);
+    stopping = true;
+    for (auto& weak : idle) {
+      if (auto session = weak.lock()) session->in_idle_list_ = false;
+    }
+    idle_now.swap(idle);
+  }
+  for (auto& weak : idle_now) {
+    if (auto session = weak.lock()) session->evict();
+  }
+  if (connections.load() == 0) return;
+  grace_timer.expires_after(options.shutdown_grace);
+  grace_timer.async_wait([this](beast::error_code ec) {
+    if (ec) return;  // cancelled: every connection closed in time
+    spdlog::warn("http: {} connections still open after the shutdown grace period; closing them", connections.load());
+    ioc.stop();
+  });
+}
+
+HttpServer::HttpServer(ServerOptions options, Handler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+
+HttpServer::~HttpServer() = default;
+
+Status HttpServer::start() {
+  const ServerOptions& options = impl_->options;
+  const std::string where = options.listen_address + ":" + std::to_string(options.port);
+  beast::error_code ec;
+  net::ip::address address = net::ip::make_address(options.listen_address, ec);
+  if (ec) {
+    // Not a literal address: a host name such as "localhost".
+    tcp::resolver resolver(impl_->ioc);
+    auto results = resolver.resolve(options.listen_address, "", ec);
+    if (ec || results.empty()) {
+      return makeError(ErrorCode::kInvalidArgument, "cannot resolve listen address: " + ec.message(), where);
+    }
+    address = results.begin()->endpoint().address();
+  }
+  const tcp::endpoint endpoint(address, options.port);
+  auto& acceptor = impl_->acceptor;
+  // Each step checks ec itself: whether these calls also return it depends on Asio's deprecation mode.
+  acceptor.open(endpoint.protocol(), ec);
+  if (ec) return makeError(ErrorCode::kIo, "socket: " + ec.message(), where);
+  acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (ec) return makeError(ErrorCode::kIo, "SO_REUSEADDR: " + ec.message(), where);
+  acceptor.bind(endpoint, ec);
+  if (ec) return makeError(ErrorCode::kIo, "bind: " + ec.message(), where);
+  acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return makeError(ErrorCode::kIo, "listen: " + ec.message(), where);
+  impl_->bound_port.store(acceptor.local_endpoint().port());
+  net::post(impl_->control, [impl = impl_.get()] {
+    if (!impl->stop_requested) impl->doAccept();
+  });
+  return {};
+}
+
+uint16_t HttpServer::port() const { return impl_->bound_port.load(); }
+
+void HttpServer::run() {
+  const unsigned extra = impl_->options.threads > 1 ? impl_->options.threads - 1 : 0;
+  std::vector<std::thread> threads;
+  threads.reserve(extra);
+  for (unsigned i = 0; i < extra; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  for (auto& thread : threads) thread.join();
+}
+
+void HttpServer::stop() {
+  net::post(impl_->control, [impl = impl_.get()] { impl->doStop(); });
+}
+
+void HttpServer::stopOnSignals(const std::vector<int>& signals) {
+  for (int signal : signals) impl_->signals.add(signal);
+  impl_->signals.async_wait([impl = impl_.get()](beast::error_code ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {}: stopping", signal);
+    impl->doStop();
+  });
+}
+
+size_t HttpServer::connectionCount() const { return impl_->connections.load(); }
+
+}  // namespace kubemonitor::server

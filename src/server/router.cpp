@@ -1,0 +1,193 @@
+#include "server/router.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/compression.h"
+#include "common/json_writer.h"
+#include "model/report_json.h"
+#include "server/node_json.h"
+#include "server/series_params.h"
+
+namespace kubemonitor::server {
+namespace {
+
+constexpr std::string_view kGetAllow = "GET, HEAD";
+
+bool containsCaseInsensitive(std::string_view haystack, std::string_view needle) {
+  return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+         }) != haystack.end();
+}
+
+// Compares in time independent of where the strings differ, so that response timing does not
+// reveal how much of a guessed token was right. (The length is not secret enough to hide.)
+bool constantTimeEquals(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  const size_t n = std::max(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    const auto x = static_cast<unsigned char>(i < a.size() ? a[i] : 0);
+    const auto y = static_cast<unsigned char>(i < b.size() ? b[i] : 0);
+    diff = static_cast<unsigned char>(diff | (x ^ y));
+  }
+  return diff == 0;
+}
+
+HttpResponse methodNotAllowed(std::string_view method, std::string_view allow) {
+  HttpResponse response = errorResponse(405, "method_not_allowed",
+                                        "method " + std::string(method) + " is not allowed here (allowed: " +
+                                            std::string(allow) + ")");
+  response.headers.emplace_back("Allow", std::string(allow));
+  return response;
+}
+
+HttpResponse notFoundNode(const std::string& name) {
+  return errorResponse(404, "not_found", "node \"" + name + "\" has not reported");
+}
+
+}  // namespace
+
+Router::Router(tsdb::Storage& storage, const Clock& clock, ServerOptions options)
+    : storage_(storage), clock_(clock), options_(std::move(options)), started_(clock.monotonicNow()) {}
+
+HttpResponse Router::handle(const HttpRequest& request) const {
+  auto target = parseRequestTarget(request.target);
+  if (!target) return errorResponse(400, "bad_request", target.error().toString());
+  const auto& s = target->segments;
+  const bool get = request.method == "GET";
+
+  if (s.empty() || (s.size() == 1 && s[0] == "health")) {
+    if (!get) return methodNotAllowed(request.method, kGetAllow);
+    if (s.empty() && containsCaseInsensitive(request.accept, "text/html")) {
+      HttpResponse page;
+      page.content_type = "text/html; charset=utf-8";
+      page.body = std::string(statusPageHtml());
+      return page;
+    }
+    return health();
+  }
+  if (s[0] == "api" && s.size() >= 2) {
+    if (s[1] == "ingest" && s.size() == 2) {
+      if (request.method != "POST") return methodNotAllowed(request.method, "POST");
+      return ingest(request);
+    }
+    if (s[1] == "nodes" && s.size() <= 4) {
+      if (s.size() == 4 && s[3] != "timeseries") return errorResponse(404, "not_found", "no route for " + request.target);
+      if (!get) return methodNotAllowed(request.method, kGetAllow);
+      if (s.size() == 2) return nodeList();
+      return node(s[2], *target, s.size() == 4 || wantsSeries(target->query));
+    }
+  }
+  return errorResponse(404, "not_found", "no route for " + request.method + " " + request.target);
+}
+
+HttpResponse Router::health() const {
+  const tsdb::StorageStats stats = storage_.stats();
+  const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(clock_.monotonicNow() - started_);
+  HttpResponse response;
+  JsonWriter writer(response.body);
+  writer.beginObject().field("status", "ok").field("version", kServerVersion);
+  writer.key("storage").beginObject();
+  writer.field("engine", stats.engine)
+      .field("nodes", static_cast<uint64_t>(stats.nodes))
+      .field("samples", static_cast<uint64_t>(stats.samples));
+  writer.endObject();
+  writer.field("uptime_seconds", static_cast<int64_t>(uptime.count()));
+  writer.endObject();
+  return response;
+}
+
+bool Router::authorized(std::string_view authorization) const {
+  if (options_.ingest_token.empty()) return true;
+  constexpr std::string_view kScheme = "bearer";
+  if (authorization.size() <= kScheme.size() || !containsCaseInsensitive(authorization.substr(0, kScheme.size()), kScheme) ||
+      authorization[kScheme.size()] != ' ') {
+    return false;
+  }
+  std::string_view token = authorization.substr(kScheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+  return constantTimeEquals(token, options_.ingest_token);
+}
+
+HttpResponse Router::ingest(const HttpRequest& request) const {
+  if (!authorized(request.authorization)) {
+    HttpResponse response = errorResponse(401, "unauthorized", "missing or wrong Bearer token");
+    response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"kubemonitor\"");
+    return response;
+  }
+  auto encoding = parseContentEncoding(request.content_encoding);
+  if (!encoding) {
+    return errorResponse(415, "unsupported_media_type",
+                         "Content-Encoding \"" + request.content_encoding + "\" is not supported (zstd, gzip or identity)");
+  }
+  if (request.body.size() > options_.max_body_bytes) {
+    return errorResponse(413, "payload_too_large",
+                         "body exceeds " + std::to_string(options_.max_body_bytes) + " bytes");
+  }
+  std::string decompressed;
+  std::string_view json = request.body;
+  if (*encoding != ContentEncoding::kIdentity) {
+    auto decoded = decompress(*encoding, request.body, options_.max_body_bytes);
+    if (!decoded) {
+      if (decoded.error().code == ErrorCode::kTooLarge) {
+        return errorResponse(413, "payload_too_large",
+                             "decompressed body exceeds " + std::to_string(options_.max_body_bytes) + " bytes");
+      }
+      return errorResponse(400, "bad_request", "body: " + decoded.error().toString());
+    }
+    decompressed = std::move(*decoded);
+    json = decompressed;
+  }
+  auto report = model::decodeReport(json);
+  if (!report) return errorResponse(400, "bad_request", report.error().toString());
+  auto outcome = storage_.ingest(*report);
+  if (!outcome) return errorResponse(500, "internal", "storage: " + outcome.error().toString());
+  HttpResponse response;
+  response.status = 202;
+  JsonWriter writer(response.body);
+  writer.beginObject().field("accepted", static_cast<uint64_t>(outcome->accepted)).endObject();
+  return response;
+}
+
+HttpResponse Router::nodeList() const {
+  const int64_t now_ms = toUnixMs(clock_.wallNow());
+  const int64_t grace_ms = std::chrono::duration_cast<std::chrono::milliseconds>(options_.node_grace).count();
+  HttpResponse response;
+  JsonWriter writer(response.body);
+  writer.beginObject().key("items").beginArray();
+  for (const auto& sample : storage_.latestNodes()) {
+    if (grace_ms > 0 && sample.timestamp_ms < now_ms - grace_ms) continue;
+    writeNodeObject(writer, sample);
+  }
+  writer.endArray().endObject();
+  return response;
+}
+
+HttpResponse Router::node(const std::string& name, const RequestTarget& target, bool series) const {
+  const auto latest = storage_.latestNode(name);
+  // Parameters are checked before the node's existence: a bad window is 400 for any name.
+  SeriesRange range;
+  if (series) {
+    SeriesDefaults defaults;
+    defaults.now_ms = toUnixMs(clock_.wallNow());
+    defaults.window_seconds = options_.default_window_seconds;
+    defaults.max_data_points = options_.max_data_points;
+    if (latest && latest->interval_ms > 0) defaults.step_ms = latest->interval_ms;
+    auto parsed = parseSeriesRange(target.query, defaults);
+    if (!parsed) return errorResponse(400, "bad_request", parsed.error().subject + ": " + parsed.error().message);
+    range = *parsed;
+  }
+  if (!latest) return notFoundNode(name);
+  HttpResponse response;
+  JsonWriter writer(response.body);
+  if (!series) {
+    writeNodeObject(writer, *latest);
+    return response;
+  }
+  const auto points = storage_.nodeSeries(name, tsdb::SeriesQuery{range.start_ms, range.end_ms, range.step_ms});
+  writeNodeSeries(writer, *latest, range, points);
+  return response;
+}
+
+}  // namespace kubemonitor::server

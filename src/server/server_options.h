@@ -1,0 +1,33 @@
+#pragma once
+// Every knob of kubemonitor-server's HTTP layer and API, with the defaults of DESIGN §3.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace kubemonitor::server {
+
+struct ServerOptions {
+  // Transport.
+  std::string listen_address = "127.0.0.1";
+  uint16_t port = 8080;                        // 0: an ephemeral port, see HttpServer::port()
+  size_t max_body_bytes = 16 << 20;            // request body limit, compressed and decompressed each
+  size_t header_limit_bytes = 16 << 10;        // request line + headers
+  std::chrono::milliseconds header_timeout{10'000};  // first byte of a request → end of its headers
+  std::chrono::milliseconds read_timeout{10'000};    // body: longest pause between two reads
+  std::chrono::milliseconds idle_timeout{75'000};    // keep-alive: between two requests
+  std::chrono::milliseconds shutdown_grace{5'000};   // stop(): how long in-flight requests may finish
+  size_t max_connections = 10'000;  // at the cap an idle keep-alive connection is closed, else refused
+  unsigned threads = 1;             // event loop threads; connections never get their own thread
+
+  // API.
+  std::string ingest_token;                // when not empty, POST /api/ingest needs "Bearer <token>"
+  size_t max_data_points = 1000;           // per series; the step grows to fit
+  int64_t default_window_seconds = 3600;   // series routes without window/start
+  // GET /api/nodes leaves out nodes whose newest sample is older than this; 0 keeps them all.
+  // Single-node routes always answer with the last known values (and their timestamp).
+  std::chrono::seconds node_grace{0};
+};
+
+}  // namespace kubemonitor::server
