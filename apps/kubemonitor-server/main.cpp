@@ -1,0 +1,214 @@
+// kubemonitor-server: takes reports from the agents (POST /api/ingest), keeps them, answers the
+// REST API of DESIGN.md §3. Flags are also read from the environment variables in brackets.
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/clock.h"
+#include "common/text.h"
+#include "common/time_format.h"
+#include "server/http_server.h"
+#include "server/router.h"
+#include "tsdb/memory_storage.h"
+
+namespace {
+
+using namespace kubemonitor;
+
+constexpr int kUsageError = 2;  // bad flags or configuration
+
+struct ListenAddress {
+  std::string host;
+  uint16_t port = 0;
+};
+
+// "ADDR:PORT", "[v6]:PORT" or ":PORT" (all interfaces).
+Result<ListenAddress> parseListen(std::string_view text) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos) return makeError(ErrorCode::kInvalidArgument, "expected ADDR:PORT", std::string(text));
+  std::string_view host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty()) host = "0.0.0.0";
+  auto port = text::parseUint64(text.substr(colon + 1));
+  if (!port || *port > 65535) return makeError(ErrorCode::kInvalidArgument, "bad port", std::string(text));
+  return ListenAddress{std::string(host), static_cast<uint16_t>(*port)};
+}
+
+Result<std::string> readToken(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return makeError(ErrorCode::kNotFound, "cannot read the token file", path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string token(text::trim(buffer.str()));
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  if (token.empty()) return makeError(ErrorCode::kInvalidArgument, "token file is empty", path);
+  return token;
+}
+
+// Written via a temp file and rename, so that a reader never sees a half-written number.
+Status writePortFile(const std::string& path, uint16_t port) {
+  const std::string temp = path + ".tmp." + std::to_string(getpid());
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << port << "\n";
+    out.close();
+    if (!out) return makeError(ErrorCode::kIo, "cannot write", temp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  if (ec) {
+    std::filesystem::remove(temp, ec);
+    return makeError(ErrorCode::kIo, "cannot rename into place", path);
+  }
+  return {};
+}
+
+int runServer(int argc, char** argv) {
+  CLI::App app{"kubemonitor-server: stores node usage reports and serves the kubemonitor API"};
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = "data";
+  std::string storage_spec = "embedded";
+  std::string retention_text = "7d";
+  std::string token_file;
+  size_t max_data_points = 1000;
+  std::string default_window_text = "3600";
+  unsigned threads = 1;
+  size_t max_body_bytes = 16 << 20;
+  std::string node_grace_text;
+  std::string port_file;
+  std::string log_level = "info";
+  auto* listen_option = app.add_option("--listen", listen,
+                                       "ADDR:PORT to listen on; PORT may be 0 (ephemeral). Without this flag, the "
+                                       "PORT environment variable sets the port of the default 127.0.0.1:8080");
+  app.add_option("--data-dir", data_dir, "data directory (created if missing)")->envname("DATA_DIR");
+  app.add_option("--storage", storage_spec, "storage engine: embedded")->envname("STORAGE");
+  app.add_option("--retention", retention_text, "how long samples are kept, e.g. 7d")->envname("RETENTION");
+  app.add_option("--ingest-token-file", token_file, "file with the Bearer token POST /api/ingest requires")
+      ->envname("INGEST_TOKEN_FILE");
+  app.add_option("--max-data-points", max_data_points, "most points per series; the step grows to fit")
+      ->envname("MAX_DATA_POINTS")
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}));
+  app.add_option("--default-window", default_window_text, "series window without ?window=, seconds or e.g. 1h")
+      ->envname("DEFAULT_TIME_WINDOW");
+  app.add_option("--threads", threads, "event-loop threads")->envname("SERVER_THREADS")->check(CLI::Range(1U, 256U));
+  app.add_option("--max-body-bytes", max_body_bytes, "largest request body, compressed and decompressed each")
+      ->envname("MAX_BODY_BYTES")
+      ->check(CLI::Range(size_t{1024}, size_t{1} << 30));
+  app.add_option("--node-grace", node_grace_text,
+                 "leave nodes silent for this long out of GET /api/nodes (e.g. 10m); default: keep them")
+      ->envname("NODE_GRACE");
+  app.add_option("--port-file", port_file, "after binding, write the port number to this file")->envname("PORT_FILE");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->envname("LOG_LEVEL");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : kUsageError;
+  }
+
+  spdlog::set_default_logger(spdlog::stderr_color_mt("server"));
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  if (listen_option->count() == 0) {
+    if (const char* port_env = std::getenv("PORT"); port_env != nullptr && *port_env != '\0') {
+      listen = "127.0.0.1:" + std::string(port_env);
+    }
+  }
+  auto address = parseListen(listen);
+  if (!address) {
+    spdlog::error("--listen: {}", address.error().toString());
+    return kUsageError;
+  }
+  if (storage_spec != "embedded") {
+    spdlog::error("--storage: \"{}\" is not available in this version; the only engine is \"embedded\"", storage_spec);
+    return kUsageError;
+  }
+  auto retention_seconds = parseDurationSeconds(retention_text);
+  if (!retention_seconds) {
+    spdlog::error("--retention: {}", retention_seconds.error().toString());
+    return kUsageError;
+  }
+  auto default_window_seconds = parseDurationSeconds(default_window_text);
+  if (!default_window_seconds) {
+    spdlog::error("--default-window: {}", default_window_seconds.error().toString());
+    return kUsageError;
+  }
+  std::chrono::seconds node_grace{0};
+  if (!node_grace_text.empty()) {
+    auto grace = parseDurationSeconds(node_grace_text);
+    if (!grace) {
+      spdlog::error("--node-grace: {}", grace.error().toString());
+      return kUsageError;
+    }
+    node_grace = std::chrono::seconds(*grace);
+  }
+  server::ServerOptions options;
+  if (!token_file.empty()) {
+    auto token = readToken(token_file);
+    if (!token) {
+      spdlog::error("--ingest-token-file: {}", token.error().toString());
+      return kUsageError;
+    }
+    options.ingest_token = *token;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) {
+    spdlog::error("--data-dir {}: {}", data_dir, ec.message());
+    return kUsageError;
+  }
+
+  options.listen_address = address->host;
+  options.port = address->port;
+  options.max_body_bytes = max_body_bytes;
+  options.threads = threads;
+  options.max_data_points = max_data_points;
+  options.default_window_seconds = *default_window_seconds;
+  options.node_grace = node_grace;
+
+  SystemClock clock;
+  tsdb::MemoryStorage storage(clock, std::chrono::seconds(*retention_seconds));
+  spdlog::info("storage: in memory for now (retention {}); the embedded engine that persists to {} comes later",
+               formatDurationSeconds(*retention_seconds), data_dir);
+  server::Router router(storage, clock, options);
+  server::HttpServer http(options, [&router](const server::HttpRequest& request) { return router.handle(request); });
+  http.stopOnSignals({SIGTERM, SIGINT});
+  if (auto started = http.start(); !started) {
+    spdlog::error("{}", started.error().toString());
+    return 1;
+  }
+  const bool v6 = address->host.find(':') != std::string::npos;
+  spdlog::info("kubemonitor-server listening on http://{}{}{}:{}", v6 ? "[" : "", address->host, v6 ? "]" : "",
+               http.port());
+  if (!port_file.empty()) {
+    if (auto written = writePortFile(port_file, http.port()); !written) {
+      spdlog::error("--port-file: {}", written.error().toString());
+      return 1;
+    }
+  }
+  http.run();
+  spdlog::info("kubemonitor-server stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Exceptions stop here (DESIGN rule 6): library code returns errors as values.
+  try {
+    return runServer(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kubemonitor-server: fatal: %s\n", e.what());
+    return 1;
+  }
+}
