@@ -142,7 +142,7 @@ TEST_F(MemoryStorageTest, RejectsAReportWithoutNode) {
 // Run under TSan (label "threaded"): writers ingest while readers query every view.
 TEST_F(MemoryStorageTest, ConcurrentWritersAndReaders) {
   constexpr int kWriters = 4;
-  constexpr int kReportsPerWriter = 500;
+  constexpr int kReportsPerWriter = 200;
   const int64_t base = nowMs() - kReportsPerWriter * 1000;
   std::atomic<bool> done{false};
   std::vector<std::thread> threads;
