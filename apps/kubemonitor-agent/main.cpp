@@ -3,7 +3,7 @@
 // brackets, so the DaemonSet can configure it without a command line.
 
 #include <curl/curl.h>
-#include <spdlog/sinks/stderr_color_sinks.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "agent/http_client.h"
+#include "common/clock.h"
 #include "common/testing/child_process.h"
 #include "common/time_format.h"
 #include "model/report_json.h"

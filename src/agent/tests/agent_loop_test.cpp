@@ -33,8 +33,9 @@ std::string netDev(uint64_t eth0_rx) {
 }
 
 std::string diskstats(uint64_t vda_sectors_read) {
-  return " 254       0 vda " + std::to_string(vda_sectors_read) +
-         " 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
+  // Fields after the name: reads completed, reads merged, sectors read, ... (Documentation/admin-guide/iostats.rst).
+  return " 254       0 vda 0 0 " + std::to_string(vda_sectors_read) +
+         " 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
          " 254       1 vda1 100 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
          " 253       0 dm-0 100 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
 }
@@ -99,6 +100,7 @@ class AgentLoopTest : public ::testing::Test {
     sectors_ += 20;
     const auto& p = fs_.paths();
     fs_.addFile(p.procStat(), procStat(busy_, idle_));
+    if (!optional_files_present_) return;
     fs_.addFile(p.procPidNetDev(1), netDev(rx_));
     fs_.addFile(p.procDiskstats(), diskstats(sectors_));
   }
@@ -106,6 +108,7 @@ class AgentLoopTest : public ::testing::Test {
   hostfs::FakeHostFs fs_;
   FakeClock clock_;
   uint64_t busy_ = 0, idle_ = 0, rx_ = 0, sectors_ = 0;
+  bool optional_files_present_ = true;  // false: advanceCounters leaves diskstats and net/dev absent
 };
 
 TEST_F(AgentLoopTest, OneReportPerIntervalOnTheGridWithExactRates) {
@@ -119,7 +122,9 @@ TEST_F(AgentLoopTest, OneReportPerIntervalOnTheGridWithExactRates) {
   for (size_t i = 0; i < reports.size(); ++i) {
     EXPECT_EQ(reports[i].node, "node-a");
     EXPECT_EQ(reports[i].timestamp_ms % 5000, 0) << "snapped to the 5 s grid";
-    if (i > 0) EXPECT_EQ(reports[i].timestamp_ms - reports[i - 1].timestamp_ms, 5000);
+    if (i > 0) {
+      EXPECT_EQ(reports[i].timestamp_ms - reports[i - 1].timestamp_ms, 5000);
+    }
   }
   // From the second report on, each covers exactly 5 s: 500 busy ticks / 100 Hz / 5 s = 1 CPU.
   const model::NodeUsage& usage = reports[2].node_usage;
@@ -136,6 +141,7 @@ TEST_F(AgentLoopTest, OneReportPerIntervalOnTheGridWithExactRates) {
 TEST_F(AgentLoopTest, MissingOptionalFilesReportZeroButStillReport) {
   fs_.removeFile(fs_.paths().procDiskstats());
   fs_.removeFile(fs_.paths().procPidNetDev(1));
+  optional_files_present_ = false;
   FakeWaiter waiter(clock_, 2, [&] { advanceCounters(100, 900); });
   AgentLoop loop(AgentConfig{"node-b", std::chrono::seconds(5), std::chrono::minutes(15)}, fs_, clock_, waiter);
   RecordingSink sink;

@@ -42,6 +42,7 @@ class ScriptedSink final : public ReportSink {
 
  private:
   mutable std::mutex mutex_;
+  std::condition_variable received_changed_;
   int failures_left_;
   int attempts_ = 0;
   std::vector<int64_t> received_;
