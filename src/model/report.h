@@ -36,12 +36,87 @@ struct NodeUsage {
   double uptime_seconds = 0;              // gauge: /proc/uptime
 };
 
+// Usage of one cgroup: a container, or a whole pod (the pod's own cgroup, which holds its
+// containers). Counters are cumulative since the cgroup was created; a counter that went back
+// (container restart) yields a rate of 0 for that interval, never a negative or huge one.
+struct CgroupUsage {
+  double cpu_millicores = 0;              // gauge: CPU time used / elapsed wall time × 1000
+  uint64_t cpu_usage_ns = 0;              // counter: cpuacct.usage / cpu.stat usage_usec × 1000
+  uint64_t cpu_periods = 0;               // counter: CFS enforcement periods (nr_periods)
+  uint64_t cpu_throttled_periods = 0;     // counter: periods in which the cgroup was throttled
+  uint64_t cpu_throttled_ns = 0;          // counter: total time throttled
+  uint64_t memory_usage_bytes = 0;        // gauge: memory.usage_in_bytes / memory.current
+  uint64_t memory_working_set_bytes = 0;  // gauge: usage − inactive_file, floored at 0 (kubelet's)
+  uint64_t memory_rss_bytes = 0;          // gauge: anonymous memory (rss / anon)
+  uint64_t memory_cache_bytes = 0;        // gauge: page cache (cache / file)
+  uint64_t memory_limit_bytes = 0;        // gauge: cgroup memory limit; 0 = unlimited
+  uint64_t oom_kills = 0;                 // counter: OOM kills in this cgroup
+  uint64_t disk_read_bytes = 0;           // counter: summed over devices
+  uint64_t disk_write_bytes = 0;          // counter
+  double disk_read_bytes_per_sec = 0;     // gauge: rate over the interval
+  double disk_write_bytes_per_sec = 0;    // gauge
+  // Pressure stall information, share of the last 10 s in percent (0–100); 0 when the kernel
+  // has no PSI for this cgroup (v1).
+  double cpu_pressure_some_percent = 0;
+  double memory_pressure_some_percent = 0;
+  double memory_pressure_full_percent = 0;
+  double io_pressure_some_percent = 0;
+  double io_pressure_full_percent = 0;
+};
+
+// Network of a pod's network namespace, all interfaces except lo. Counters since the namespace
+// was created.
+struct NetworkUsage {
+  uint64_t rx_bytes = 0, tx_bytes = 0;      // counters
+  uint64_t rx_packets = 0, tx_packets = 0;  // counters
+  uint64_t rx_errors = 0, tx_errors = 0;    // counters
+  uint64_t rx_dropped = 0, tx_dropped = 0;  // counters
+  double rx_bytes_per_sec = 0;              // gauge: rate over the interval
+  double tx_bytes_per_sec = 0;              // gauge
+};
+
+// Requests and limits from the pod spec (sum over its containers); 0 = not set.
+struct ResourceSpec {
+  uint64_t cpu_request_millicores = 0;
+  uint64_t cpu_limit_millicores = 0;
+  uint64_t memory_request_bytes = 0;
+  uint64_t memory_limit_bytes = 0;
+};
+
+struct ContainerUsage {
+  std::string name;  // from the Kubernetes API; the short container id when the API is unknown
+  std::string id;    // runtime container id (64 hex digits for containerd/CRI-O/Docker)
+  CgroupUsage usage;
+  ResourceSpec spec;  // this container's own requests and limits
+};
+
+struct PodUsage {
+  std::string uid;            // pod UID (dashes, as the API spells it)
+  std::string name;           // from the Kubernetes API; empty when unknown
+  std::string namespace_name; // from the Kubernetes API; empty when unknown
+  std::string deployment;     // owning Deployment (via ReplicaSet); empty when none
+  std::string workload_kind;  // Deployment, StatefulSet, DaemonSet, Job, ReplicaSet, … or empty
+  std::string workload_name;
+  std::string qos_class;      // Guaranteed, Burstable or BestEffort (from the cgroup path)
+  bool host_network = false;  // shares the node's network namespace: network left at 0
+  CgroupUsage usage;          // the pod cgroup (all its containers)
+  NetworkUsage network;
+  ResourceSpec spec;          // sum over the containers
+  std::vector<ContainerUsage> containers;
+};
+
+// Percent of the pod's CPU limit, or of the node's capacity when the pod has none.
+double podCpuPercent(const PodUsage& pod, const NodeUsage& node);
+// Percent of the pod's memory limit (spec, else cgroup), or of the node's memory.
+double podMemoryPercent(const PodUsage& pod, const NodeUsage& node);
+
 struct Report {
   int schema = kReportSchemaVersion;
   std::string node;           // Kubernetes node name
   int64_t timestamp_ms = 0;   // Unix ms, snapped to the interval grid
   int64_t interval_ms = 0;    // the agent's collection interval
   NodeUsage node_usage;
+  std::vector<PodUsage> pods;  // every pod found on the node (may be empty)
 };
 
 // Derived percentages; 0 when the capacity is unknown.
