@@ -2,89 +2,28 @@
 
 #include <simdjson.h>
 
-#include <array>
 #include <cmath>
-#include <variant>
 
 #include "common/time_format.h"
+#include "model/pod_json.h"
+#include "model/usage_fields.h"
 
 namespace kubemonitor::model {
 namespace {
 
-// One table of NodeUsage fields drives both directions, so encoder and decoder cannot drift.
-using UsageMember = std::variant<double NodeUsage::*, uint64_t NodeUsage::*, uint32_t NodeUsage::*>;
-struct UsageField {
-  std::string_view name;
-  UsageMember member;
-};
-
-constexpr std::array<UsageField, 20> kUsageFields{{
-    {"cpu_millicores", &NodeUsage::cpu_millicores},
-    {"cpu_capacity_millicores", &NodeUsage::cpu_capacity_millicores},
-    {"cpu_count", &NodeUsage::cpu_count},
-    {"memory_capacity_bytes", &NodeUsage::memory_capacity_bytes},
-    {"memory_working_set_bytes", &NodeUsage::memory_working_set_bytes},
-    {"memory_used_bytes", &NodeUsage::memory_used_bytes},
-    {"memory_rss_bytes", &NodeUsage::memory_rss_bytes},
-    {"memory_cache_bytes", &NodeUsage::memory_cache_bytes},
-    {"memory_buffers_bytes", &NodeUsage::memory_buffers_bytes},
-    {"network_rx_bytes", &NodeUsage::network_rx_bytes},
-    {"network_tx_bytes", &NodeUsage::network_tx_bytes},
-    {"network_rx_bytes_per_sec", &NodeUsage::network_rx_bytes_per_sec},
-    {"network_tx_bytes_per_sec", &NodeUsage::network_tx_bytes_per_sec},
-    {"disk_read_bytes", &NodeUsage::disk_read_bytes},
-    {"disk_write_bytes", &NodeUsage::disk_write_bytes},
-    {"disk_read_bytes_per_sec", &NodeUsage::disk_read_bytes_per_sec},
-    {"disk_write_bytes_per_sec", &NodeUsage::disk_write_bytes_per_sec},
-    {"filesystem_capacity_bytes", &NodeUsage::filesystem_capacity_bytes},
-    {"filesystem_used_bytes", &NodeUsage::filesystem_used_bytes},
-    {"uptime_seconds", &NodeUsage::uptime_seconds},
-}};
-
-const UsageField* findUsageField(std::string_view name) {
-  for (const auto& field : kUsageFields) {
-    if (field.name == name) return &field;
-  }
-  return nullptr;
-}
-
-Error fieldError(std::string_view field, std::string_view what) {
-  return makeError(ErrorCode::kParse, std::string(what), std::string(field));
-}
-
-Status decodeUsageValue(const UsageField& field, simdjson::dom::element value, NodeUsage& usage) {
-  if (auto* as_double = std::get_if<double NodeUsage::*>(&field.member)) {
-    double v = 0;
-    if (value.get_double().get(v) || !std::isfinite(v) || v < 0) {
-      return fieldError(field.name, "expected a finite number ≥ 0");
-    }
-    usage.*(*as_double) = v;
-    return {};
-  }
-  uint64_t v = 0;
-  if (value.get_uint64().get(v)) return fieldError(field.name, "expected an integer ≥ 0");
-  if (auto* as_u64 = std::get_if<uint64_t NodeUsage::*>(&field.member)) {
-    usage.*(*as_u64) = v;
-  } else {
-    if (v > UINT32_MAX) return fieldError(field.name, "integer out of range");
-    usage.*std::get<uint32_t NodeUsage::*>(field.member) = static_cast<uint32_t>(v);
-  }
-  return {};
-}
+using fields::fieldError;
 
 Status decodeUsage(simdjson::dom::element value, NodeUsage& usage) {
   simdjson::dom::object object;
   if (value.get_object().get(object)) return fieldError("node_metrics", "expected an object");
-  uint32_t seen = 0;  // bit i set once kUsageFields[i] was read
+  fields::SeenFields<fields::kNodeUsage.size()> seen;
   for (auto [key, member] : object) {
-    const UsageField* field = findUsageField(key);
-    if (field == nullptr) continue;  // derived (cpu_percent) or from a newer agent
-    if (auto status = decodeUsageValue(*field, member, usage); !status) return status;
-    seen |= 1U << (field - kUsageFields.data());
+    bool matched = false;  // unknown keys are derived (cpu_percent) or from a newer agent
+    if (auto status = fields::decodeIfField(fields::kNodeUsage, key, member, usage, seen, matched); !status) {
+      return status;
+    }
   }
-  for (size_t i = 0; i < kUsageFields.size(); ++i) {
-    if ((seen & (1U << i)) == 0) return fieldError(kUsageFields[i].name, "missing field");
-  }
+  if (auto status = seen.requireAll(fields::kNodeUsage); !status) return status;
   if (usage.cpu_capacity_millicores == 0) return fieldError("cpu_capacity_millicores", "must be > 0");
   if (usage.memory_capacity_bytes == 0) return fieldError("memory_capacity_bytes", "must be > 0");
   return {};
@@ -135,6 +74,8 @@ Result<Report> decodeDocument(simdjson::dom::element doc) {
     } else if (key == "node_metrics") {
       if (auto status = decodeUsage(member, report.node_usage); !status) return status.error();
       have_usage = true;
+    } else if (key == "pods") {
+      if (auto status = decodePods(member, report.pods); !status) return status.error();
     }
   }
   if (report.schema != kReportSchemaVersion) {
@@ -151,17 +92,14 @@ Result<Report> decodeDocument(simdjson::dom::element doc) {
 }  // namespace
 
 void writeNodeUsageFields(JsonWriter& writer, const NodeUsage& usage) {
-  for (const auto& field : kUsageFields) {
-    writer.key(field.name);
-    std::visit([&](auto member) { writer.number(usage.*member); }, field.member);
-  }
+  fields::writeFields(writer, fields::kNodeUsage, usage);
   writer.field("cpu_percent", cpuPercent(usage));
   writer.field("memory_percent", memoryPercent(usage));
 }
 
 std::string encodeReport(const Report& report) {
   std::string out;
-  out.reserve(1024);
+  out.reserve(1024 + report.pods.size() * 2048);
   JsonWriter writer(out);
   writer.beginObject()
       .field("schema", report.schema)
@@ -171,6 +109,9 @@ std::string encodeReport(const Report& report) {
   writer.key("node_metrics").beginObject();
   writeNodeUsageFields(writer, report.node_usage);
   writer.endObject();
+  writer.key("pods").beginArray();
+  for (const auto& pod : report.pods) writePod(writer, pod, report.node_usage);
+  writer.endArray();
   writer.endObject();
   return out;
 }
