@@ -10,7 +10,7 @@ CMAKE_FLAGS ?=
 # Test binaries that exercise threads (server, shipping queue): the TSan build runs these.
 TSAN_TARGETS := server_test agent_test tsdb_test
 
-.PHONY: all deps build test test-release test-asan test-tsan run bench clean format
+.PHONY: all deps build test test-release test-asan test-tsan run bench clean format lint
 
 all: build
 
@@ -51,6 +51,10 @@ bench: build
 
 format:
 	find src apps bench tests -name '*.cpp' -o -name '*.h' | xargs clang-format -i
+
+# clang-tidy over every source file with the checks of .clang-tidy (slow; not part of make test).
+lint: build
+	find src apps bench -name '*.cpp' | xargs clang-tidy -p $(BUILD_DIR) --quiet
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR)
