@@ -49,6 +49,9 @@ class HostFs {
   virtual Result<std::vector<DirEntry>> listDir(const std::filesystem::path& path) const = 0;
   // statvfs(3) of the filesystem holding `path`. Same error codes.
   virtual Result<FsStats> fsStats(const std::filesystem::path& path) const = 0;
+  // The target of a symbolic link, e.g. "net:[4026531840]" for <root>/proc/<pid>/ns/net: two
+  // processes share a network namespace exactly when these strings are equal. Same error codes.
+  virtual Result<std::string> readLink(const std::filesystem::path& path) const = 0;
 };
 
 }  // namespace kubemonitor::hostfs

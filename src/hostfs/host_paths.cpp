@@ -34,6 +34,8 @@ std::filesystem::path HostPaths::procPidIo(int pid) const { return procPid(pid) 
 std::filesystem::path HostPaths::procPidStat(int pid) const { return procPid(pid) / "stat"; }
 std::filesystem::path HostPaths::procPidCgroup(int pid) const { return procPid(pid) / "cgroup"; }
 std::filesystem::path HostPaths::procPidRoot(int pid) const { return procPid(pid) / "root"; }
+std::filesystem::path HostPaths::procPidNetNs(int pid) const { return procPid(pid) / "ns" / "net"; }
+std::filesystem::path HostPaths::procPidComm(int pid) const { return procPid(pid) / "comm"; }
 
 std::filesystem::path HostPaths::sysBlock() const { return root_ / "sys" / "block"; }
 

@@ -33,6 +33,8 @@ class HostPaths {
   std::filesystem::path procPidStat(int pid) const;       // <root>/proc/<pid>/stat
   std::filesystem::path procPidCgroup(int pid) const;     // <root>/proc/<pid>/cgroup
   std::filesystem::path procPidRoot(int pid) const;       // <root>/proc/<pid>/root
+  std::filesystem::path procPidNetNs(int pid) const;      // <root>/proc/<pid>/ns/net (a symlink)
+  std::filesystem::path procPidComm(int pid) const;       // <root>/proc/<pid>/comm
 
   std::filesystem::path sysBlock() const;  // <root>/sys/block
   // <root>/sys/block/<device>. A '/' in a kernel device name ("cciss/c0d0" in /proc/diskstats)

@@ -124,6 +124,15 @@ Result<std::vector<DirEntry>> RootedHostFs::listDir(const std::filesystem::path&
   return entries;
 }
 
+Result<std::string> RootedHostFs::readLink(const std::filesystem::path& path) const {
+  // Link targets under /proc are short ("net:[4026531840]"); PATH_MAX covers any other.
+  std::string target(PATH_MAX, '\0');
+  const ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
+  if (n < 0) return syscallError(errno, "readlink", path);
+  target.resize(static_cast<size_t>(n));
+  return target;
+}
+
 Result<FsStats> RootedHostFs::fsStats(const std::filesystem::path& path) const {
   struct statvfs vfs {};
   int rc = 0;

@@ -82,4 +82,15 @@ Result<FsStats> FakeHostFs::fsStats(const std::filesystem::path& path) const {
   return it->second;
 }
 
+void FakeHostFs::addLink(const std::filesystem::path& path, std::string target) {
+  links_[normal(path)] = std::move(target);
+}
+
+Result<std::string> FakeHostFs::readLink(const std::filesystem::path& path) const {
+  if (const Error* error = failure(path)) return *error;
+  auto it = links_.find(normal(path));
+  if (it == links_.end()) return makeError(ErrorCode::kNotFound, "no such link (fake)", path.string());
+  return it->second;
+}
+
 }  // namespace kubemonitor::hostfs

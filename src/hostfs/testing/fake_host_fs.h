@@ -25,6 +25,8 @@ class FakeHostFs final : public HostFs {
   // Removes a file, e.g. to simulate a pid that exited between two reads.
   void removeFile(const std::filesystem::path& path);
   void setFsStats(const std::filesystem::path& path, FsStats stats);
+  // Adds or replaces a symbolic link whose target readLink returns verbatim.
+  void addLink(const std::filesystem::path& path, std::string target);
   // From now on every call on exactly `path` returns `error` (EACCES, a vanished pid, ...).
   void failWith(const std::filesystem::path& path, Error error);
 
@@ -33,6 +35,7 @@ class FakeHostFs final : public HostFs {
                                size_t max_bytes = kDefaultMaxFileBytes) const override;
   Result<std::vector<DirEntry>> listDir(const std::filesystem::path& path) const override;
   Result<FsStats> fsStats(const std::filesystem::path& path) const override;
+  Result<std::string> readLink(const std::filesystem::path& path) const override;
 
  private:
   const Error* failure(const std::filesystem::path& path) const;
@@ -41,6 +44,7 @@ class FakeHostFs final : public HostFs {
   std::map<std::filesystem::path, std::string> files_;
   std::set<std::filesystem::path> dirs_;
   std::map<std::filesystem::path, FsStats> fs_stats_;
+  std::map<std::filesystem::path, std::string> links_;
   std::map<std::filesystem::path, Error> failures_;
 };
 

@@ -168,6 +168,24 @@ TEST(RootedHostFsRealHostTest, ReadsOwnProcEntries) {
   EXPECT_GT(root_stats->capacity_bytes, 0u);
 }
 
+TEST(RootedHostFsRealHostTest, NetworkNamespaceLinksNameTheNamespace) {
+  RootedHostFs fs("/");
+  auto own = fs.readLink(fs.paths().procPidNetNs(static_cast<int>(::getpid())));
+  ASSERT_TRUE(own.ok()) << own.error().toString();
+  EXPECT_EQ(own->rfind("net:[", 0), 0U) << *own;
+  auto missing = fs.readLink(fs.paths().procPidNetNs(INT_MAX));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::kVanished);
+}
+
+TEST_F(RootedHostFsTest, ReadLinkOfARegularFileIsAnError) {
+  write("proc/file", "x");
+  RootedHostFs fs(root_);
+  auto result = fs.readLink(root_ / "proc/file");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, ErrorCode::kIo) << result.error().toString();
+}
+
 TEST(RootedHostFsRealHostTest, PidThatDoesNotExistIsVanished) {
   RootedHostFs fs("/");
   // INT_MAX is above any pid_max (at most 2^22), so this pid can never exist.
