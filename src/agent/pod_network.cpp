@@ -1,0 +1,81 @@
+#include "agent/pod_network.h"
+
+#include <algorithm>
+
+#include "common/text.h"
+#include "procfs/net_dev.h"
+
+namespace kubemonitor::agent {
+namespace {
+
+constexpr int kHostInitPid = 1;
+
+// The sandbox process first (its comm is "pause" for containerd, CRI-O and Docker's
+// infrastructure containers), then the others in ascending pid order: stable across cycles.
+std::vector<int> candidateOrder(const hostfs::HostFs& fs, std::vector<int> pids) {
+  std::sort(pids.begin(), pids.end());
+  for (size_t i = 0; i < pids.size(); ++i) {
+    auto comm = fs.readFile(fs.paths().procPidComm(pids[i]), 256);
+    if (comm && text::trim(*comm) == "pause") {
+      std::rotate(pids.begin(), pids.begin() + static_cast<std::ptrdiff_t>(i),
+                  pids.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+      break;
+    }
+  }
+  return pids;
+}
+
+NetworkCounters sumWithoutLoopback(const std::vector<procfs::NetDevStats>& interfaces) {
+  NetworkCounters sum;
+  for (const auto& dev : interfaces) {
+    if (dev.interface == "lo") continue;
+    sum.rx_bytes += dev.rx_bytes;
+    sum.tx_bytes += dev.tx_bytes;
+    sum.rx_packets += dev.rx_packets;
+    sum.tx_packets += dev.tx_packets;
+    sum.rx_errors += dev.rx_errors;
+    sum.tx_errors += dev.tx_errors;
+    sum.rx_dropped += dev.rx_drops;
+    sum.tx_dropped += dev.tx_drops;
+  }
+  return sum;
+}
+
+}  // namespace
+
+Result<std::string> hostNetworkNamespace(const hostfs::HostFs& fs) {
+  return fs.readLink(fs.paths().procPidNetNs(kHostInitPid));
+}
+
+Result<PodNetworkSample> readPodNetwork(const hostfs::HostFs& fs, const std::vector<int>& pids,
+                                        const std::string& host_namespace_id) {
+  if (pids.empty()) return makeError(ErrorCode::kNotFound, "no process in the pod's cgroup");
+  Error last = makeError(ErrorCode::kVanished, "every process of the pod exited while being read");
+  for (int pid : candidateOrder(fs, pids)) {
+    auto namespace_id = fs.readLink(fs.paths().procPidNetNs(pid));
+    if (!namespace_id) {
+      last = namespace_id.error();
+      if (last.code == ErrorCode::kVanished || last.code == ErrorCode::kNotFound) continue;
+      return last;  // e.g. kPermission: every pid would fail the same way
+    }
+    PodNetworkSample sample;
+    sample.namespace_id = *namespace_id;
+    if (!host_namespace_id.empty() && *namespace_id == host_namespace_id) {
+      sample.host_network = true;
+      return sample;
+    }
+    auto text = fs.readFile(fs.paths().procPidNetDev(pid));
+    if (!text) {
+      last = text.error();
+      if (last.code == ErrorCode::kVanished || last.code == ErrorCode::kNotFound) continue;
+      return last;
+    }
+    auto interfaces = procfs::parseNetDev(*text);
+    if (!interfaces) return interfaces.error();
+    sample.counters = sumWithoutLoopback(*interfaces);
+    return sample;
+  }
+  return last;
+}
+
+}  // namespace kubemonitor::agent
