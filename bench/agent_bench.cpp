@@ -29,8 +29,9 @@ int runAgentBench(const AgentBenchOptions& options, BenchResult& result) {
   SystemClock clock;
   NeverWaits waiter;
   hostfs::RootedHostFs fs("/");
-  agent::AgentLoop loop(agent::AgentConfig{"bench-node", std::chrono::seconds(5), std::chrono::minutes(15)}, fs,
-                        clock, waiter);
+  agent::AgentConfig config;
+  config.node_name = "bench-node";
+  agent::AgentLoop loop(config, fs, clock, waiter);
   loop.collect();  // baseline
   size_t bytes = 0;
   const double cpu_before = selfCpuSeconds();

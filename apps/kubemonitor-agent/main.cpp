@@ -15,8 +15,10 @@
 #include <sstream>
 
 #include "agent/agent_loop.h"
+#include "agent/heartbeat.h"
 #include "agent/http_report_sink.h"
 #include "agent/waiter.h"
+#include "common/clock.h"
 #include "common/text.h"
 #include "common/time_format.h"
 #include "hostfs/rooted_host_fs.h"
@@ -50,6 +52,9 @@ int runAgent(int argc, char** argv) {
   std::string token_file;
   std::string buffer_text = "15m";
   bool once = false;
+  std::string heartbeat_file;
+  std::string check_heartbeat;
+  double heartbeat_max_age_seconds = 60;
   app.add_option("--server", server_url, "kubemonitor-server base URL, e.g. http://127.0.0.1:8080")->envname("API_SERVER_URL");
   app.add_option("--node-name", node_name, "Kubernetes node name (default: hostname)")->envname("NODE_NAME");
   app.add_option("--interval", interval_seconds, "collection interval in seconds")
@@ -59,7 +64,20 @@ int runAgent(int argc, char** argv) {
   app.add_option("--token-file", token_file, "file holding the ingest Bearer token")->envname("INGEST_TOKEN_FILE");
   app.add_option("--buffer", buffer_text, "how much history to keep while the server is away (e.g. 15m)");
   app.add_flag("--once", once, "take two samples one interval apart, print the report JSON, exit");
+  app.add_option("--heartbeat-file", heartbeat_file, "write the Unix time here after every cycle (liveness probe)")
+      ->envname("HEARTBEAT_FILE");
+  app.add_option("--check-heartbeat", check_heartbeat,
+                 "probe mode: exit 0 if this heartbeat file is fresh (see --heartbeat-max-age), else 1");
+  app.add_option("--heartbeat-max-age", heartbeat_max_age_seconds, "seconds a heartbeat stays fresh")
+      ->check(CLI::Range(1.0, 86400.0));
   CLI11_PARSE(app, argc, argv);
+  if (!check_heartbeat.empty()) {
+    SystemClock probe_clock;
+    auto fresh = agent::checkHeartbeat(check_heartbeat, toUnixMs(probe_clock.wallNow()) / 1000,
+                                       std::chrono::seconds(std::llround(heartbeat_max_age_seconds)));
+    if (!fresh) std::fprintf(stderr, "kubemonitor-agent: %s\n", fresh.error().toString().c_str());
+    return fresh ? 0 : 1;
+  }
 
   spdlog::set_default_logger(spdlog::stderr_color_mt("agent"));
   // Blocks SIGTERM/SIGINT before any thread starts, so every thread inherits the mask and only
@@ -90,6 +108,7 @@ int runAgent(int argc, char** argv) {
   config.node_name = node_name;
   config.interval = std::chrono::milliseconds(std::llround(interval_seconds * 1000));
   config.buffer = std::chrono::seconds(*buffer_seconds);
+  config.heartbeat_file = heartbeat_file;
   hostfs::RootedHostFs fs(host_root);
   agent::AgentLoop loop(config, fs, clock, waiter);
 

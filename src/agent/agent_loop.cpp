@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "agent/heartbeat.h"
 #include "agent/node_usage.h"
 #include "common/compression.h"
 #include "common/time_format.h"
@@ -68,6 +69,13 @@ uint64_t AgentLoop::run(ReportSink& sink) {
     const int64_t next_ms = snapToGrid(toUnixMs(clock_.wallNow()), interval_ms) + interval_ms;
     if (!waiter_.sleepUntil(WallTime{std::chrono::milliseconds(next_ms)})) break;
     auto report = collect();
+    if (!config_.heartbeat_file.empty()) {
+      // The loop is alive even when a cycle failed: the probe checks liveness, not data.
+      const int64_t now_s = toUnixMs(clock_.wallNow()) / 1000;
+      if (auto status = writeHeartbeat(config_.heartbeat_file, now_s); !status) {
+        spdlog::warn("heartbeat: {}", status.error().toString());
+      }
+    }
     if (!report) continue;
     // A wall clock stepped backwards could land in a slot already sent; skip it, and say so.
     if (report->timestamp_ms <= last_slot_ms) {

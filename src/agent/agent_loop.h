@@ -4,6 +4,7 @@
 // from all nodes line up and a replay carries the same (node, timestamp) key.
 
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <set>
 #include <string>
@@ -22,6 +23,7 @@ struct AgentConfig {
   std::string node_name;
   std::chrono::milliseconds interval{5000};
   std::chrono::seconds buffer{15 * 60};  // how much history the queue keeps while the server is away
+  std::filesystem::path heartbeat_file;   // written after every cycle when not empty (liveness probe)
 };
 
 // Start of the grid slot that contains `t` (Unix ms), for a grid of `interval_ms`.

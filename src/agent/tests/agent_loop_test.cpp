@@ -5,7 +5,9 @@
 #include <functional>
 #include <mutex>
 
+#include "agent/heartbeat.h"
 #include "common/compression.h"
+#include "common/testing/child_process.h"
 #include "common/testing/fake_clock.h"
 #include "hostfs/testing/fake_host_fs.h"
 #include "model/report_json.h"
@@ -38,6 +40,15 @@ std::string diskstats(uint64_t vda_sectors_read) {
          " 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
          " 254       1 vda1 100 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
          " 253       0 dm-0 100 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
+}
+
+// 5 s interval, 15 min buffer, no heartbeat file.
+AgentConfig testConfig(std::string node) {
+  AgentConfig config;
+  config.node_name = std::move(node);
+  config.interval = std::chrono::seconds(5);
+  config.buffer = std::chrono::minutes(15);
+  return config;
 }
 
 // Moves the fake clock to each deadline instead of sleeping, runs a hook that changes the fake
@@ -113,7 +124,7 @@ class AgentLoopTest : public ::testing::Test {
 
 TEST_F(AgentLoopTest, OneReportPerIntervalOnTheGridWithExactRates) {
   FakeWaiter waiter(clock_, 3, [&] { advanceCounters(500, 500); });
-  AgentConfig config{"node-a", std::chrono::seconds(5), std::chrono::minutes(15)};
+  AgentConfig config = testConfig("node-a");
   AgentLoop loop(config, fs_, clock_, waiter);
   RecordingSink sink;
   EXPECT_EQ(loop.run(sink), 3U);
@@ -143,7 +154,7 @@ TEST_F(AgentLoopTest, MissingOptionalFilesReportZeroButStillReport) {
   fs_.removeFile(fs_.paths().procPidNetDev(1));
   optional_files_present_ = false;
   FakeWaiter waiter(clock_, 2, [&] { advanceCounters(100, 900); });
-  AgentLoop loop(AgentConfig{"node-b", std::chrono::seconds(5), std::chrono::minutes(15)}, fs_, clock_, waiter);
+  AgentLoop loop(testConfig("node-b"), fs_, clock_, waiter);
   RecordingSink sink;
   loop.run(sink);
   const auto reports = sink.reports();
@@ -158,7 +169,7 @@ TEST_F(AgentLoopTest, UnreadableCpuCountersSkipTheCycleInsteadOfReportingGarbage
     advanceCounters(500, 500);
     if (++wake == 2) fs_.addFile(fs_.paths().procStat(), "cpu  1 2");  // truncated
   });
-  AgentLoop loop(AgentConfig{"node-c", std::chrono::seconds(5), std::chrono::minutes(15)}, fs_, clock_, waiter);
+  AgentLoop loop(testConfig("node-c"), fs_, clock_, waiter);
   RecordingSink sink;
   loop.run(sink);
   EXPECT_EQ(sink.reports().size(), 2U);  // the broken cycle is skipped, the others are whole
@@ -166,10 +177,22 @@ TEST_F(AgentLoopTest, UnreadableCpuCountersSkipTheCycleInsteadOfReportingGarbage
 
 TEST_F(AgentLoopTest, CollectOnceWaitsOneIntervalBetweenSamples) {
   FakeWaiter waiter(clock_, 1, [&] { advanceCounters(250, 750); });
-  AgentLoop loop(AgentConfig{"node-d", std::chrono::seconds(5), std::chrono::minutes(15)}, fs_, clock_, waiter);
+  AgentLoop loop(testConfig("node-d"), fs_, clock_, waiter);
   auto report = loop.collectOnce();
   ASSERT_TRUE(report.ok()) << report.error().toString();
   EXPECT_DOUBLE_EQ(report->node_usage.cpu_millicores, 500.0);
+}
+
+TEST_F(AgentLoopTest, WritesTheHeartbeatEveryCycle) {
+  testing::TempDir dir;
+  AgentConfig config = testConfig("node-e");
+  config.heartbeat_file = dir.path() + "/heartbeat";
+  FakeWaiter waiter(clock_, 2, [&] { advanceCounters(100, 900); });
+  AgentLoop loop(config, fs_, clock_, waiter);
+  RecordingSink sink;
+  loop.run(sink);
+  const int64_t now_s = toUnixMs(clock_.wallNow()) / 1000;
+  EXPECT_TRUE(checkHeartbeat(config.heartbeat_file, now_s, std::chrono::seconds(0)).ok());
 }
 
 TEST(SnapToGridTest, FloorsToTheInterval) {
