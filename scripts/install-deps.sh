@@ -17,6 +17,10 @@ packages=(
   curl jq procps iproute2   # scripts and end-to-end tests
 )
 
+# The metrics.k8s.io test runs the real kubectl. Any kubectl on PATH will do (this machine has
+# one); without one, Debian's kubernetes-client provides it.
+if ! command -v kubectl >/dev/null 2>&1; then packages+=(kubernetes-client); fi
+
 missing=()
 for pkg in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)

@@ -48,7 +48,11 @@ HttpResponse notFoundNode(const std::string& name) {
 }  // namespace
 
 Router::Router(tsdb::Storage& storage, const Clock& clock, ServerOptions options)
-    : storage_(storage), clock_(clock), options_(std::move(options)), started_(clock.monotonicNow()) {}
+    : storage_(storage),
+      clock_(clock),
+      options_(std::move(options)),
+      started_(clock.monotonicNow()),
+      kube_api_(storage, clock, std::chrono::duration_cast<std::chrono::milliseconds>(options_.node_grace).count()) {}
 
 HttpResponse Router::handle(const HttpRequest& request) const {
   auto target = parseRequestTarget(request.target);
@@ -65,6 +69,10 @@ HttpResponse Router::handle(const HttpRequest& request) const {
       return page;
     }
     return health();
+  }
+  if (KubeApiView::handles(s)) {
+    if (!get) return methodNotAllowed(request.method, kGetAllow);
+    return kube_api_.handle(s);
   }
   if (s[0] == "api" && s.size() >= 2) {
     if (s[1] == "ingest" && s.size() == 2) {

@@ -6,6 +6,7 @@
 
 #include "common/clock.h"
 #include "server/http_message.h"
+#include "server/kube_api_view.h"
 #include "server/request_target.h"
 #include "server/server_options.h"
 #include "tsdb/storage.h"
@@ -32,6 +33,7 @@ class Router {
   const Clock& clock_;
   const ServerOptions options_;
   const MonotonicTime started_;
+  const KubeApiView kube_api_;  // /api, /apis, /version: what kubectl top reads
 };
 
 // The small self-contained status page GET / serves to browsers (inline JS, no external assets).
