@@ -20,6 +20,8 @@ packages=(
 # The metrics.k8s.io test runs the real kubectl. Any kubectl on PATH will do (this machine has
 # one); without one, Debian's kubernetes-client provides it.
 if ! command -v kubectl >/dev/null 2>&1; then packages+=(kubernetes-client); fi
+# npm installs the web assets below; any node/npm on PATH will do, else Debian's.
+if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
 
 missing=()
 for pkg in "${packages[@]}"; do
@@ -27,16 +29,24 @@ for pkg in "${packages[@]}"; do
   [ "$status" = "installed" ] || missing+=("$pkg")
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  # Refresh the package index only when it is missing or older than a day.
+  if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
+    $SUDO apt-get update -qq
+  fi
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "install-deps: installing ${missing[*]}"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-# Refresh the package index only when it is missing or older than a day.
-if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
-  $SUDO apt-get update -qq
-fi
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Web assets from the npm registry, pinned by lock files; reinstalled only when a lock file is
+# newer than what is installed. --ignore-scripts: no install-time scripts (telemetry and the like).
+source_dir=$(cd "$(dirname "$0")/.." && pwd)
+for web_dir in "$source_dir/web/api-docs"; do
+  if [ ! -f "$web_dir/node_modules/.package-lock.json" ] ||
+     [ "$web_dir/package-lock.json" -nt "$web_dir/node_modules/.package-lock.json" ]; then
+    (cd "$web_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  fi
+done

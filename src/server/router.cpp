@@ -6,6 +6,7 @@
 #include "common/compression.h"
 #include "common/json_writer.h"
 #include "model/report_json.h"
+#include "server/api_docs.h"
 #include "server/node_json.h"
 #include "server/series_params.h"
 
@@ -69,6 +70,10 @@ HttpResponse Router::handle(const HttpRequest& request) const {
       return page;
     }
     return health();
+  }
+  if (auto docs = serveApiDocs(s)) {
+    if (!get) return methodNotAllowed(request.method, kGetAllow);
+    return std::move(*docs);
   }
   if (KubeApiView::handles(s)) {
     if (!get) return methodNotAllowed(request.method, kGetAllow);
