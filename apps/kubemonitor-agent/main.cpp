@@ -19,6 +19,7 @@
 #include "agent/http_report_sink.h"
 #include "agent/waiter.h"
 #include "common/clock.h"
+#include "common/files.h"
 #include "common/text.h"
 #include "common/time_format.h"
 #include "hostfs/rooted_host_fs.h"
@@ -30,16 +31,6 @@ std::string hostName() {
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) != 0) return "localhost";
   return name;
-}
-
-kubemonitor::Result<std::string> readToken(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return kubemonitor::makeError(kubemonitor::ErrorCode::kNotFound, "cannot read the token file", path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string token(kubemonitor::text::trim(buffer.str()));
-  if (token.empty()) return kubemonitor::makeError(kubemonitor::ErrorCode::kInvalidArgument, "token file is empty", path);
-  return token;
 }
 
 int runAgent(int argc, char** argv) {
@@ -96,7 +87,7 @@ int runAgent(int argc, char** argv) {
   }
   std::string token;
   if (!token_file.empty()) {
-    auto read = readToken(token_file);
+    auto read = readTokenFile(token_file);
     if (!read) {
       spdlog::error("--token-file: {}", read.error().toString());
       return 2;

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "common/clock.h"
+#include "common/files.h"
 #include "common/text.h"
 #include "common/time_format.h"
 #include "server/http_server.h"
@@ -42,35 +43,6 @@ Result<ListenAddress> parseListen(std::string_view text) {
   auto port = text::parseUint64(text.substr(colon + 1));
   if (!port || *port > 65535) return makeError(ErrorCode::kInvalidArgument, "bad port", std::string(text));
   return ListenAddress{std::string(host), static_cast<uint16_t>(*port)};
-}
-
-Result<std::string> readToken(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return makeError(ErrorCode::kNotFound, "cannot read the token file", path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string token(text::trim(buffer.str()));
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
-  if (token.empty()) return makeError(ErrorCode::kInvalidArgument, "token file is empty", path);
-  return token;
-}
-
-// Written via a temp file and rename, so that a reader never sees a half-written number.
-Status writePortFile(const std::string& path, uint16_t port) {
-  const std::string temp = path + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    out << port << "\n";
-    out.close();
-    if (!out) return makeError(ErrorCode::kIo, "cannot write", temp);
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
-  if (ec) {
-    std::filesystem::remove(temp, ec);
-    return makeError(ErrorCode::kIo, "cannot rename into place", path);
-  }
-  return {};
 }
 
 int runServer(int argc, char** argv) {
@@ -154,7 +126,7 @@ int runServer(int argc, char** argv) {
   }
   server::ServerOptions options;
   if (!token_file.empty()) {
-    auto token = readToken(token_file);
+    auto token = readTokenFile(token_file);
     if (!token) {
       spdlog::error("--ingest-token-file: {}", token.error().toString());
       return kUsageError;
@@ -191,7 +163,7 @@ int runServer(int argc, char** argv) {
   spdlog::info("kubemonitor-server listening on http://{}{}{}:{}", v6 ? "[" : "", address->host, v6 ? "]" : "",
                http.port());
   if (!port_file.empty()) {
-    if (auto written = writePortFile(port_file, http.port()); !written) {
+    if (auto written = writeFileAtomically(port_file, std::to_string(http.port()) + "\n"); !written) {
       spdlog::error("--port-file: {}", written.error().toString());
       return 1;
     }

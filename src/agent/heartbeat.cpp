@@ -6,22 +6,13 @@
 #include <sstream>
 #include <string>
 
+#include "common/files.h"
 #include "common/text.h"
 
 namespace kubemonitor::agent {
 
 Status writeHeartbeat(const std::filesystem::path& path, int64_t unix_seconds) {
-  std::filesystem::path temp = path;
-  temp += ".tmp";
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    out << unix_seconds << '\n';
-    if (!out.flush()) return makeError(ErrorCode::kIo, std::string("cannot write: ") + std::strerror(errno), temp.string());
-  }
-  std::error_code error;
-  std::filesystem::rename(temp, path, error);
-  if (error) return makeError(ErrorCode::kIo, "cannot rename into place: " + error.message(), path.string());
-  return {};
+  return writeFileAtomically(path.string(), std::to_string(unix_seconds) + "\n");
 }
 
 Status checkHeartbeat(const std::filesystem::path& path, int64_t now_unix_seconds, std::chrono::seconds max_age) {
