@@ -44,6 +44,7 @@ int runAgent(int argc, char** argv) {
   std::string buffer_text = "15m";
   bool once = false;
   std::string heartbeat_file;
+  std::string ca_file;
   std::string check_heartbeat;
   double heartbeat_max_age_seconds = 60;
   app.add_option("--server", server_url, "kubemonitor-server base URL, e.g. http://127.0.0.1:8080")->envname("API_SERVER_URL");
@@ -55,6 +56,8 @@ int runAgent(int argc, char** argv) {
   app.add_option("--token-file", token_file, "file holding the ingest Bearer token")->envname("INGEST_TOKEN_FILE");
   app.add_option("--buffer", buffer_text, "how much history to keep while the server is away (e.g. 15m)");
   app.add_flag("--once", once, "take two samples one interval apart, print the report JSON, exit");
+  app.add_option("--ca-file", ca_file, "PEM CA bundle to verify an https --server (default: the system's)")
+      ->envname("SERVER_CA_FILE");
   app.add_option("--heartbeat-file", heartbeat_file, "write the Unix time here after every cycle (liveness probe)")
       ->envname("HEARTBEAT_FILE");
   app.add_option("--check-heartbeat", check_heartbeat,
@@ -114,7 +117,7 @@ int runAgent(int argc, char** argv) {
   }
   spdlog::info("kubemonitor-agent: node {} every {} ms from {} to {}", node_name, config.interval.count(), host_root,
                server_url);
-  agent::HttpReportSink sink(server_url, token);
+  agent::HttpReportSink sink(server_url, token, ca_file);
   const uint64_t queued = loop.run(sink);
   spdlog::info("stopped after {} reports", queued);
   return 0;

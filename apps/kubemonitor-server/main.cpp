@@ -52,6 +52,9 @@ int runServer(int argc, char** argv) {
   std::string storage_spec = "embedded";
   std::string retention_text = "7d";
   std::string token_file;
+  std::string query_token_file;
+  std::string tls_cert;
+  std::string tls_key;
   size_t max_data_points = 1000;
   std::string default_window_text = "3600";
   unsigned threads = 1;
@@ -67,6 +70,12 @@ int runServer(int argc, char** argv) {
   app.add_option("--retention", retention_text, "how long samples are kept, e.g. 7d")->envname("RETENTION");
   app.add_option("--ingest-token-file", token_file, "file with the Bearer token POST /api/ingest requires")
       ->envname("INGEST_TOKEN_FILE");
+  app.add_option("--query-token-file", query_token_file, "file with the Bearer token every GET but /health requires")
+      ->envname("QUERY_TOKEN_FILE");
+  auto* cert_option = app.add_option("--tls-cert", tls_cert, "PEM certificate chain: serve HTTPS")->envname("TLS_CERT");
+  auto* key_option = app.add_option("--tls-key", tls_key, "PEM private key of --tls-cert")->envname("TLS_KEY");
+  cert_option->needs(key_option);
+  key_option->needs(cert_option);
   app.add_option("--max-data-points", max_data_points, "most points per series; the step grows to fit")
       ->envname("MAX_DATA_POINTS")
       ->check(CLI::Range(size_t{1}, size_t{1'000'000}));
@@ -133,6 +142,16 @@ int runServer(int argc, char** argv) {
     }
     options.ingest_token = *token;
   }
+  if (!query_token_file.empty()) {
+    auto token = readTokenFile(query_token_file);
+    if (!token) {
+      spdlog::error("--query-token-file: {}", token.error().toString());
+      return kUsageError;
+    }
+    options.query_token = *token;
+  }
+  options.tls_cert_file = tls_cert;
+  options.tls_key_file = tls_key;
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   if (ec) {

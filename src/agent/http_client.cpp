@@ -28,7 +28,8 @@ struct HeaderList {
 
 }  // namespace
 
-HttpClient::HttpClient(std::chrono::milliseconds timeout) : handle_(std::make_unique<Handle>()), timeout_(timeout) {}
+HttpClient::HttpClient(std::chrono::milliseconds timeout, std::string ca_file)
+    : handle_(std::make_unique<Handle>()), timeout_(timeout), ca_file_(std::move(ca_file)) {}
 
 HttpClient::~HttpClient() = default;
 
@@ -59,6 +60,7 @@ Result<HttpResponse> HttpClient::perform(const std::string& url, const std::vect
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout_.count()));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM: the agent owns its signals
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  if (!ca_file_.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file_.c_str());
   const CURLcode rc = curl_easy_perform(curl);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);  // header_list dies with this scope
   if (rc != CURLE_OK) {

@@ -20,7 +20,8 @@ struct HttpResponse {
 
 class HttpClient {
  public:
-  explicit HttpClient(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // `ca_file`: PEM bundle that verifies https servers instead of the system's (a private CA).
+  explicit HttpClient(std::chrono::milliseconds timeout = std::chrono::seconds(10), std::string ca_file = {});
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
@@ -35,6 +36,7 @@ class HttpClient {
   struct Handle;
   std::unique_ptr<Handle> handle_;
   std::chrono::milliseconds timeout_;
+  std::string ca_file_;
 };
 
 }  // namespace kubemonitor::agent

@@ -12,7 +12,8 @@ SendOutcome classifyIngestStatus(long status) {
   return SendOutcome::kRejected;
 }
 
-HttpReportSink::HttpReportSink(std::string server_url, std::string token) {
+HttpReportSink::HttpReportSink(std::string server_url, std::string token, std::string ca_file)
+    : client_(std::chrono::seconds(10), std::move(ca_file)) {
   while (!server_url.empty() && server_url.back() == '/') server_url.pop_back();
   ingest_url_ = server_url + "/api/ingest";
   headers_ = {"Content-Type: application/json", "Content-Encoding: zstd", "Expect:"};

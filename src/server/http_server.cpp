@@ -12,6 +12,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -33,7 +34,7 @@ constexpr size_t kFirstReadBytes = 4096;
 constexpr std::chrono::milliseconds kLingerTimeout{1000};
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};  // after EMFILE and friends
 
-class Session;
+class SessionBase;
 
 }  // namespace
 
@@ -47,8 +48,8 @@ struct HttpServer::Impl {
   void doStop();
   bool evictOldestIdle();
   // Registers a connection waiting for its next request; false when the server is stopping.
-  bool enterIdle(const std::shared_ptr<Session>& session);
-  void leaveIdle(Session& session);
+  bool enterIdle(const std::shared_ptr<SessionBase>& session);
+  void leaveIdle(SessionBase& session);
   void sessionClosed();
 
   const ServerOptions options;
@@ -57,7 +58,8 @@ struct HttpServer::Impl {
   std::atomic<bool> destroying{false};
   std::mutex idle_mutex;
   bool stopping = false;                     // guarded by idle_mutex
-  std::list<std::weak_ptr<Session>> idle;    // guarded by idle_mutex; oldest first
+  std::list<std::weak_ptr<SessionBase>> idle;  // guarded by idle_mutex; oldest first
+  std::optional<net::ssl::context> tls;        // set by start() when a certificate is configured
   std::atomic<uint16_t> bound_port{0};
   size_t refused = 0;                        // on the control strand
 
@@ -75,45 +77,81 @@ struct HttpServer::Impl {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+// What the server's idle list and eviction need of a connection, whatever its stream.
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
  public:
-  Session(tcp::socket&& socket, HttpServer::Impl& server) : stream_(std::move(socket)), server_(server) {
+  virtual ~SessionBase() = default;
+  // Closes the connection if it is still idle when this runs on its strand (it may have become
+  // busy since it was chosen).
+  virtual void evict() = 0;
+
+  // Guarded by the server's idle_mutex.
+  bool in_idle_list_ = false;
+  std::list<std::weak_ptr<SessionBase>>::iterator idle_it_;
+};
+
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection; Stream is PlainStream or TlsStream. Timeouts and socket calls go to the TCP
+// layer underneath (get_lowest_layer), HTTP reads and writes to the stream itself.
+template <class Stream>
+class Session final : public SessionBase {
+ public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  Session(tcp::socket&& socket, HttpServer::Impl& server) : stream_(makeStream(std::move(socket), server)), server_(server) {
     server_.connections.fetch_add(1);
   }
-  ~Session() { server_.sessionClosed(); }
+  ~Session() override { server_.sessionClosed(); }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
   void start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-      // A new connection must send its first request within the header deadline.
-      self->waitForRequest(self->server_.options.header_timeout);
+    net::dispatch(lowest().get_executor(), [self = self()] {
+      // A new connection must finish the TLS handshake and send its first request within the
+      // header deadline.
+      if constexpr (kTls) {
+        self->lowest().expires_after(self->server_.options.header_timeout);
+        self->stream_.async_handshake(net::ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) {
+            spdlog::debug("http: TLS handshake: {}", ec.message());
+            return self->close();
+          }
+          self->waitForRequest(self->server_.options.header_timeout);
+        });
+      } else {
+        self->waitForRequest(self->server_.options.header_timeout);
+      }
     });
   }
 
-  // Closes the connection if it is still idle when this runs on its strand (it may have become
-  // busy since it was chosen).
-  void evict() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
+  void evict() override {
+    net::post(lowest().get_executor(), [self = self()] {
       if (!self->idle_) return;
       beast::error_code ec;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-      self->stream_.cancel();
+      self->lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+      self->lowest().cancel();
     });
   }
 
-  // Guarded by server_.idle_mutex.
-  bool in_idle_list_ = false;
-  std::list<std::weak_ptr<Session>>::iterator idle_it_;
-
  private:
+  static Stream makeStream(tcp::socket&& socket, HttpServer::Impl& server) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *server.tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+  std::shared_ptr<Session> self() { return std::static_pointer_cast<Session>(shared_from_this()); }
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
   void waitForRequest(std::chrono::milliseconds timeout) {
     if (buffer_.size() > 0) return readHeader();  // a pipelined request is already here
     if (!server_.enterIdle(shared_from_this())) return close();
     idle_ = true;
-    stream_.expires_after(timeout);
-    stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
-                            beast::bind_front_handler(&Session::onFirstBytes, shared_from_this()));
+    lowest().expires_after(timeout);
+    stream_.async_read_some(buffer_.prepare(kFirstReadBytes), beast::bind_front_handler(&Session::onFirstBytes, self()));
   }
 
   void onFirstBytes(beast::error_code ec, size_t bytes) {
@@ -128,8 +166,8 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(std::min<size_t>(server_.options.header_limit_bytes, UINT32_MAX)));
     parser_->body_limit(server_.options.max_body_bytes);
-    stream_.expires_after(server_.options.header_timeout);
-    http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::onHeader, shared_from_this()));
+    lowest().expires_after(server_.options.header_timeout);
+    http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::onHeader, self()));
   }
 
   void onHeader(beast::error_code ec, size_t /*bytes*/) {
@@ -137,8 +175,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& request = parser_->get();
     if (beast::iequals(request[http::field::expect], "100-continue")) {
       continue_.emplace(http::status::continue_, request.version());
-      stream_.expires_after(server_.options.read_timeout);
-      http::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code write_ec, size_t) {
+      lowest().expires_after(server_.options.read_timeout);
+      http::async_write(stream_, *continue_, [self = self()](beast::error_code write_ec, size_t) {
         if (write_ec) return self->close();
         self->readBody();
       });
@@ -149,8 +187,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void readBody() {
     if (parser_->is_done()) return handleRequest();
-    stream_.expires_after(server_.options.read_timeout);
-    http::async_read_some(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::onBody, shared_from_this()));
+    lowest().expires_after(server_.options.read_timeout);
+    http::async_read_some(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::onBody, self()));
   }
 
   void onBody(beast::error_code ec, size_t /*bytes*/) {
@@ -172,7 +210,8 @@ class Session : public std::enable_shared_from_this<Session> {
                        version);
     }
     if (ec == beast::error::timeout || ec == http::error::end_of_stream || ec == net::error::eof ||
-        ec == net::error::operation_aborted || ec == net::error::connection_reset) {
+        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+        ec == net::ssl::error::stream_truncated) {
       return close();
     }
     if (ec.category() == http::make_error_code(http::error::bad_version).category()) {  // malformed HTTP
@@ -227,9 +266,9 @@ class Session : public std::enable_shared_from_this<Session> {
       response_.body() = std::move(answer.body);
       response_.prepare_payload();
     }
-    stream_.expires_after(server_.options.read_timeout);
+    lowest().expires_after(server_.options.read_timeout);
     http::async_write(stream_, response_,
-                      [self = shared_from_this(), keep_alive, linger](beast::error_code ec, size_t) {
+                      [self = self(), keep_alive, linger](beast::error_code ec, size_t) {
                         if (ec) return self->close();
                         if (!keep_alive) return linger ? self->lingerClose() : self->close();
                         self->parser_.reset();
@@ -239,26 +278,29 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void lingerClose() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
     linger_deadline_ = std::chrono::steady_clock::now() + kLingerTimeout;
     drain();
   }
 
+  // Drains raw bytes (encrypted ones on TLS: they are thrown away unread either way).
   void drain() {
-    stream_.expires_at(linger_deadline_);
-    stream_.async_read_some(net::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code ec, size_t) {
+    lowest().expires_at(linger_deadline_);
+    lowest().async_read_some(net::buffer(drain_buffer_), [self = self()](beast::error_code ec, size_t) {
       if (ec) return self->close();
       self->drain();
     });
   }
 
+  // On TLS this closes without a close_notify: every answer carries Content-Length, so a client
+  // can tell a complete answer from a truncated one (RFC 8446 §6.1 allows this for HTTP).
   void close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().close();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   HttpServer::Impl& server_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -297,13 +339,17 @@ void HttpServer::Impl::onAccept(beast::error_code ec, tcp::socket socket) {
     beast::error_code ignored;
     socket.close(ignored);
   } else {
-    std::make_shared<Session>(std::move(socket), *this)->start();
+    if (tls) {
+      std::make_shared<Session<TlsStream>>(std::move(socket), *this)->start();
+    } else {
+      std::make_shared<Session<PlainStream>>(std::move(socket), *this)->start();
+    }
   }
   doAccept();
 }
 
 bool HttpServer::Impl::evictOldestIdle() {
-  std::shared_ptr<Session> victim;
+  std::shared_ptr<SessionBase> victim;
   {
     std::lock_guard lock(idle_mutex);
     while (!idle.empty() && !victim) {
@@ -317,7 +363,7 @@ bool HttpServer::Impl::evictOldestIdle() {
   return true;
 }
 
-bool HttpServer::Impl::enterIdle(const std::shared_ptr<Session>& session) {
+bool HttpServer::Impl::enterIdle(const std::shared_ptr<SessionBase>& session) {
   std::lock_guard lock(idle_mutex);
   if (stopping) return false;
   session->idle_it_ = idle.insert(idle.end(), session);
@@ -325,7 +371,7 @@ bool HttpServer::Impl::enterIdle(const std::shared_ptr<Session>& session) {
   return true;
 }
 
-void HttpServer::Impl::leaveIdle(Session& session) {
+void HttpServer::Impl::leaveIdle(SessionBase& session) {
   std::lock_guard lock(idle_mutex);
   if (!session.in_idle_list_) return;  // already taken out by an eviction
   idle.erase(session.idle_it_);
@@ -348,7 +394,7 @@ void HttpServer::Impl::doStop() {
   acceptor.close(ignored);
   signals.cancel(ignored);
   accept_retry_timer.cancel();
-  std::list<std::weak_ptr<Session>> idle_now;
+  std::list<std::weak_ptr<SessionBase>> idle_now;
   {
     std::lock_guard lock(idle_mutex);
     stopping = true;
@@ -377,6 +423,17 @@ HttpServer::~HttpServer() = default;
 Status HttpServer::start() {
   const ServerOptions& options = impl_->options;
   const std::string where = options.listen_address + ":" + std::to_string(options.port);
+  if (!options.tls_cert_file.empty()) {
+    auto& tls = impl_->tls.emplace(net::ssl::context::tls_server);
+    // TLS 1.2 and 1.3 only; OpenSSL's default cipher list for those.
+    tls.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                    net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
+    beast::error_code ec;
+    tls.use_certificate_chain_file(options.tls_cert_file, ec);
+    if (ec) return makeError(ErrorCode::kInvalidArgument, "TLS certificate: " + ec.message(), options.tls_cert_file);
+    tls.use_private_key_file(options.tls_key_file, net::ssl::context::pem, ec);
+    if (ec) return makeError(ErrorCode::kInvalidArgument, "TLS private key: " + ec.message(), options.tls_key_file);
+  }
   beast::error_code ec;
   net::ip::address address = net::ip::make_address(options.listen_address, ec);
   if (ec) {

@@ -42,6 +42,12 @@ HttpResponse methodNotAllowed(std::string_view method, std::string_view allow) {
   return response;
 }
 
+HttpResponse unauthorized() {
+  HttpResponse response = errorResponse(401, "unauthorized", "missing or wrong Bearer token");
+  response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"kubemonitor\"");
+  return response;
+}
+
 HttpResponse notFoundNode(const std::string& name) {
   return errorResponse(404, "not_found", "node \"" + name + "\" has not reported");
 }
@@ -71,6 +77,9 @@ HttpResponse Router::handle(const HttpRequest& request) const {
     }
     return health();
   }
+  // With a query token, everything but health and ingest (which has its own token) needs it.
+  const bool ingest_route = s.size() == 2 && s[0] == "api" && s[1] == "ingest";
+  if (!ingest_route && !authorized(request.authorization, options_.query_token)) return unauthorized();
   if (auto docs = serveApiDocs(s)) {
     if (!get) return methodNotAllowed(request.method, kGetAllow);
     return std::move(*docs);
@@ -110,25 +119,21 @@ HttpResponse Router::health() const {
   return response;
 }
 
-bool Router::authorized(std::string_view authorization) const {
-  if (options_.ingest_token.empty()) return true;
+bool Router::authorized(std::string_view authorization, const std::string& token) const {
+  if (token.empty()) return true;
   constexpr std::string_view kScheme = "bearer";
   if (authorization.size() <= kScheme.size() || !containsCaseInsensitive(authorization.substr(0, kScheme.size()), kScheme) ||
       authorization[kScheme.size()] != ' ') {
     return false;
   }
-  std::string_view token = authorization.substr(kScheme.size());
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-  return constantTimeEquals(token, options_.ingest_token);
+  std::string_view presented = authorization.substr(kScheme.size());
+  while (!presented.empty() && presented.front() == ' ') presented.remove_prefix(1);
+  while (!presented.empty() && (presented.back() == ' ' || presented.back() == '\t')) presented.remove_suffix(1);
+  return constantTimeEquals(presented, token);
 }
 
 HttpResponse Router::ingest(const HttpRequest& request) const {
-  if (!authorized(request.authorization)) {
-    HttpResponse response = errorResponse(401, "unauthorized", "missing or wrong Bearer token");
-    response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"kubemonitor\"");
-    return response;
-  }
+  if (!authorized(request.authorization, options_.ingest_token)) return unauthorized();
   auto encoding = parseContentEncoding(request.content_encoding);
   if (!encoding) {
     return errorResponse(415, "unsupported_media_type",

@@ -27,7 +27,8 @@ class Router {
   HttpResponse ingest(const HttpRequest& request) const;
   HttpResponse nodeList() const;
   HttpResponse node(const std::string& name, const RequestTarget& target, bool series) const;
-  bool authorized(std::string_view authorization) const;
+  // True when `token` is empty (no token configured) or the header carries "Bearer <token>".
+  bool authorized(std::string_view authorization, const std::string& token) const;
 
   tsdb::Storage& storage_;
   const Clock& clock_;

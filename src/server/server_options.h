@@ -20,9 +20,13 @@ struct ServerOptions {
   std::chrono::milliseconds shutdown_grace{5'000};   // stop(): how long in-flight requests may finish
   size_t max_connections = 10'000;  // at the cap an idle keep-alive connection is closed, else refused
   unsigned threads = 1;             // event loop threads; connections never get their own thread
+  // HTTPS when both are set (PEM files: certificate chain, private key); plain HTTP otherwise.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 
   // API.
   std::string ingest_token;                // when not empty, POST /api/ingest needs "Bearer <token>"
+  std::string query_token;                 // when not empty, every GET but /health needs "Bearer <token>"
   size_t max_data_points = 1000;           // per series; the step grows to fit
   int64_t default_window_seconds = 3600;   // series routes without window/start
   // GET /api/nodes leaves out nodes whose newest sample is older than this; 0 keeps them all.
