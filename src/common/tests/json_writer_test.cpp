@@ -32,3 +32,18 @@ TEST(JsonWriterTest, NonFiniteNumbersBecomeNull) {
 
 }  // namespace
 }  // namespace kubemonitor
+
+namespace kubemonitor {
+namespace {
+
+TEST(JsonStringTest, InvalidUtf8BecomesReplacementCharacters) {
+  std::string out;
+  appendJsonString(out, "ok \xC3\xA9 \xF0\x9F\x92\xA9 bad \xFF\xFE end \xC0\xAF \xED\xA0\x80 \xE2\x82");
+  // Valid sequences stay as they are; each invalid byte is one \ufffd.
+  EXPECT_EQ(out,
+            "\"ok \xC3\xA9 \xF0\x9F\x92\xA9 bad \\ufffd\\ufffd end \\ufffd\\ufffd \\ufffd\\ufffd\\ufffd "
+            "\\ufffd\\ufffd\"");
+}
+
+}  // namespace
+}  // namespace kubemonitor
