@@ -5,12 +5,14 @@ SHELL := /bin/bash
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
 TSAN_DIR ?= build-tsan
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 20
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 # Test binaries that exercise threads (server, shipping queue): the TSan build runs these.
 TSAN_TARGETS := server_test agent_test tsdb_test
 
-.PHONY: all deps build test test-release test-asan test-tsan run bench clean format lint
+.PHONY: all deps build test test-release test-asan test-tsan test-fuzz run bench clean format lint
 
 all: build
 
@@ -21,7 +23,7 @@ build: deps
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-test: test-release test-asan test-tsan
+test: test-release test-asan test-tsan test-fuzz
 	@echo "make test: all suites passed"
 
 test-release: build
@@ -43,6 +45,13 @@ test-tsan: deps
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  ctest --test-dir $(TSAN_DIR) --output-on-failure --timeout 900 -L threaded
 
+# libFuzzer targets (clang, ASan+UBSan), each run for FUZZ_SECONDS from its seed corpus.
+test-fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKUBEMONITOR_FUZZ=ON \
+	  -DKUBEMONITOR_SANITIZE=address,undefined -DKUBEMONITOR_BUILD_BENCH=OFF $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_targets
+	scripts/run-fuzzers.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
 run: build
 	@scripts/run-local.sh $(BUILD_DIR)/bin
 
@@ -57,4 +66,4 @@ lint: build
 	find src apps bench -name '*.cpp' | xargs clang-tidy -p $(BUILD_DIR) --quiet
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) $(FUZZ_DIR)

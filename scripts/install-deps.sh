@@ -15,6 +15,7 @@ packages=(
   libcli11-dev              # command-line flags
   libgtest-dev libgmock-dev # tests
   libbenchmark-dev          # micro-benchmarks
+  clang libclang-rt-14-dev  # libFuzzer targets (make test-fuzz)
   curl jq procps iproute2   # scripts and end-to-end tests
 )
 
