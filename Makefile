@@ -19,9 +19,9 @@ all: build
 deps:
 	@scripts/install-deps.sh
 
+# scripts/build.sh is the one build recipe; deploy/docker/Dockerfile.* run it too.
 build: deps
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
-	cmake --build $(BUILD_DIR) -j $(JOBS)
+	SKIP_DEPS=1 JOBS=$(JOBS) scripts/build.sh $(BUILD_DIR) Release $(CMAKE_FLAGS)
 
 test: test-release test-asan test-tsan test-fuzz
 	@echo "make test: all suites passed"
