@@ -12,7 +12,7 @@ CMAKE_FLAGS ?=
 # Test binaries that exercise threads (server, shipping queue): the TSan build runs these.
 TSAN_TARGETS := server_test agent_test tsdb_test
 
-.PHONY: all deps build test test-release test-asan test-tsan test-fuzz run bench clean format lint
+.PHONY: all deps build test test-release test-deploy test-asan test-tsan test-fuzz run bench clean format lint
 
 all: build
 
@@ -23,11 +23,16 @@ deps:
 build: deps
 	SKIP_DEPS=1 JOBS=$(JOBS) scripts/build.sh $(BUILD_DIR) Release $(CMAKE_FLAGS)
 
-test: test-release test-asan test-tsan test-fuzz
+test: test-release test-deploy test-asan test-tsan test-fuzz
 	@echo "make test: all suites passed"
 
 test-release: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure --timeout 600
+
+# Deployment artefacts: kustomize renders and validates (Kubernetes schemas + project rules), the
+# Dockerfiles match scripts/build.sh and the binaries' libraries, every script passes shellcheck.
+test-deploy: build
+	tests/deploy/check-deploy.sh $(BUILD_DIR)/bin
 
 # ASan + UBSan over every unit test (the end-to-end suites run against the Release binaries).
 test-asan: deps

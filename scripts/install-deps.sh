@@ -17,6 +17,7 @@ packages=(
   libbenchmark-dev          # micro-benchmarks
   clang libclang-rt-14-dev  # libFuzzer targets (make test-fuzz)
   curl jq procps iproute2   # scripts and end-to-end tests
+  shellcheck                # make test-deploy lints every script
 )
 
 # The metrics.k8s.io test runs the real kubectl. Any kubectl on PATH will do (this machine has
@@ -46,7 +47,8 @@ fi
 # Web assets from the npm registry, pinned by lock files; reinstalled only when a lock file is
 # newer than what is installed. --ignore-scripts: no install-time scripts (telemetry and the like).
 source_dir=$(cd "$(dirname "$0")/.." && pwd)
-for web_dir in "$source_dir/web/api-docs"; do
+# deploy/validate: the Kubernetes schemas make test-deploy validates the manifests against.
+for web_dir in "$source_dir/web/api-docs" "$source_dir/deploy/validate"; do
   if [ ! -f "$web_dir/node_modules/.package-lock.json" ] ||
      [ "$web_dir/package-lock.json" -nt "$web_dir/node_modules/.package-lock.json" ]; then
     (cd "$web_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)

@@ -12,7 +12,7 @@ server_pid=$!
 agent_pid=""
 stop() {
   trap - INT TERM EXIT
-  [ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null || true
+  if [ -n "$agent_pid" ]; then kill -TERM "$agent_pid" 2>/dev/null || true; fi
   kill -TERM "$server_pid" 2>/dev/null || true
   wait 2>/dev/null || true
   echo "kubemonitor: stopped"

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# make test-deploy: the deployment artefacts hold together, offline (kubectl, node and shellcheck
+# are local; the schemas come from the pinned npm package in deploy/validate/).
+#   1. `kubectl kustomize deploy/kubernetes` renders (with a throw-away ingest token);
+#   2. every object validates against the Kubernetes schemas and the project's rules
+#      (tests/deploy/validate-manifests.cjs: RBAC read-only, host mounts read-only, limits, images
+#      pinned, flags and env vars known to the binaries in BIN_DIR, ...);
+#   3. no ingest token is committed;
+#   4. shellcheck and bash -n on every script;
+#   5. deploy/docker/Dockerfile.* have not drifted from scripts/build.sh and from the shared
+#      libraries the built binaries link (ldd → dpkg -S → Debian package).
+#
+#   tests/deploy/check-deploy.sh [BIN_DIR]        default: build/bin
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+bin_dir=$(cd "${1:-$repo/build/bin}" && pwd)
+cd "$repo"
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); echo "ok    $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL  $*"; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+for tool in kubectl node shellcheck objdump dpkg; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "check-deploy: $tool not found; run scripts/install-deps.sh" >&2
+    exit 1
+  fi
+done
+if [ ! -d deploy/validate/node_modules/kubernetes-models ]; then
+  echo "check-deploy: deploy/validate/node_modules missing; run scripts/install-deps.sh (npm ci)" >&2
+  exit 1
+fi
+
+# --- 1. render ---------------------------------------------------------------------------------
+# A copy of the base with a generated token, as scripts/deploy.sh does; the tree stays untouched.
+cp -r deploy/kubernetes "$work/base"
+rm -f "$work/base/ingest-token"
+scripts/gen-ingest-token.sh "$work/base/ingest-token" >/dev/null
+if kubectl kustomize "$work/base" >"$work/rendered.yaml" 2>"$work/kustomize.err"; then
+  pass "kubectl kustomize deploy/kubernetes renders ($(grep -c '^kind:' "$work/rendered.yaml") objects)"
+else
+  fail "kubectl kustomize deploy/kubernetes: $(cat "$work/kustomize.err")"
+fi
+# Without a generated token the base must refuse to render rather than ship a default one.
+rm -f "$work/base/ingest-token"
+if kubectl kustomize "$work/base" >/dev/null 2>&1; then
+  fail "deploy/kubernetes renders without a generated ingest token (a fixed token would ship)"
+else
+  pass "deploy/kubernetes needs a generated ingest token (scripts/gen-ingest-token.sh)"
+fi
+
+# --- 2. schemas and project rules --------------------------------------------------------------
+if [ -s "$work/rendered.yaml" ]; then
+  if node tests/deploy/validate-manifests.cjs "$work/rendered.yaml" "$bin_dir" >"$work/validate.out" 2>&1; then
+    grep '^WARN' "$work/validate.out" || true
+    pass "$(tail -n 1 "$work/validate.out")"
+  else
+    cat "$work/validate.out"
+    fail "manifests: schema or project rules (see FAIL lines above)"
+  fi
+fi
+
+# --- 3. no committed token ---------------------------------------------------------------------
+if [ -n "$(git ls-files deploy/kubernetes/ingest-token 2>/dev/null)" ]; then
+  fail "deploy/kubernetes/ingest-token is committed: remove it from git and rotate the token"
+elif grep -q 'literals:' deploy/kubernetes/kustomization.yaml; then
+  fail "deploy/kubernetes/kustomization.yaml has secretGenerator literals: tokens come from a generated file"
+else
+  pass "no ingest token in git"
+fi
+
+# --- 4. scripts ---------------------------------------------------------------------------------
+scripts=(scripts/*.sh tests/deploy/*.sh .ci/run)
+for script in "${scripts[@]}"; do
+  if ! bash -n "$script" 2>"$work/bash-n.err"; then
+    fail "bash -n $script: $(cat "$work/bash-n.err")"
+  elif ! shellcheck -x "$script" >"$work/shellcheck.out" 2>&1; then
+    cat "$work/shellcheck.out"
+    fail "shellcheck $script"
+  else
+    pass "bash -n + shellcheck $script"
+  fi
+done
+
+# --- 5. Dockerfiles vs the build script and the binaries ---------------------------------------
+# The Debian packages that provide the libraries a binary links directly (its DT_NEEDED entries).
+needed_packages() {
+  local binary=$1 soname lib pkg
+  for soname in $(objdump -p "$binary" | awk '$1 == "NEEDED" {print $2}'); do
+    lib=$(ldd "$binary" | awk -v s="$soname" '$1 == s {print $3}')
+    if [ -z "$lib" ] || [ ! -e "$lib" ]; then echo "?$soname"; continue; fi
+    # usrmerge: dpkg knows a file under /lib or /usr/lib, whichever its package shipped.
+    pkg=$( { dpkg -S "$lib" 2>/dev/null || dpkg -S "$(readlink -f "$lib")" 2>/dev/null || true; } | head -n 1 | cut -d: -f1)
+    echo "${pkg:-?$soname}"
+  done | sort -u
+}
+arg_value() {  # ARG NAME="a b c" in a Dockerfile → a b c, one per line, sorted
+  sed -n "s/^ARG $2=\"\(.*\)\"$/\1/p" "$1" | tr ' ' '\n' | sed '/^$/d' | sort -u
+}
+
+for component in agent server; do
+  dockerfile=deploy/docker/Dockerfile.$component
+  binary=kubemonitor-$component
+  if [ ! -f "$dockerfile" ]; then fail "$dockerfile missing"; continue; fi
+  problems=()
+  froms=$(grep -cE '^FROM ' "$dockerfile")
+  [ "$froms" -ge 2 ] || problems+=("not multi-stage ($froms FROM lines)")
+  if grep -E '^FROM ' "$dockerfile" | grep -vqE '^FROM debian:12(-slim)?(@sha256:[0-9a-f]{64})?( AS [a-z]+)?$'; then
+    problems+=("every stage must be FROM debian:12 or debian:12-slim")
+  fi
+  # The build stage runs scripts/build.sh (what `make build` runs) into a build dir …
+  build_line=$(grep -E '^RUN scripts/build\.sh ' "$dockerfile" || true)
+  build_dir=$(awk '{print $3}' <<<"$build_line")
+  [ -n "$build_line" ] || problems+=("the build stage must RUN scripts/build.sh (the recipe make build uses)")
+  grep -qE 'scripts/build\.sh' Makefile || problems+=("the Makefile's build target no longer calls scripts/build.sh")
+  # … and the final stage copies that build dir's bin/<binary> (CMake's runtime output dir).
+  # shellcheck disable=SC2016 # a literal CMake expression
+  grep -q 'CMAKE_RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin' CMakeLists.txt ||
+    problems+=("CMakeLists.txt no longer puts binaries in <build>/bin")
+  grep -qE "^COPY --from=build /src/$build_dir/bin/$binary /usr/local/bin/$binary\$" "$dockerfile" ||
+    problems+=("must COPY --from=build /src/$build_dir/bin/$binary /usr/local/bin/$binary")
+  grep -qE '^HEALTHCHECK ' "$dockerfile" || problems+=("no HEALTHCHECK")
+  grep -qE 'apt-get install .*\$\{LIB_PACKAGES\}' "$dockerfile" || problems+=("the final stage must apt-get install \${LIB_PACKAGES}")
+  if [ "$component" = server ]; then
+    user=$(awk '$1 == "USER" {u = $2} END {print u}' "$dockerfile")
+    case "${user%%:*}" in ""|0|root) problems+=("the server image must end with a non-root USER") ;; esac
+  fi
+  if [ ! -x "$bin_dir/$binary" ]; then
+    problems+=("$bin_dir/$binary not built (make build)")
+  else
+    want=$(needed_packages "$bin_dir/$binary")
+    have=$(arg_value "$dockerfile" LIB_PACKAGES)
+    if [ "$want" != "$have" ]; then
+      problems+=("LIB_PACKAGES must be exactly the packages of ldd $binary: want [$(echo "$want" | xargs)] has [$(echo "$have" | xargs)]")
+    fi
+    # The image must be able to run what the manifests run: ENTRYPOINT is the binary.
+    grep -qE "^ENTRYPOINT \[\"/usr/local/bin/$binary\"\]" "$dockerfile" || problems+=("ENTRYPOINT must be /usr/local/bin/$binary")
+  fi
+  if [ ${#problems[@]} -eq 0 ]; then
+    pass "$dockerfile matches scripts/build.sh and ldd of $binary"
+  else
+    for p in "${problems[@]}"; do fail "$dockerfile: $p"; done
+  fi
+done
+# The exec probe of the DaemonSet runs this path inside the image.
+if grep -q -- '- /usr/local/bin/kubemonitor-agent' deploy/kubernetes/agent-daemonset.yaml; then
+  pass "the DaemonSet probes the binary where Dockerfile.agent puts it"
+else
+  fail "deploy/kubernetes/agent-daemonset.yaml must run /usr/local/bin/kubemonitor-agent in its probe"
+fi
+
+echo "test-deploy: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
