@@ -1,0 +1,218 @@
+#include "cgroup/cgroup_reader.h"
+
+#include <algorithm>
+#include <array>
+
+namespace kubemonitor::cgroup {
+namespace {
+
+constexpr std::string_view kUnified = "";  // controller key meaning "the cgroup2 hierarchy"
+
+// v1 candidates for disk bytes, in the order of DESIGN §2 plus BFQ's copy (Linux ≥ 5.0 with BFQ).
+constexpr std::array<std::string_view, 4> kBlkioFiles = {
+    "blkio.io_service_bytes_recursive", "blkio.throttle.io_service_bytes_recursive",
+    "blkio.throttle.io_service_bytes", "blkio.bfq.io_service_bytes_recursive"};
+
+uint64_t flatValue(const FlatKeyed& values, std::string_view key) {
+  auto it = values.find(key);
+  return it == values.end() ? 0 : it->second;
+}
+
+void warn(std::vector<Error>* warnings, Error error) {
+  if (warnings != nullptr) warnings->push_back(std::move(error));
+}
+
+// A cgroup directory that disappears between discovery and this read: the kernel answers ENOENT.
+Error vanishedOr(Error error) {
+  if (error.code == ErrorCode::kNotFound) {
+    error.code = ErrorCode::kVanished;
+    error.message = "cgroup removed: " + error.message;
+  }
+  return error;
+}
+
+}  // namespace
+
+CgroupReader::CgroupReader(const hostfs::HostFs& fs, CgroupMounts mounts) : fs_(fs), mounts_(std::move(mounts)) {}
+
+Result<std::filesystem::path> CgroupReader::directory(std::string_view controller,
+                                                      std::string_view cgroup_path) const {
+  const HierarchyMount* mount = controller == kUnified ? (mounts_.unified ? &*mounts_.unified : nullptr)
+                                                       : mounts_.hierarchyFor(controller);
+  if (mount == nullptr) {
+    return makeError(ErrorCode::kNotFound, "hierarchy not mounted",
+                     controller.empty() ? std::string("cgroup2") : std::string(controller));
+  }
+  std::string_view relative = cgroup_path;
+  if (mount->root != "/") {
+    if (relative.substr(0, mount->root.size()) != mount->root ||
+        (relative.size() > mount->root.size() && relative[mount->root.size()] != '/')) {
+      return makeError(ErrorCode::kNotFound, "cgroup lies outside the mounted root " + mount->root,
+                       std::string(cgroup_path));
+    }
+    relative.remove_prefix(mount->root.size());
+  }
+  std::string absolute = mount->mount_point;
+  if (!relative.empty() && relative.front() != '/') absolute += '/';
+  absolute += relative;
+  return fs_.paths().hostPath(absolute);
+}
+
+std::string_view CgroupReader::discoveryController() const {
+  if (mounts_.mode == CgroupMode::kV2) return kUnified;
+  return mounts_.v1.contains("cpuacct") ? "cpuacct" : "cpu";
+}
+
+Result<std::string> CgroupReader::readFile(std::string_view controller, std::string_view cgroup_path,
+                                           std::string_view file) const {
+  auto dir = directory(controller, cgroup_path);
+  if (!dir) return dir.error();
+  return fs_.readFile(*dir / file);
+}
+
+Result<CgroupStats> CgroupReader::read(std::string_view cgroup_path, std::vector<Error>* warnings) const {
+  CgroupStats stats;
+  if (auto status = readCpu(cgroup_path, stats, warnings); !status) return status.error();
+  readMemory(cgroup_path, stats, warnings);
+  readDisk(cgroup_path, stats, warnings);
+  readPressure(cgroup_path, stats, warnings);
+  return stats;
+}
+
+Result<std::vector<int>> CgroupReader::pids(std::string_view cgroup_path) const {
+  auto text = readFile(discoveryController(), cgroup_path, "cgroup.procs");
+  if (!text) return vanishedOr(text.error());
+  return parseCgroupProcs(*text);
+}
+
+Status CgroupReader::readCpu(std::string_view cgroup_path, CgroupStats& stats, std::vector<Error>* warnings) const {
+  if (mounts_.mode == CgroupMode::kV2) {
+    auto text = readFile(kUnified, cgroup_path, "cpu.stat");
+    if (!text) return vanishedOr(text.error());
+    auto values = parseFlatKeyed(*text, "cpu.stat");
+    if (!values) return values.error();
+    if (!values->contains("usage_usec")) return makeError(ErrorCode::kParse, "no usage_usec", "cpu.stat");
+    stats.cpu_usage_ns = flatValue(*values, "usage_usec") * 1000;
+    stats.cpu_periods = flatValue(*values, "nr_periods");
+    stats.cpu_throttled_periods = flatValue(*values, "nr_throttled");
+    stats.cpu_throttled_ns = flatValue(*values, "throttled_usec") * 1000;
+    return {};
+  }
+  const std::string_view usage_controller = mounts_.v1.contains("cpuacct") ? "cpuacct" : "cpu";
+  auto usage = readFile(usage_controller, cgroup_path, "cpuacct.usage");
+  if (!usage) return vanishedOr(usage.error());
+  auto usage_ns = parseSingleValue(*usage, "cpuacct.usage");
+  if (!usage_ns) return usage_ns.error();
+  stats.cpu_usage_ns = *usage_ns;
+  auto throttling = readFile("cpu", cgroup_path, "cpu.stat");
+  if (!throttling) return warn(warnings, throttling.error()), Status{};
+  auto values = parseFlatKeyed(*throttling, "cpu.stat");
+  if (!values) return warn(warnings, values.error()), Status{};
+  stats.cpu_periods = flatValue(*values, "nr_periods");
+  stats.cpu_throttled_periods = flatValue(*values, "nr_throttled");
+  stats.cpu_throttled_ns = flatValue(*values, "throttled_time");
+  return {};
+}
+
+void CgroupReader::readMemory(std::string_view cgroup_path, CgroupStats& stats, std::vector<Error>* warnings) const {
+  const bool v2 = mounts_.mode == CgroupMode::kV2;
+  const std::string_view controller = v2 ? kUnified : "memory";
+  const std::string_view usage_file = v2 ? "memory.current" : "memory.usage_in_bytes";
+  auto usage_text = readFile(controller, cgroup_path, usage_file);
+  auto usage = usage_text ? parseSingleValue(*usage_text, usage_file) : Result<uint64_t>(usage_text.error());
+  if (!usage) return warn(warnings, usage.error());
+  stats.memory_usage_bytes = *usage;
+
+  auto stat_text = readFile(controller, cgroup_path, "memory.stat");
+  auto stat = stat_text ? parseFlatKeyed(*stat_text, "memory.stat") : Result<FlatKeyed>(stat_text.error());
+  if (!stat) {
+    warn(warnings, stat.error());
+  } else {
+    // v1's total_* include the descendants (a pod cgroup's containers); v2 is hierarchical anyway.
+    const uint64_t inactive_file = flatValue(*stat, v2 ? "inactive_file" : "total_inactive_file");
+    stats.memory_working_set_bytes = *usage > inactive_file ? *usage - inactive_file : 0;
+    stats.memory_rss_bytes = flatValue(*stat, v2 ? "anon" : "total_rss");
+    stats.memory_cache_bytes = flatValue(*stat, v2 ? "file" : "total_cache");
+  }
+
+  const std::string_view limit_file = v2 ? "memory.max" : "memory.limit_in_bytes";
+  auto limit_text = readFile(controller, cgroup_path, limit_file);
+  auto limit = limit_text ? parseLimit(*limit_text, limit_file) : Result<std::optional<uint64_t>>(limit_text.error());
+  if (!limit) {
+    warn(warnings, limit.error());
+  } else {
+    stats.memory_limit_bytes = limit->value_or(0);
+  }
+
+  const std::string_view events_file = v2 ? "memory.events" : "memory.oom_control";
+  auto events_text = readFile(controller, cgroup_path, events_file);
+  auto events = events_text ? parseFlatKeyed(*events_text, events_file) : Result<FlatKeyed>(events_text.error());
+  if (!events) {
+    warn(warnings, events.error());
+  } else {
+    stats.oom_kills = flatValue(*events, "oom_kill");  // v1 has it since Linux 4.13
+  }
+}
+
+void CgroupReader::readDisk(std::string_view cgroup_path, CgroupStats& stats, std::vector<Error>* warnings) const {
+  if (mounts_.mode == CgroupMode::kV2) {
+    auto text = readFile(kUnified, cgroup_path, "io.stat");
+    if (!text) {
+      // io.stat exists only where the io controller is enabled for the cgroup's parent.
+      if (text.error().code != ErrorCode::kNotFound) warn(warnings, text.error());
+      return;
+    }
+    auto bytes = parseIoStat(*text);
+    if (!bytes) return warn(warnings, bytes.error());
+    stats.disk = *bytes;
+    return;
+  }
+  if (mounts_.hierarchyFor("blkio") == nullptr) return;
+  for (size_t i = 0; i < kBlkioFiles.size(); ++i) {
+    const uint32_t bit = uint32_t{1} << i;
+    if ((missing_blkio_files_.load(std::memory_order_relaxed) & bit) != 0) continue;
+    auto text = readFile("blkio", cgroup_path, kBlkioFiles[i]);
+    if (!text) {
+      if (text.error().code == ErrorCode::kNotFound) {
+        missing_blkio_files_.fetch_or(bit, std::memory_order_relaxed);
+      } else {
+        warn(warnings, text.error());
+      }
+      continue;
+    }
+    auto bytes = parseBlkioServiceBytes(*text, kBlkioFiles[i]);
+    if (!bytes) {
+      warn(warnings, bytes.error());
+      continue;
+    }
+    // Each candidate is a counter, so their maximum is one too.
+    stats.disk.read_bytes = std::max(stats.disk.read_bytes, bytes->read_bytes);
+    stats.disk.write_bytes = std::max(stats.disk.write_bytes, bytes->write_bytes);
+  }
+}
+
+void CgroupReader::readPressure(std::string_view cgroup_path, CgroupStats& stats, std::vector<Error>* warnings) const {
+  if (!mounts_.unified) return;
+  struct Target {
+    std::string_view file;
+    Pressure* pressure;
+  };
+  for (auto [file, pressure] : {Target{"cpu.pressure", &stats.cpu_pressure}, Target{"memory.pressure", &stats.memory_pressure},
+                                Target{"io.pressure", &stats.io_pressure}}) {
+    auto text = readFile(kUnified, cgroup_path, file);
+    if (!text) {
+      // No PSI in this kernel, or (hybrid) no twin of this cgroup in the cgroup2 tree: not an error.
+      if (text.error().code != ErrorCode::kNotFound) warn(warnings, text.error());
+      continue;
+    }
+    auto parsed = parsePressure(*text, file);
+    if (!parsed) {
+      warn(warnings, parsed.error());
+      continue;
+    }
+    *pressure = *parsed;
+    stats.has_pressure = true;
+  }
+}
+
+}  // namespace kubemonitor::cgroup

@@ -1,0 +1,89 @@
+#pragma once
+// Reads the counters of one cgroup (a container's or a pod's) in any cgroup mode, through HostFs.
+// Which files, per mode (kernel docs: cgroup-v1/cpuacct.rst, cgroup-v1/memory.rst,
+// cgroup-v1/blkio-controller.rst, cgroup-v2.rst, accounting/psi.rst):
+//
+//   quantity            v1 / hybrid                                   v2
+//   CPU time            cpuacct.usage (ns)                            cpu.stat usage_usec
+//   throttling          cpu.stat nr_periods, nr_throttled,            cpu.stat nr_periods, nr_throttled,
+//                       throttled_time (ns)                           throttled_usec
+//   memory usage        memory.usage_in_bytes                         memory.current
+//   working set         usage − total_inactive_file (floored at 0)    current − inactive_file
+//   RSS / cache         memory.stat total_rss / total_cache           memory.stat anon / file
+//   limit               memory.limit_in_bytes                         memory.max
+//   OOM kills           memory.oom_control oom_kill                   memory.events oom_kill
+//   disk bytes          the largest of blkio.{,throttle.,bfq.}         io.stat rbytes / wbytes
+//                       io_service_bytes_recursive (each counts the
+//                       same I/O at a different layer; some stay 0)
+//   pressure            cgroup2 tree's *.pressure when mounted        cpu/memory/io.pressure
+//
+// Thread safety: read() may run on several threads at once.
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <string_view>
+#include <vector>
+
+#include "cgroup/cgroup_files.h"
+#include "cgroup/cgroup_mounts.h"
+#include "hostfs/host_fs.h"
+
+namespace kubemonitor::cgroup {
+
+struct CgroupStats {
+  uint64_t cpu_usage_ns = 0;              // counter: CPU time of all tasks, since the cgroup was made
+  uint64_t cpu_periods = 0;               // counter: CFS enforcement periods
+  uint64_t cpu_throttled_periods = 0;     // counter: periods in which the cgroup hit its quota
+  uint64_t cpu_throttled_ns = 0;          // counter: time spent throttled
+  uint64_t memory_usage_bytes = 0;        // gauge
+  uint64_t memory_working_set_bytes = 0;  // gauge: usage − inactive file pages, floored at 0
+  uint64_t memory_rss_bytes = 0;          // gauge: anonymous memory
+  uint64_t memory_cache_bytes = 0;        // gauge: page cache
+  uint64_t memory_limit_bytes = 0;        // gauge: 0 = unlimited
+  uint64_t oom_kills = 0;                 // counter
+  DiskBytes disk;                         // counters, summed over devices
+  bool has_pressure = false;              // the kernel exposes PSI for this cgroup
+  Pressure cpu_pressure, memory_pressure, io_pressure;
+};
+
+class CgroupReader {
+ public:
+  // `fs` must outlive the reader.
+  CgroupReader(const hostfs::HostFs& fs, CgroupMounts mounts);
+
+  const CgroupMounts& mounts() const { return mounts_; }
+
+  // The directory (a host path, under the host root) of `cgroup_path` ("/kubepods/pod<uid>", as
+  // /proc/<pid>/cgroup spells it) in the hierarchy of `controller`; in v2 mode the controller is
+  // ignored. kNotFound when that hierarchy is not mounted or the path lies outside its root.
+  Result<std::filesystem::path> directory(std::string_view controller, std::string_view cgroup_path) const;
+
+  // The hierarchy that discovery walks: cpuacct's in v1/hybrid (cpu's when cpuacct is missing), the
+  // cgroup2 one in v2.
+  std::string_view discoveryController() const;
+
+  // Every counter of one cgroup. CPU time is required: kVanished when the cgroup was removed (its
+  // CPU file is gone), other errors as they come. The rest is best effort: a file missing or
+  // garbled leaves its figures at 0 and adds an Error to `warnings` (missing PSI is no warning).
+  Result<CgroupStats> read(std::string_view cgroup_path, std::vector<Error>* warnings) const;
+
+  // The processes directly in the cgroup (cgroup.procs of the discovery hierarchy).
+  Result<std::vector<int>> pids(std::string_view cgroup_path) const;
+
+ private:
+  Result<std::string> readFile(std::string_view controller, std::string_view cgroup_path,
+                               std::string_view file) const;
+  Status readCpu(std::string_view cgroup_path, CgroupStats& stats, std::vector<Error>* warnings) const;
+  void readMemory(std::string_view cgroup_path, CgroupStats& stats, std::vector<Error>* warnings) const;
+  void readDisk(std::string_view cgroup_path, CgroupStats& stats, std::vector<Error>* warnings) const;
+  void readPressure(std::string_view cgroup_path, CgroupStats& stats, std::vector<Error>* warnings) const;
+
+  const hostfs::HostFs& fs_;
+  const CgroupMounts mounts_;
+  // v1 blkio files found missing once are missing in every cgroup of the hierarchy (the file set
+  // is per hierarchy): one bit per candidate file, so later cycles skip the failed open.
+  mutable std::atomic<uint32_t> missing_blkio_files_{0};
+};
+
+}  // namespace kubemonitor::cgroup

@@ -1,0 +1,152 @@
+#include "cgroup/pod_discovery.h"
+
+#include <algorithm>
+
+namespace kubemonitor::cgroup {
+namespace {
+
+bool isUidCharacter(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '-'; }
+
+// Kubernetes UIDs are RFC 4122 UUIDs (36 characters); static pods carry a 32-digit hex hash.
+bool looksLikeUid(std::string_view uid) {
+  return (uid.size() == 36 || uid.size() == 32) && std::all_of(uid.begin(), uid.end(), isUidCharacter);
+}
+
+std::string joinCgroupPath(std::string_view parent, std::string_view child) {
+  std::string path(parent);
+  if (path.empty() || path.back() != '/') path += '/';
+  path += child;
+  return path;
+}
+
+// QoS directory names in both drivers; empty when `name` is not one.
+std::optional<QosClass> qosDirectory(std::string_view name) {
+  if (name == "burstable" || name == "kubepods-burstable.slice") return QosClass::kBurstable;
+  if (name == "besteffort" || name == "kubepods-besteffort.slice") return QosClass::kBestEffort;
+  return std::nullopt;
+}
+
+bool isKubepodsName(std::string_view name) {
+  return name == "kubepods" || name == "kubepods.slice" || name.ends_with("-kubepods.slice");
+}
+
+}  // namespace
+
+std::string_view qosClassName(QosClass qos) {
+  switch (qos) {
+    case QosClass::kGuaranteed: return "Guaranteed";
+    case QosClass::kBurstable: return "Burstable";
+    case QosClass::kBestEffort: return "BestEffort";
+  }
+  return "";
+}
+
+std::string podUidFromDirectory(std::string_view name) {
+  std::string uid;
+  if (name.starts_with("pod")) {
+    uid = name.substr(3);
+  } else if (name.ends_with(".slice")) {
+    name.remove_suffix(6);
+    const size_t marker = name.rfind("-pod");
+    if (marker == std::string_view::npos) return {};
+    uid = name.substr(marker + 4);
+    std::replace(uid.begin(), uid.end(), '_', '-');
+  }
+  return looksLikeUid(uid) ? uid : std::string{};
+}
+
+PodDiscovery::PodDiscovery(const hostfs::HostFs& fs, const CgroupReader& reader, ResolverChain resolvers)
+    : fs_(fs), reader_(reader), resolvers_(std::move(resolvers)) {}
+
+Result<std::vector<hostfs::DirEntry>> PodDiscovery::list(std::string_view cgroup_path) const {
+  auto dir = reader_.directory(reader_.discoveryController(), cgroup_path);
+  if (!dir) return dir.error();
+  return fs_.listDir(*dir);
+}
+
+Discovery PodDiscovery::discover() const {
+  Discovery result;
+  result.kubepods_path = findKubepods(result);
+  if (result.kubepods_path.empty()) return result;
+  auto entries = list(result.kubepods_path);
+  if (!entries) {
+    if (entries.error().code == ErrorCode::kNotFound) {
+      ++result.vanished;
+    } else {
+      result.errors.push_back(entries.error());
+    }
+    result.kubepods_path.clear();
+    return result;
+  }
+  for (const auto& entry : *entries) {
+    if (!entry.is_directory) continue;
+    if (auto qos = qosDirectory(entry.name)) {
+      walkPods(joinCgroupPath(result.kubepods_path, entry.name), *qos, result);
+    } else if (auto uid = podUidFromDirectory(entry.name); !uid.empty()) {
+      addPod(joinCgroupPath(result.kubepods_path, entry.name), std::move(uid), QosClass::kGuaranteed, result);
+    }
+  }
+  std::sort(result.pods.begin(), result.pods.end(),
+            [](const DiscoveredPod& a, const DiscoveredPod& b) { return a.cgroup_path < b.cgroup_path; });
+  return result;
+}
+
+std::string PodDiscovery::findKubepods(Discovery& result) const {
+  auto top = list("/");
+  if (!top) {
+    result.errors.push_back(top.error());
+    return {};
+  }
+  for (const auto& entry : *top) {
+    if (entry.is_directory && isKubepodsName(entry.name)) return "/" + entry.name;
+  }
+  for (const auto& entry : *top) {
+    if (!entry.is_directory) continue;
+    auto below = list("/" + entry.name);
+    if (!below) continue;  // vanished or unreadable: not where kubelet keeps its pods
+    for (const auto& child : *below) {
+      if (child.is_directory && isKubepodsName(child.name)) return "/" + entry.name + "/" + child.name;
+    }
+  }
+  return {};
+}
+
+void PodDiscovery::walkPods(const std::string& parent_path, QosClass qos, Discovery& result) const {
+  auto entries = list(parent_path);
+  if (!entries) {
+    if (entries.error().code == ErrorCode::kNotFound) {
+      ++result.vanished;
+    } else {
+      result.errors.push_back(entries.error());
+    }
+    return;
+  }
+  for (const auto& entry : *entries) {
+    if (!entry.is_directory) continue;
+    if (auto uid = podUidFromDirectory(entry.name); !uid.empty()) {
+      addPod(joinCgroupPath(parent_path, entry.name), std::move(uid), qos, result);
+    }
+  }
+}
+
+void PodDiscovery::addPod(std::string pod_path, std::string uid, QosClass qos, Discovery& result) const {
+  auto entries = list(pod_path);
+  if (!entries) {
+    if (entries.error().code == ErrorCode::kNotFound) {
+      ++result.vanished;  // the pod was deleted after its parent was listed
+    } else {
+      result.errors.push_back(entries.error());
+    }
+    return;
+  }
+  DiscoveredPod pod{std::move(uid), qos, std::move(pod_path), {}};
+  for (const auto& entry : *entries) {
+    if (!entry.is_directory) continue;
+    if (auto ref = resolvers_.resolve(entry.name)) {
+      pod.containers.push_back({std::move(*ref), joinCgroupPath(pod.cgroup_path, entry.name)});
+    }
+  }
+  result.pods.push_back(std::move(pod));
+}
+
+}  // namespace kubemonitor::cgroup

@@ -1,0 +1,71 @@
+#pragma once
+// Finds every pod and container cgroup that kubelet made, from the cgroup tree alone (DESIGN §2).
+// kubelet's layouts (pkg/kubelet/cm/cgroup_manager_linux.go, qos_container_manager_linux.go):
+//   cgroupfs  /kubepods/pod<uid>/<ctr>                    Guaranteed
+//             /kubepods/burstable/pod<uid>/<ctr>          Burstable
+//             /kubepods/besteffort/pod<uid>/<ctr>         BestEffort
+//   systemd   /kubepods.slice/kubepods-pod<uid_>.slice/<ctr>
+//             /kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod<uid_>.slice/<ctr>
+//             /kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod<uid_>.slice/<ctr>
+// where <uid_> is the pod UID with '-' written as '_' and <ctr> is named by the runtime
+// (container_resolver.h). The kubepods directory is looked for at the top of the hierarchy and
+// one level down (a kubelet run with --cgroup-root, or inside a kind node's container).
+//
+// Cost: one directory listing per QoS directory and per pod, nothing else; a directory that
+// vanishes mid-walk is counted and skipped (DESIGN rule 5).
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cgroup/cgroup_reader.h"
+#include "cgroup/container_resolver.h"
+#include "hostfs/host_fs.h"
+
+namespace kubemonitor::cgroup {
+
+enum class QosClass { kGuaranteed, kBurstable, kBestEffort };
+std::string_view qosClassName(QosClass qos);  // "Guaranteed", "Burstable", "BestEffort"
+
+struct DiscoveredContainer {
+  ContainerRef ref;
+  std::string cgroup_path;  // as /proc/<pid>/cgroup spells it: "/kubepods/burstable/pod<uid>/<id>"
+};
+
+struct DiscoveredPod {
+  std::string uid;  // with dashes, as the Kubernetes API spells it
+  QosClass qos = QosClass::kBestEffort;
+  std::string cgroup_path;
+  std::vector<DiscoveredContainer> containers;  // sorted by directory name
+};
+
+struct Discovery {
+  std::vector<DiscoveredPod> pods;  // sorted by cgroup path
+  std::string kubepods_path;        // "" when this node has no kubepods cgroup (yet)
+  size_t vanished = 0;              // directories that disappeared while we walked
+  std::vector<Error> errors;        // other listing failures (permission, I/O)
+};
+
+// The pod UID in a pod directory name ("pod<uid>" or "...-pod<uid_>.slice"); "" if it is not one.
+std::string podUidFromDirectory(std::string_view directory_name);
+
+class PodDiscovery {
+ public:
+  // `fs` and `reader` must outlive this object.
+  PodDiscovery(const hostfs::HostFs& fs, const CgroupReader& reader, ResolverChain resolvers);
+
+  Discovery discover() const;
+
+ private:
+  std::string findKubepods(Discovery& result) const;
+  void walkPods(const std::string& parent_path, QosClass qos, Discovery& result) const;
+  void addPod(std::string pod_path, std::string uid, QosClass qos, Discovery& result) const;
+  Result<std::vector<hostfs::DirEntry>> list(std::string_view cgroup_path) const;
+
+  const hostfs::HostFs& fs_;
+  const CgroupReader& reader_;
+  ResolverChain resolvers_;
+};
+
+}  // namespace kubemonitor::cgroup

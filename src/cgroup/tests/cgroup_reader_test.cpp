@@ -1,0 +1,130 @@
+#include "cgroup/cgroup_reader.h"
+
+#include <gtest/gtest.h>
+
+#include "hostfs/testing/fake_host_fs.h"
+
+namespace kubemonitor::cgroup {
+namespace {
+
+constexpr std::string_view kPath = "/kubepods/burstable/podx/ctr";
+
+class CgroupReaderV1Test : public ::testing::Test {
+ protected:
+  CgroupReaderV1Test() {
+    mounts_.mode = CgroupMode::kHybrid;
+    mounts_.v1["cpu"] = {"/sys/fs/cgroup/cpu", "/"};
+    mounts_.v1["cpuacct"] = {"/sys/fs/cgroup/cpuacct", "/"};
+    mounts_.v1["memory"] = {"/sys/fs/cgroup/memory", "/"};
+    mounts_.v1["blkio"] = {"/sys/fs/cgroup/blkio", "/"};
+    mounts_.unified = HierarchyMount{"/sys/fs/cgroup/unified", "/"};
+    add("cpuacct", "cpuacct.usage", "2000000000\n");
+    add("cpu", "cpu.stat", "nr_periods 10\nnr_throttled 4\nthrottled_time 3000\nnr_bursts 0\nburst_time 0\n");
+    add("memory", "memory.usage_in_bytes", "1000\n");
+    add("memory", "memory.stat", "cache 1\nrss 2\ntotal_cache 300\ntotal_rss 600\ntotal_inactive_file 1200\n");
+    add("memory", "memory.limit_in_bytes", "9223372036854771712\n");
+    add("memory", "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
+    add("blkio", "blkio.throttle.io_service_bytes_recursive", "254:0 Read 10\n254:0 Write 20\nTotal 30\n");
+    add("blkio", "blkio.bfq.io_service_bytes_recursive", "254:0 Read 5\n254:0 Write 25\nTotal 30\n");
+    add("unified", "memory.pressure", "some avg10=2.00 avg60=0 avg300=0 total=1\nfull avg10=1.00 avg60=0 avg300=0 total=1\n");
+  }
+  void add(const std::string& hierarchy, const std::string& file, std::string text) {
+    fs_.addFile(fs_.paths().root() / ("sys/fs/cgroup/" + hierarchy) / std::string(kPath).substr(1) / file, std::move(text));
+  }
+
+  hostfs::FakeHostFs fs_;
+  CgroupMounts mounts_;
+};
+
+TEST_F(CgroupReaderV1Test, EveryCounter) {
+  CgroupReader reader(fs_, mounts_);
+  std::vector<Error> warnings;
+  auto stats = reader.read(kPath, &warnings);
+  ASSERT_TRUE(stats.ok()) << stats.error().toString();
+  EXPECT_EQ(stats->cpu_usage_ns, 2000000000u);
+  EXPECT_EQ(stats->cpu_periods, 10u);
+  EXPECT_EQ(stats->cpu_throttled_periods, 4u);
+  EXPECT_EQ(stats->cpu_throttled_ns, 3000u);
+  EXPECT_EQ(stats->memory_usage_bytes, 1000u);
+  EXPECT_EQ(stats->memory_working_set_bytes, 0u);  // inactive_file > usage: floored at 0
+  EXPECT_EQ(stats->memory_rss_bytes, 600u);        // total_*, not the cgroup's own
+  EXPECT_EQ(stats->memory_cache_bytes, 300u);
+  EXPECT_EQ(stats->memory_limit_bytes, 0u);        // LONG_MAX page-aligned = unlimited
+  EXPECT_EQ(stats->oom_kills, 3u);
+  EXPECT_EQ(stats->disk.read_bytes, 10u);          // the larger of the two blkio views
+  EXPECT_EQ(stats->disk.write_bytes, 25u);
+  EXPECT_TRUE(stats->has_pressure);
+  EXPECT_DOUBLE_EQ(stats->memory_pressure.full_avg10_percent, 1.0);
+  EXPECT_DOUBLE_EQ(stats->cpu_pressure.some_avg10_percent, 0.0);  // no cpu.pressure: absent, not a warning
+  EXPECT_TRUE(warnings.empty()) << warnings.front().toString();
+}
+
+TEST_F(CgroupReaderV1Test, RemovedCgroupIsVanished) {
+  CgroupReader reader(fs_, mounts_);
+  auto stats = reader.read("/kubepods/burstable/podx/gone", nullptr);
+  ASSERT_FALSE(stats.ok());
+  EXPECT_EQ(stats.error().code, ErrorCode::kVanished);
+}
+
+TEST_F(CgroupReaderV1Test, GarbledMemoryIsAWarningCpuStillCounts) {
+  add("memory", "memory.stat", "total_rss 12\ntotal_cache");
+  add("memory", "memory.limit_in_bytes", "lots\n");
+  CgroupReader reader(fs_, mounts_);
+  std::vector<Error> warnings;
+  auto stats = reader.read(kPath, &warnings);
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->cpu_usage_ns, 2000000000u);
+  EXPECT_EQ(stats->memory_usage_bytes, 1000u);
+  EXPECT_EQ(stats->memory_rss_bytes, 0u);
+  EXPECT_EQ(warnings.size(), 2u);
+}
+
+TEST_F(CgroupReaderV1Test, TruncatedCpuIsAnError) {
+  add("cpuacct", "cpuacct.usage", "20000");
+  CgroupReader reader(fs_, mounts_);
+  auto stats = reader.read(kPath, nullptr);
+  ASSERT_FALSE(stats.ok());
+  EXPECT_EQ(stats.error().code, ErrorCode::kTruncated);
+}
+
+TEST_F(CgroupReaderV1Test, NamespacedRootMapsPaths) {
+  mounts_.v1["memory"] = {"/sys/fs/cgroup/memory", "/kubepods"};
+  CgroupReader reader(fs_, mounts_);
+  auto dir = reader.directory("memory", "/kubepods/burstable/podx");
+  ASSERT_TRUE(dir.ok());
+  EXPECT_EQ(*dir, fs_.paths().root() / "sys/fs/cgroup/memory/burstable/podx");
+  EXPECT_FALSE(reader.directory("memory", "/kubepodsx/a").ok());
+  EXPECT_FALSE(reader.directory("memory", "/system.slice").ok());
+}
+
+TEST(CgroupReaderV2, EveryCounterFromTheUnifiedTree) {
+  hostfs::FakeHostFs fs;
+  CgroupMounts mounts;
+  mounts.mode = CgroupMode::kV2;
+  mounts.unified = HierarchyMount{"/sys/fs/cgroup", "/"};
+  const auto dir = fs.paths().root() / "sys/fs/cgroup/kubepods.slice/p.slice/c.scope";
+  fs.addFile(dir / "cpu.stat", "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_periods 7\nnr_throttled 2\nthrottled_usec 40\n");
+  fs.addFile(dir / "memory.current", "5000\n");
+  fs.addFile(dir / "memory.stat", "anon 3000\nfile 1500\ninactive_file 1000\n");
+  fs.addFile(dir / "memory.max", "8192\n");
+  fs.addFile(dir / "memory.events", "low 0\nhigh 0\nmax 1\noom 1\noom_kill 1\n");
+  fs.addFile(dir / "io.stat", "8:0 rbytes=7 wbytes=9 rios=1 wios=1 dbytes=0 dios=0\n");
+  fs.addFile(dir / "cpu.pressure", "some avg10=12.50 avg60=0 avg300=0 total=9\n");
+  CgroupReader reader(fs, mounts);
+  std::vector<Error> warnings;
+  auto stats = reader.read("/kubepods.slice/p.slice/c.scope", &warnings);
+  ASSERT_TRUE(stats.ok()) << stats.error().toString();
+  EXPECT_EQ(stats->cpu_usage_ns, 1500000u);
+  EXPECT_EQ(stats->cpu_throttled_ns, 40000u);
+  EXPECT_EQ(stats->memory_working_set_bytes, 4000u);
+  EXPECT_EQ(stats->memory_rss_bytes, 3000u);
+  EXPECT_EQ(stats->memory_cache_bytes, 1500u);
+  EXPECT_EQ(stats->memory_limit_bytes, 8192u);
+  EXPECT_EQ(stats->oom_kills, 1u);
+  EXPECT_EQ(stats->disk.write_bytes, 9u);
+  EXPECT_DOUBLE_EQ(stats->cpu_pressure.some_avg10_percent, 12.5);
+  EXPECT_TRUE(warnings.empty());
+}
+
+}  // namespace
+}  // namespace kubemonitor::cgroup
