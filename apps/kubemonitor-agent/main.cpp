@@ -17,6 +17,9 @@
 #include "agent/agent_loop.h"
 #include "agent/heartbeat.h"
 #include "agent/http_report_sink.h"
+#include "agent/pod_collector.h"
+#include "cgroup/cgroup_mounts.h"
+#include "cgroup/pod_discovery.h"
 #include "agent/waiter.h"
 #include "common/clock.h"
 #include "common/files.h"
@@ -47,6 +50,7 @@ int runAgent(int argc, char** argv) {
   std::string ca_file;
   std::string check_heartbeat;
   double heartbeat_max_age_seconds = 60;
+  std::string cgroup_mode_flag = "auto";
   app.add_option("--server", server_url, "kubemonitor-server base URL, e.g. http://127.0.0.1:8080")->envname("API_SERVER_URL");
   app.add_option("--node-name", node_name, "Kubernetes node name (default: hostname)")->envname("NODE_NAME");
   app.add_option("--interval", interval_seconds, "collection interval in seconds")
@@ -64,6 +68,9 @@ int runAgent(int argc, char** argv) {
                  "probe mode: exit 0 if this heartbeat file is fresh (see --heartbeat-max-age), else 1");
   app.add_option("--heartbeat-max-age", heartbeat_max_age_seconds, "seconds a heartbeat stays fresh")
       ->check(CLI::Range(1.0, 86400.0));
+  app.add_option("--cgroup-mode", cgroup_mode_flag,
+                 "auto (detect from <host-root>/proc/1/mountinfo), v1, hybrid or v2")
+      ->envname("CGROUP_MODE");
   CLI11_PARSE(app, argc, argv);
   if (!check_heartbeat.empty()) {
     SystemClock probe_clock;
@@ -105,6 +112,25 @@ int runAgent(int argc, char** argv) {
   config.heartbeat_file = heartbeat_file;
   hostfs::RootedHostFs fs(host_root);
   agent::AgentLoop loop(config, fs, clock, waiter);
+
+  auto forced_mode = cgroup::parseCgroupModeFlag(cgroup_mode_flag);
+  if (!forced_mode) {
+    spdlog::error("--cgroup-mode: {}", forced_mode.error().toString());
+    return 2;
+  }
+  // Without readable cgroups the agent still reports the node; pods need the cgroup tree.
+  std::optional<cgroup::CgroupReader> cgroup_reader;
+  std::optional<cgroup::PodDiscovery> discovery;
+  std::optional<agent::PodCollector> pod_collector;
+  if (auto mounts = cgroup::readHostCgroupMounts(fs, *forced_mode); mounts) {
+    spdlog::info("cgroup mode {}", cgroup::cgroupModeName(mounts->mode));
+    cgroup_reader.emplace(fs, std::move(*mounts));
+    discovery.emplace(fs, *cgroup_reader, cgroup::ResolverChain::standard());
+    pod_collector.emplace(fs, *cgroup_reader, *discovery, clock);
+    loop.attachPods(*pod_collector, nullptr);
+  } else {
+    spdlog::error("no pods will be reported: {}", mounts.error().toString());
+  }
 
   if (once) {
     auto report = loop.collectOnce();

@@ -28,17 +28,32 @@ AgentLoop::AgentLoop(AgentConfig config, const hostfs::HostFs& fs, const Clock& 
                                   config_.interval - std::chrono::milliseconds(1)) /
                                  config_.interval)) {}
 
-void AgentLoop::logWarningsOnce(const std::vector<Error>& warnings) {
+void AgentLoop::attachPods(PodCollector& collector, const PodNameSource* names) {
+  pods_ = &collector;
+  names_ = names;
+}
+
+void AgentLoop::logWarningsOnce(std::string_view what, const std::vector<Error>& warnings) {
   for (const auto& warning : warnings) {
     std::string text = warning.toString();
-    if (warned_.insert(text).second) spdlog::warn("node metric unavailable, reporting 0: {}", text);
+    if (warned_.insert(text).second) spdlog::warn("{} unavailable, reporting 0: {}", what, text);
   }
+}
+
+std::vector<model::PodUsage> AgentLoop::collectPods() {
+  if (pods_ == nullptr) return {};
+  const auto names = names_ != nullptr ? names_->snapshot() : nullptr;
+  PodCycleStats stats;
+  auto pods = pods_->collect(names.get(), stats);
+  logWarningsOnce("pod metric", stats.warnings);
+  if (stats.vanished > 0) spdlog::debug("{} pod/container cgroups vanished during the cycle", stats.vanished);
+  return pods;
 }
 
 std::optional<model::Report> AgentLoop::collect() {
   std::vector<Error> warnings;
   auto snapshot = takeNodeSnapshot(fs_, clock_, &warnings);
-  logWarningsOnce(warnings);
+  logWarningsOnce("node metric", warnings);
   if (!snapshot) {
     spdlog::error("cannot read node counters: {}", snapshot.error().toString());
     return std::nullopt;
@@ -51,6 +66,9 @@ std::optional<model::Report> AgentLoop::collect() {
     report->timestamp_ms = snapToGrid(toUnixMs(clock_.wallNow()), report->interval_ms);
     report->node_usage = computeNodeUsage(*previous_, *snapshot);
   }
+  // Pods are read on the baseline cycle too: their rates need a previous sample just like the node's.
+  auto pods = collectPods();
+  if (report) report->pods = std::move(pods);
   previous_ = std::move(*snapshot);
   return report;
 }

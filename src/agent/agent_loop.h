@@ -10,6 +10,8 @@
 #include <string>
 
 #include "agent/node_snapshot.h"
+#include "agent/pod_collector.h"
+#include "agent/pod_names.h"
 #include "agent/report_sink.h"
 #include "agent/shipping_queue.h"
 #include "agent/waiter.h"
@@ -33,6 +35,10 @@ class AgentLoop {
  public:
   AgentLoop(AgentConfig config, const hostfs::HostFs& fs, const Clock& clock, Waiter& waiter);
 
+  // From now on every report carries the pods `collector` finds, named by `names` (may be null:
+  // no Kubernetes API). Both must outlive the loop.
+  void attachPods(PodCollector& collector, const PodNameSource* names);
+
   // Collects one report covering the time since the previous call; nullopt on the first call
   // (no baseline yet) or when the node's counters cannot be read (logged).
   std::optional<model::Report> collect();
@@ -47,7 +53,8 @@ class AgentLoop {
   const ShippingQueue& queue() const { return queue_; }
 
  private:
-  void logWarningsOnce(const std::vector<Error>& warnings);
+  void logWarningsOnce(std::string_view what, const std::vector<Error>& warnings);
+  std::vector<model::PodUsage> collectPods();
 
   AgentConfig config_;
   const hostfs::HostFs& fs_;
@@ -55,6 +62,8 @@ class AgentLoop {
   Waiter& waiter_;
   ShippingQueue queue_;
   std::optional<NodeSnapshot> previous_;
+  PodCollector* pods_ = nullptr;
+  const PodNameSource* names_ = nullptr;
   std::set<std::string> warned_;  // warnings already logged, so a missing file is said once
 };
 

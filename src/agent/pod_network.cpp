@@ -9,6 +9,7 @@ namespace kubemonitor::agent {
 namespace {
 
 constexpr int kHostInitPid = 1;
+constexpr int kKernelThreadDaemonPid = 2;  // kthreadd
 
 // The sandbox process first (its comm is "pause" for containerd, CRI-O and Docker's
 // infrastructure containers), then the others in ascending pid order: stable across cycles.
@@ -44,7 +45,14 @@ NetworkCounters sumWithoutLoopback(const std::vector<procfs::NetDevStats>& inter
 }  // namespace
 
 Result<std::string> hostNetworkNamespace(const hostfs::HostFs& fs) {
-  return fs.readLink(fs.paths().procPidNetNs(kHostInitPid));
+  auto init = fs.readLink(fs.paths().procPidNetNs(kHostInitPid));
+  if (init) return init;
+  // Reading another task's ns/ links is a ptrace-mode check: an init holding capabilities the
+  // agent lacks refuses it (EACCES even for root). kthreadd, like every kernel thread, lives in
+  // the initial network namespace, which is the host's.
+  auto kthreadd = fs.readLink(fs.paths().procPidNetNs(kKernelThreadDaemonPid));
+  if (kthreadd) return kthreadd;
+  return init.error();
 }
 
 Result<PodNetworkSample> readPodNetwork(const hostfs::HostFs& fs, const std::vector<int>& pids,

@@ -26,7 +26,8 @@ struct PodNetworkSample {
   NetworkCounters counters;   // all 0 when host_network
 };
 
-// The ns/net link of pid 1: the host's namespace when the agent runs with hostPID.
+// The ns/net link of pid 1 (else of kthreadd, pid 2): the host's namespace when the agent runs
+// with hostPID.
 Result<std::string> hostNetworkNamespace(const hostfs::HostFs& fs);
 
 // Reads the pod's counters through one of `pids` (the processes of the pod's cgroup). Pids that

@@ -81,4 +81,13 @@ Result<CgroupMounts> detectCgroupMounts(const std::vector<procfs::MountInfo>& mo
   return found;
 }
 
+Result<CgroupMounts> readHostCgroupMounts(const hostfs::HostFs& fs, std::optional<CgroupMode> forced) {
+  constexpr int kHostInitPid = 1;  // the host's mount table, not the agent container's
+  auto text = fs.readFile(fs.paths().procPidMountinfo(kHostInitPid));
+  if (!text) return text.error();
+  auto mounts = procfs::parseMountinfo(*text);
+  if (!mounts) return mounts.error();
+  return detectCgroupMounts(*mounts, forced);
+}
+
 }  // namespace kubemonitor::cgroup

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "hostfs/host_fs.h"
 #include "procfs/mountinfo.h"
 
 namespace kubemonitor::cgroup {
@@ -55,5 +56,8 @@ struct CgroupMounts {
 // keep the first, which is the one the host set up at boot.
 Result<CgroupMounts> detectCgroupMounts(const std::vector<procfs::MountInfo>& mounts,
                                         std::optional<CgroupMode> forced = std::nullopt);
+
+// detectCgroupMounts over <host-root>/proc/1/mountinfo, read through `fs`.
+Result<CgroupMounts> readHostCgroupMounts(const hostfs::HostFs& fs, std::optional<CgroupMode> forced = std::nullopt);
 
 }  // namespace kubemonitor::cgroup

@@ -67,13 +67,7 @@ class FixtureHost : public ::testing::TestWithParam<Scenario> {
   }
 };
 
-Result<CgroupMounts> mountsOf(const hostfs::HostFs& host) {
-  auto text = host.readFile(host.paths().procPidMountinfo(1));
-  if (!text) return text.error();
-  auto mounts = procfs::parseMountinfo(*text);
-  if (!mounts) return mounts.error();
-  return detectCgroupMounts(*mounts);
-}
+Result<CgroupMounts> mountsOf(const hostfs::HostFs& host) { return readHostCgroupMounts(host); }
 
 TEST_P(FixtureHost, DetectsModeFindsEveryPodAndReadsExactCounters) {
   const Scenario& s = GetParam();

@@ -1,0 +1,215 @@
+#include "agent/pod_collector.h"
+
+#include <chrono>
+
+#include "agent/node_usage.h"
+#include "common/text.h"
+#include "procfs/pid_io.h"
+
+namespace kubemonitor::agent {
+namespace {
+
+// Docker's and kubectl's short form of a container id.
+constexpr size_t kShortIdLength = 12;
+
+double secondsBetween(MonotonicTime earlier, MonotonicTime later) {
+  return std::chrono::duration<double>(later - earlier).count();
+}
+
+void copyStats(const cgroup::CgroupStats& stats, model::CgroupUsage& usage) {
+  usage.cpu_usage_ns = stats.cpu_usage_ns;
+  usage.cpu_periods = stats.cpu_periods;
+  usage.cpu_throttled_periods = stats.cpu_throttled_periods;
+  usage.cpu_throttled_ns = stats.cpu_throttled_ns;
+  usage.memory_usage_bytes = stats.memory_usage_bytes;
+  usage.memory_working_set_bytes = stats.memory_working_set_bytes;
+  usage.memory_rss_bytes = stats.memory_rss_bytes;
+  usage.memory_cache_bytes = stats.memory_cache_bytes;
+  usage.memory_limit_bytes = stats.memory_limit_bytes;
+  usage.oom_kills = stats.oom_kills;
+  usage.disk_read_bytes = stats.disk.read_bytes;
+  usage.disk_write_bytes = stats.disk.write_bytes;
+  usage.cpu_pressure_some_percent = stats.cpu_pressure.some_avg10_percent;
+  usage.memory_pressure_some_percent = stats.memory_pressure.some_avg10_percent;
+  usage.memory_pressure_full_percent = stats.memory_pressure.full_avg10_percent;
+  usage.io_pressure_some_percent = stats.io_pressure.some_avg10_percent;
+  usage.io_pressure_full_percent = stats.io_pressure.full_avg10_percent;
+}
+
+void addDisk(model::CgroupUsage& sum, const model::CgroupUsage& part) {
+  sum.disk_read_bytes += part.disk_read_bytes;
+  sum.disk_write_bytes += part.disk_write_bytes;
+}
+
+}  // namespace
+
+PodCollector::PodCollector(const hostfs::HostFs& fs, const cgroup::CgroupReader& reader,
+                           const cgroup::PodDiscovery& discovery, const Clock& clock)
+    : fs_(fs), reader_(reader), discovery_(discovery), clock_(clock) {}
+
+std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, PodCycleStats& stats) {
+  cgroup::Discovery found = discovery_.discover();
+  stats.vanished += found.vanished;
+  for (auto& error : found.errors) stats.warnings.push_back(std::move(error));
+  if (host_namespace_id_.empty()) {
+    // Without hostPID (or on a host refusing the link) host-network pods cannot be told apart;
+    // their traffic is then reported as the pod's, and the warning says why.
+    auto host_ns = hostNetworkNamespace(fs_);
+    if (host_ns) {
+      host_namespace_id_ = *host_ns;
+    } else {
+      stats.warnings.push_back(host_ns.error());
+    }
+  }
+
+  std::unordered_map<std::string, CgroupSample> seen;  // this cycle's samples become the baseline
+  std::vector<model::PodUsage> pods;
+  pods.reserve(found.pods.size());
+  for (const auto& pod : found.pods) {
+    model::PodUsage out;
+    out.uid = pod.uid;
+    out.qos_class = std::string(cgroup::qosClassName(pod.qos));
+    const PodNames* known = nullptr;
+    if (names != nullptr) {
+      if (auto it = names->find(pod.uid); it != names->end()) known = &it->second;
+    }
+    if (known != nullptr) {
+      out.name = known->name;
+      out.namespace_name = known->namespace_name;
+      out.deployment = known->deployment;
+      out.workload_kind = known->workload_kind;
+      out.workload_name = known->workload_name;
+      out.spec = known->spec;
+    } else {
+      ++stats.unnamed;
+    }
+
+    std::vector<int> pod_pids;       // the sandbox's first: it holds the network namespace
+    model::CgroupUsage children_disk;  // for a pod cgroup that counts no disk I/O itself
+    for (const auto& container : pod.containers) {
+      auto pids = reader_.pids(container.cgroup_path);
+      if (!pids) {
+        if (pids.error().code == ErrorCode::kVanished) {
+          ++stats.vanished;
+          continue;
+        }
+        stats.warnings.push_back(pids.error());
+      }
+      const std::vector<int> container_pids = pids ? *pids : std::vector<int>{};
+      model::ContainerUsage usage;
+      if (!readCgroup(container.cgroup_path, [&] { return sumPidDisk(container_pids); }, usage.usage, stats, seen)) {
+        ++stats.vanished;
+        continue;
+      }
+      addDisk(children_disk, usage.usage);
+      if (isSandbox(container_pids)) {
+        pod_pids.insert(pod_pids.begin(), container_pids.begin(), container_pids.end());
+        continue;
+      }
+      pod_pids.insert(pod_pids.end(), container_pids.begin(), container_pids.end());
+      usage.id = container.ref.id;
+      const ContainerNames* container_names = nullptr;
+      if (known != nullptr) {
+        if (auto it = known->containers_by_id.find(container.ref.id); it != known->containers_by_id.end()) {
+          container_names = &it->second;
+        }
+      }
+      usage.name = container_names != nullptr ? container_names->name : container.ref.id.substr(0, kShortIdLength);
+      if (container_names != nullptr) usage.spec = container_names->spec;
+      out.containers.push_back(std::move(usage));
+    }
+    if (!readCgroup(pod.cgroup_path, [&] { return cgroup::DiskBytes{children_disk.disk_read_bytes, children_disk.disk_write_bytes}; },
+                    out.usage, stats, seen)) {
+      ++stats.vanished;  // the whole pod went away after discovery
+      continue;
+    }
+    readNetwork(pod.uid, pod_pids, out, stats);
+    stats.containers += out.containers.size();
+    pods.push_back(std::move(out));
+  }
+  previous_ = std::move(seen);
+  // Namespaces of pods gone this cycle are forgotten with them.
+  std::erase_if(previous_net_, [&](const auto& entry) {
+    return std::none_of(pods.begin(), pods.end(), [&](const model::PodUsage& p) { return p.uid == entry.first; });
+  });
+  stats.pods = pods.size();
+  return pods;
+}
+
+bool PodCollector::readCgroup(const std::string& cgroup_path, const std::function<cgroup::DiskBytes()>& fallback_disk,
+                              model::CgroupUsage& usage, PodCycleStats& stats,
+                              std::unordered_map<std::string, CgroupSample>& seen) {
+  auto read = reader_.read(cgroup_path, &stats.warnings);
+  const MonotonicTime now = clock_.monotonicNow();
+  if (!read) {
+    if (read.error().code != ErrorCode::kVanished) stats.warnings.push_back(read.error());
+    return false;
+  }
+  copyStats(*read, usage);
+  if (usage.disk_read_bytes == 0 && usage.disk_write_bytes == 0) {
+    const cgroup::DiskBytes fallback = fallback_disk();
+    usage.disk_read_bytes = fallback.read_bytes;
+    usage.disk_write_bytes = fallback.write_bytes;
+  }
+  const CgroupSample sample{now, usage.cpu_usage_ns, usage.disk_read_bytes, usage.disk_write_bytes};
+  if (auto it = previous_.find(cgroup_path); it != previous_.end()) {
+    const double seconds = secondsBetween(it->second.taken_at, now);
+    // CPU-seconds per second × 1000 = millicores; counterRate gives ns per second.
+    usage.cpu_millicores = counterRate(it->second.cpu_usage_ns, sample.cpu_usage_ns, seconds) / 1e6;
+    usage.disk_read_bytes_per_sec = counterRate(it->second.disk_read_bytes, sample.disk_read_bytes, seconds);
+    usage.disk_write_bytes_per_sec = counterRate(it->second.disk_write_bytes, sample.disk_write_bytes, seconds);
+  }
+  seen.insert_or_assign(cgroup_path, sample);
+  return true;
+}
+
+cgroup::DiskBytes PodCollector::sumPidDisk(const std::vector<int>& pids) const {
+  cgroup::DiskBytes sum;
+  for (int pid : pids) {
+    auto text = fs_.readFile(fs_.paths().procPidIo(pid), 4096);
+    if (!text) continue;  // exited, or no task I/O accounting: nothing to add
+    auto io = procfs::parsePidIo(*text);
+    if (!io) continue;
+    sum.read_bytes += io->read_bytes;
+    // Bytes that were dirtied and then truncated away never reached the disk.
+    sum.write_bytes += io->write_bytes > io->cancelled_write_bytes ? io->write_bytes - io->cancelled_write_bytes : 0;
+  }
+  return sum;
+}
+
+bool PodCollector::isSandbox(const std::vector<int>& pids) const {
+  if (pids.size() != 1) return false;
+  auto comm = fs_.readFile(fs_.paths().procPidComm(pids.front()), 256);
+  return comm && text::trim(*comm) == "pause";
+}
+
+void PodCollector::readNetwork(const std::string& uid, const std::vector<int>& pids, model::PodUsage& pod,
+                               PodCycleStats& stats) {
+  if (pids.empty()) return;  // between containers: no namespace to read this cycle
+  auto sample = readPodNetwork(fs_, pids, host_namespace_id_);
+  if (!sample) {
+    if (sample.error().code != ErrorCode::kVanished && sample.error().code != ErrorCode::kNotFound) {
+      stats.warnings.push_back(sample.error());
+    }
+    return;
+  }
+  pod.host_network = sample->host_network;
+  if (sample->host_network) return;
+  const MonotonicTime now = clock_.monotonicNow();
+  const NetworkCounters& c = sample->counters;
+  auto& net = pod.network;
+  net.rx_bytes = c.rx_bytes, net.tx_bytes = c.tx_bytes;
+  net.rx_packets = c.rx_packets, net.tx_packets = c.tx_packets;
+  net.rx_errors = c.rx_errors, net.tx_errors = c.tx_errors;
+  net.rx_dropped = c.rx_dropped, net.tx_dropped = c.tx_dropped;
+  auto it = previous_net_.find(uid);
+  // A new namespace (the sandbox was recreated) starts its counters again: no rate this cycle.
+  if (it != previous_net_.end() && it->second.namespace_id == sample->namespace_id) {
+    const double seconds = secondsBetween(it->second.taken_at, now);
+    net.rx_bytes_per_sec = counterRate(it->second.counters.rx_bytes, c.rx_bytes, seconds);
+    net.tx_bytes_per_sec = counterRate(it->second.counters.tx_bytes, c.tx_bytes, seconds);
+  }
+  previous_net_.insert_or_assign(uid, NetworkSample{now, sample->namespace_id, c});
+}
+
+}  // namespace kubemonitor::agent
