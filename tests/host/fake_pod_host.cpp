@@ -1,0 +1,257 @@
+#include "fake_pod_host.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace kubemonitor::hosttest {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kCgroupRoot = "/sys/fs/cgroup";
+
+std::string workloadBinary() {
+  const char* dir = std::getenv("KUBEMONITOR_BIN_DIR");
+  return std::string(dir != nullptr ? dir : KUBEMONITOR_DEFAULT_BIN_DIR) + "/kubemonitor-host-workload";
+}
+
+void writeFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  out.flush();
+  EXPECT_TRUE(out.good()) << "write " << path;
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// major:minor of the whole disk that holds `path` (blk-throttle rules are per disk).
+std::string wholeDiskOf(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {};
+  fs::path sys = fs::canonical("/sys/dev/block/" + std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev)));
+  if (fs::exists(sys / "partition")) sys = sys.parent_path();
+  std::string dev = readFile(sys / "dev");
+  while (!dev.empty() && dev.back() == '\n') dev.pop_back();
+  return dev;
+}
+
+}  // namespace
+
+const std::vector<std::string>& hierarchies() {
+  static const std::vector<std::string> kHierarchies = {"cpu", "cpuacct", "memory", "blkio", "pids", "unified"};
+  return kHierarchies;
+}
+
+std::string FakePodHost::unsupportedReason() {
+  if (geteuid() != 0) return "the real-kernel suite needs root (it creates cgroups and network namespaces)";
+  for (const auto& h : hierarchies()) {
+    if (!fs::exists(std::string(kCgroupRoot) + "/" + h + "/cgroup.procs")) {
+      return "this host has no cgroup hierarchy at /sys/fs/cgroup/" + h + " (the suite needs v1 controllers mounted apart)";
+    }
+  }
+  if (std::system("command -v ip >/dev/null 2>&1") != 0) return "iproute2's ip is not installed";
+  if (!fs::exists(workloadBinary())) return "missing " + workloadBinary();
+  return {};
+}
+
+FakePodHost::FakePodHost(Layout layout) : layout_(layout) {
+  static int counter = 0;
+  prefix_ = "kmtest-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+  kubepods_ = layout == Layout::kCgroupfs ? "/" + prefix_ + "/kubepods" : "/" + prefix_ + ".slice/kubepods.slice";
+  mkdirAll(kubepods_);
+  // Per-cgroup blkio counters stay 0 on this kernel until a blk-throttle rule exists for the disk;
+  // a huge limit turns counting on without limiting anything.
+  const std::string disk = wholeDiskOf("/var/tmp");
+  const std::string rules = std::string(kCgroupRoot) + "/blkio/blkio.throttle.write_bps_device";
+  if (!disk.empty() && readFile(rules).find(disk + " ") == std::string::npos) {
+    writeFile(rules, disk + " 1125899906842624\n");
+    blkio_rule_to_remove_ = disk;
+  }
+}
+
+FakePodHost::~FakePodHost() {
+  for (pid_t pid : pids_) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+  for (auto it = netns_.rbegin(); it != netns_.rend(); ++it) {
+    std::system(("ip netns del " + *it + " 2>/dev/null").c_str());
+  }
+  for (const auto& file : files_) ::unlink(file.c_str());
+  // Deepest first: the reverse of creation order, then the prefix directories themselves.
+  for (auto it = cgroups_.rbegin(); it != cgroups_.rend(); ++it) {
+    for (const auto& h : hierarchies()) ::rmdir((std::string(kCgroupRoot) + "/" + h + *it).c_str());
+  }
+  if (!blkio_rule_to_remove_.empty()) {
+    writeFile(std::string(kCgroupRoot) + "/blkio/blkio.throttle.write_bps_device", blkio_rule_to_remove_ + " 0\n");
+  }
+}
+
+void FakePodHost::mkdirAll(const std::string& cgroup_path) {
+  std::string partial;
+  std::stringstream parts(cgroup_path);
+  std::string part;
+  while (std::getline(parts, part, '/')) {
+    if (part.empty()) continue;
+    partial += "/" + part;
+    if (std::find(cgroups_.begin(), cgroups_.end(), partial) != cgroups_.end()) continue;
+    for (const auto& h : hierarchies()) {
+      const std::string dir = std::string(kCgroupRoot) + "/" + h + partial;
+      if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) ADD_FAILURE() << "mkdir " << dir << ": " << std::strerror(errno);
+    }
+    cgroups_.push_back(partial);
+  }
+}
+
+std::string FakePodHost::addPod(Qos qos, const std::string& uid) {
+  std::string path = kubepods_;
+  if (layout_ == Layout::kCgroupfs) {
+    if (qos == Qos::kBurstable) path += "/burstable";
+    if (qos == Qos::kBestEffort) path += "/besteffort";
+    path += "/pod" + uid;
+  } else {
+    std::string underscored = uid;
+    std::replace(underscored.begin(), underscored.end(), '-', '_');
+    const std::string qos_name = qos == Qos::kBurstable ? "burstable" : "besteffort";
+    if (qos == Qos::kGuaranteed) {
+      path += "/kubepods-pod" + underscored + ".slice";
+    } else {
+      path += "/kubepods-" + qos_name + ".slice/kubepods-" + qos_name + "-pod" + underscored + ".slice";
+    }
+  }
+  mkdirAll(path);
+  return path;
+}
+
+std::string FakePodHost::addContainer(const std::string& pod_path, const std::string& container_id) {
+  const std::string path =
+      pod_path + (layout_ == Layout::kCgroupfs ? "/" + container_id : "/cri-containerd-" + container_id + ".scope");
+  mkdirAll(path);
+  return path;
+}
+
+void FakePodHost::removeCgroup(const std::string& cgroup_path) {
+  for (const auto& h : hierarchies()) {
+    const std::string dir = std::string(kCgroupRoot) + "/" + h + cgroup_path;
+    if (::rmdir(dir.c_str()) != 0) ADD_FAILURE() << "rmdir " << dir << ": " << std::strerror(errno);
+  }
+  cgroups_.erase(std::remove(cgroups_.begin(), cgroups_.end(), cgroup_path), cgroups_.end());
+}
+
+void FakePodHost::setMemoryLimit(const std::string& cgroup_path, unsigned long long bytes) {
+  writeFile(std::string(kCgroupRoot) + "/memory" + cgroup_path + "/memory.limit_in_bytes", std::to_string(bytes));
+}
+
+void FakePodHost::run(const std::string& command) {
+  const int rc = std::system((command + " >/dev/null 2>&1").c_str());
+  ASSERT_EQ(rc, 0) << command;
+}
+
+std::string FakePodHost::addNetworkNamespace(int index) {
+  const std::string pod = prefix_ + "-pod" + std::to_string(index);
+  const std::string peer = prefix_ + "-peer" + std::to_string(index);
+  // Interface names are at most 15 bytes: keep them short and unique per test process.
+  const std::string tag = std::to_string(getpid() % 100000) + "x" + std::to_string(index);
+  const std::string subnet = "10.213." + std::to_string(index) + ".";
+  for (const auto& ns : {pod, peer}) {
+    run("ip netns add " + ns);
+    netns_.push_back(ns);
+    // No IPv6 router solicitations or MLD reports: the only traffic is the test's.
+    run("ip netns exec " + ns + " sysctl -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
+    run("ip -n " + ns + " link set lo up");
+  }
+  run("ip -n " + pod + " link add kmp" + tag + " type veth peer name kmq" + tag + " netns " + peer);
+  run("ip -n " + pod + " addr add " + subnet + "2/30 dev kmp" + tag);
+  run("ip -n " + peer + " addr add " + subnet + "1/30 dev kmq" + tag);
+  run("ip -n " + pod + " link set kmp" + tag + " up");
+  run("ip -n " + peer + " link set kmq" + tag + " up");
+  return pod;
+}
+
+Workload FakePodHost::start(const std::string& cgroup_path, const std::string& netns, const std::vector<std::string>& args) {
+  int ready[2];
+  if (::pipe(ready) != 0) {
+    ADD_FAILURE() << "pipe";
+    return {};
+  }
+  // Everything the child needs is prepared before fork: after it only async-signal-safe calls.
+  std::vector<std::string> procs;
+  for (const auto& h : hierarchies()) procs.push_back(std::string(kCgroupRoot) + "/" + h + cgroup_path + "/cgroup.procs");
+  const std::string netns_path = netns.empty() ? std::string() : "/run/netns/" + netns;
+  std::vector<std::string> argv_storage{workloadBinary()};
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& arg : argv_storage) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    for (const auto& file : procs) {
+      const int fd = ::open(file.c_str(), O_WRONLY);
+      if (fd < 0 || ::write(fd, "0", 1) != 1) ::_exit(3);
+      ::close(fd);
+    }
+    if (!netns_path.empty()) {
+      const int fd = ::open(netns_path.c_str(), O_RDONLY);
+      if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) ::_exit(4);
+      ::close(fd);
+    }
+    ::dup2(ready[1], STDOUT_FILENO);
+    ::close(ready[0]);
+    ::close(ready[1]);
+    ::execv(argv[0], argv.data());
+    ::_exit(5);
+  }
+  ::close(ready[1]);
+  if (pid < 0) {
+    ::close(ready[0]);
+    ADD_FAILURE() << "fork";
+    return {};
+  }
+  pids_.push_back(pid);
+  // Blocks until the workload says it is ready (a state, not a sleep); EOF means it failed.
+  std::string line;
+  char c = 0;
+  while (::read(ready[0], &c, 1) == 1 && c != '\n') line += c;
+  ::close(ready[0]);
+  Workload workload{pid, 0};
+  if (line.rfind("ready ", 0) != 0) {
+    ADD_FAILURE() << "workload " << args.front() << " did not start (got '" << line << "')";
+    return workload;
+  }
+  workload.figure = std::strtoull(line.c_str() + 6, nullptr, 10);
+  return workload;
+}
+
+void FakePodHost::kill(pid_t pid) {
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  pids_.erase(std::remove(pids_.begin(), pids_.end(), pid), pids_.end());
+}
+
+std::string FakePodHost::scratchFile(const std::string& name) {
+  std::string path = "/var/tmp/" + prefix_ + "-" + name;
+  files_.push_back(path);
+  return path;
+}
+
+}  // namespace kubemonitor::hosttest

@@ -1,0 +1,72 @@
+#pragma once
+// Fake pods built from real kernel objects for the real-kernel suite: cgroups in every v1
+// hierarchy and the cgroup2 tree laid out as kubelet does (cgroupfs or systemd driver), real
+// processes joined to them, network namespaces joined by veth pairs. Everything carries the
+// prefix kmtest-<pid> and is removed by the destructor, in reverse order, even after a failed
+// assertion. Needs root.
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace kubemonitor::hosttest {
+
+enum class Layout { kCgroupfs, kSystemd };
+enum class Qos { kGuaranteed, kBurstable, kBestEffort };
+
+struct Workload {
+  pid_t pid = -1;
+  unsigned long long figure = 0;  // what the workload reported on its "ready" line
+};
+
+class FakePodHost {
+ public:
+  explicit FakePodHost(Layout layout);
+  ~FakePodHost();
+  FakePodHost(const FakePodHost&) = delete;
+  FakePodHost& operator=(const FakePodHost&) = delete;
+
+  // Why this host cannot run the suite (not root, no v1 cpuacct, ...), or "" when it can.
+  static std::string unsupportedReason();
+
+  std::string kubepodsPath() const { return kubepods_; }
+  // Creates the pod cgroup (and its QoS parent) in every hierarchy; returns its cgroup path.
+  std::string addPod(Qos qos, const std::string& uid);
+  // Creates a container cgroup under `pod_path` named by the layout's runtime convention.
+  std::string addContainer(const std::string& pod_path, const std::string& container_id);
+  // rmdir of one cgroup in every hierarchy (its processes must be gone).
+  void removeCgroup(const std::string& cgroup_path);
+  void setMemoryLimit(const std::string& cgroup_path, unsigned long long bytes);
+
+  // A network namespace with a veth into a peer namespace; returns the pod side's namespace name.
+  // Addresses: pod side 10.213.<index>.2/30, peer side 10.213.<index>.1/30 (both ours).
+  std::string addNetworkNamespace(int index);
+
+  // Starts kubemonitor-host-workload with `args` inside `cgroup_path` (and `netns` unless empty);
+  // returns once it printed its ready line.
+  Workload start(const std::string& cgroup_path, const std::string& netns, const std::vector<std::string>& args);
+  void kill(pid_t pid);
+
+  // A file path on the root disk for O_DIRECT writes, removed at the end.
+  std::string scratchFile(const std::string& name);
+
+ private:
+  void mkdirAll(const std::string& cgroup_path);
+  void run(const std::string& command);  // a shell command (ip, sysctl); fails the test if non-zero
+
+  Layout layout_;
+  std::string prefix_;
+  std::string kubepods_;
+  std::vector<std::string> cgroups_;  // creation order; removed in reverse
+  std::vector<pid_t> pids_;
+  std::vector<std::string> netns_;
+  std::vector<std::string> files_;
+  std::string blkio_rule_to_remove_;  // "maj:min" when we turned blk-throttle accounting on
+};
+
+// Hierarchies a fake pod's cgroups are made in (mount points of this machine's v1 controllers
+// and its cgroup2 tree).
+const std::vector<std::string>& hierarchies();
+
+}  // namespace kubemonitor::hosttest
