@@ -16,7 +16,7 @@
 #include "agent/pod_collector.h"
 #include "cgroup/cgroup_mounts.h"
 #include "common/clock.h"
-#include "fake_pod_host.h"
+#include "cgroup/testing/fake_pod_host.h"
 #include "hostfs/rooted_host_fs.h"
 
 namespace kubemonitor::hosttest {
@@ -89,12 +89,18 @@ class RealKernelPods : public ::testing::TestWithParam<Case> {
   void SetUp() override {
     if (auto reason = FakePodHost::unsupportedReason(); !reason.empty()) GTEST_SKIP() << reason;
     host_ = std::make_unique<FakePodHost>(GetParam().layout);
+    ASSERT_TRUE(host_->errors().empty()) << host_->errors().front();
     auto mounts = cgroup::readHostCgroupMounts(
         fs_, GetParam().force_v1 ? std::optional<cgroup::CgroupMode>(cgroup::CgroupMode::kV1) : std::nullopt);
     ASSERT_TRUE(mounts.ok()) << mounts.error().toString();
     reader_ = std::make_unique<cgroup::CgroupReader>(fs_, *mounts);
     discovery_ = std::make_unique<cgroup::PodDiscovery>(fs_, *reader_, cgroup::ResolverChain::standard());
     collector_ = std::make_unique<agent::PodCollector>(fs_, *reader_, *discovery_, clock_);
+  }
+  void TearDown() override {
+    if (host_) {
+      for (const auto& error : host_->errors()) ADD_FAILURE() << "fake pod host: " << error;
+    }
   }
   std::vector<model::PodUsage> cycle() {
     agent::PodCycleStats stats;

@@ -3,7 +3,8 @@
 // hierarchy and the cgroup2 tree laid out as kubelet does (cgroupfs or systemd driver), real
 // processes joined to them, network namespaces joined by veth pairs. Everything carries the
 // prefix kmtest-<pid> and is removed by the destructor, in reverse order, even after a failed
-// assertion. Needs root.
+// assertion. Needs root. Failures to set something up are collected in errors(), which callers
+// check (tests assert it is empty, the benchmark refuses to report).
 
 #include <sys/types.h>
 
@@ -48,12 +49,16 @@ class FakePodHost {
   Workload start(const std::string& cgroup_path, const std::string& netns, const std::vector<std::string>& args);
   void kill(pid_t pid);
 
+  // What could not be set up, in order; empty when everything worked.
+  const std::vector<std::string>& errors() const { return errors_; }
+
   // A file path on the root disk for O_DIRECT writes, removed at the end.
   std::string scratchFile(const std::string& name);
 
  private:
   void mkdirAll(const std::string& cgroup_path);
-  void run(const std::string& command);  // a shell command (ip, sysctl); fails the test if non-zero
+  void run(const std::string& command);  // a shell command (ip, sysctl); an error if non-zero
+  void fail(std::string what);
 
   Layout layout_;
   std::string prefix_;
@@ -62,6 +67,7 @@ class FakePodHost {
   std::vector<pid_t> pids_;
   std::vector<std::string> netns_;
   std::vector<std::string> files_;
+  std::vector<std::string> errors_;
   std::string blkio_rule_to_remove_;  // "maj:min" when we turned blk-throttle accounting on
 };
 

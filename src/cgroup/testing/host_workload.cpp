@@ -2,6 +2,7 @@
 // does its work, then writes one line "ready <figure>" to stdout (the test blocks on that line, no
 // sleeps) and stays alive until killed, so its cgroup keeps a process.
 //   pause                         comm "pause" (the pod sandbox), holds the network namespace
+//   pause-netns                   the same in a network namespace of its own (only lo)
 //   spin                          one CPU busy
 //   hold MIB                      allocates and touches MIB MiB; figure: bytes touched
 //   direct-write PATH MIB         writes MIB MiB with O_DIRECT, fsync; figure: bytes written
@@ -10,6 +11,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -36,6 +38,11 @@ namespace {
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
+  if (mode == "pause-netns") {
+    if (unshare(CLONE_NEWNET) != 0) fail("unshare(CLONE_NEWNET)");
+    prctl(PR_SET_NAME, "pause", 0, 0, 0);
+    readyThenWait(0);
+  }
   if (mode == "pause") {
     prctl(PR_SET_NAME, "pause", 0, 0, 0);
     readyThenWait(0);

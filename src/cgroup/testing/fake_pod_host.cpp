@@ -1,7 +1,6 @@
-#include "fake_pod_host.h"
+#include "cgroup/testing/fake_pod_host.h"
 
 #include <fcntl.h>
-#include <gtest/gtest.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -26,14 +25,20 @@ constexpr const char* kCgroupRoot = "/sys/fs/cgroup";
 
 std::string workloadBinary() {
   const char* dir = std::getenv("KUBEMONITOR_BIN_DIR");
-  return std::string(dir != nullptr ? dir : KUBEMONITOR_DEFAULT_BIN_DIR) + "/kubemonitor-host-workload";
+  if (dir != nullptr && *dir != '\0') return std::string(dir) + "/kubemonitor-host-workload";
+  // Beside the running binary's bin/ directory (tests/ and bin/ are siblings in a build tree).
+  const fs::path self = fs::read_symlink("/proc/self/exe").parent_path();
+  for (const fs::path& candidate : {self / "kubemonitor-host-workload", self.parent_path() / "bin" / "kubemonitor-host-workload"}) {
+    if (fs::exists(candidate)) return candidate.string();
+  }
+  return (self / "kubemonitor-host-workload").string();
 }
 
-void writeFile(const std::string& path, const std::string& text) {
+bool writeFile(const std::string& path, const std::string& text) {
   std::ofstream out(path);
   out << text;
   out.flush();
-  EXPECT_TRUE(out.good()) << "write " << path;
+  return out.good();
 }
 
 std::string readFile(const std::string& path) {
@@ -83,8 +88,11 @@ FakePodHost::FakePodHost(Layout layout) : layout_(layout) {
   const std::string disk = wholeDiskOf("/var/tmp");
   const std::string rules = std::string(kCgroupRoot) + "/blkio/blkio.throttle.write_bps_device";
   if (!disk.empty() && readFile(rules).find(disk + " ") == std::string::npos) {
-    writeFile(rules, disk + " 1125899906842624\n");
-    blkio_rule_to_remove_ = disk;
+    if (writeFile(rules, disk + " 1125899906842624\n")) {
+      blkio_rule_to_remove_ = disk;
+    } else {
+      fail("cannot turn on blk-throttle accounting in " + rules);
+    }
   }
 }
 
@@ -116,7 +124,7 @@ void FakePodHost::mkdirAll(const std::string& cgroup_path) {
     if (std::find(cgroups_.begin(), cgroups_.end(), partial) != cgroups_.end()) continue;
     for (const auto& h : hierarchies()) {
       const std::string dir = std::string(kCgroupRoot) + "/" + h + partial;
-      if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) ADD_FAILURE() << "mkdir " << dir << ": " << std::strerror(errno);
+      if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) fail("mkdir " + dir + ": " + std::strerror(errno));
     }
     cgroups_.push_back(partial);
   }
@@ -152,18 +160,18 @@ std::string FakePodHost::addContainer(const std::string& pod_path, const std::st
 void FakePodHost::removeCgroup(const std::string& cgroup_path) {
   for (const auto& h : hierarchies()) {
     const std::string dir = std::string(kCgroupRoot) + "/" + h + cgroup_path;
-    if (::rmdir(dir.c_str()) != 0) ADD_FAILURE() << "rmdir " << dir << ": " << std::strerror(errno);
+    if (::rmdir(dir.c_str()) != 0) fail("rmdir " + dir + ": " + std::strerror(errno));
   }
   cgroups_.erase(std::remove(cgroups_.begin(), cgroups_.end(), cgroup_path), cgroups_.end());
 }
 
 void FakePodHost::setMemoryLimit(const std::string& cgroup_path, unsigned long long bytes) {
-  writeFile(std::string(kCgroupRoot) + "/memory" + cgroup_path + "/memory.limit_in_bytes", std::to_string(bytes));
+  const std::string file = std::string(kCgroupRoot) + "/memory" + cgroup_path + "/memory.limit_in_bytes";
+  if (!writeFile(file, std::to_string(bytes))) fail("write " + file);
 }
 
 void FakePodHost::run(const std::string& command) {
-  const int rc = std::system((command + " >/dev/null 2>&1").c_str());
-  ASSERT_EQ(rc, 0) << command;
+  if (std::system((command + " >/dev/null 2>&1").c_str()) != 0) fail("command failed: " + command);
 }
 
 std::string FakePodHost::addNetworkNamespace(int index) {
@@ -190,7 +198,7 @@ std::string FakePodHost::addNetworkNamespace(int index) {
 Workload FakePodHost::start(const std::string& cgroup_path, const std::string& netns, const std::vector<std::string>& args) {
   int ready[2];
   if (::pipe(ready) != 0) {
-    ADD_FAILURE() << "pipe";
+    fail("pipe");
     return {};
   }
   // Everything the child needs is prepared before fork: after it only async-signal-safe calls.
@@ -224,7 +232,7 @@ Workload FakePodHost::start(const std::string& cgroup_path, const std::string& n
   ::close(ready[1]);
   if (pid < 0) {
     ::close(ready[0]);
-    ADD_FAILURE() << "fork";
+    fail("fork");
     return {};
   }
   pids_.push_back(pid);
@@ -235,12 +243,14 @@ Workload FakePodHost::start(const std::string& cgroup_path, const std::string& n
   ::close(ready[0]);
   Workload workload{pid, 0};
   if (line.rfind("ready ", 0) != 0) {
-    ADD_FAILURE() << "workload " << args.front() << " did not start (got '" << line << "')";
+    fail("workload " + args.front() + " did not start (got '" + line + "')");
     return workload;
   }
   workload.figure = std::strtoull(line.c_str() + 6, nullptr, 10);
   return workload;
 }
+
+void FakePodHost::fail(std::string what) { errors_.push_back(std::move(what)); }
 
 void FakePodHost::kill(pid_t pid) {
   ::kill(pid, SIGKILL);
