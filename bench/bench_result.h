@@ -29,4 +29,14 @@ struct IngestBenchOptions {
 };
 int runIngestBench(const IngestBenchOptions& options, BenchResult& result);
 
+struct PodsBenchOptions {
+  std::vector<int> pod_counts{10, 110, 500};  // fake pods of 3 containers each, one run per count
+  double interval = 1;          // agent --interval and netdata "update every", seconds
+  double seconds = 20;          // measured duration of each real process
+  double warmup_seconds = 3;    // before measuring (first cycles, netdata's discovery)
+  std::string netdata = "/usr/sbin/netdata";
+  std::string bin_dir;          // where kubemonitor-agent, -server and -host-workload are
+};
+int runPodsBench(const PodsBenchOptions& options, BenchResult& result);
+
 }  // namespace kubemonitor::bench

@@ -43,9 +43,16 @@ int main(int argc, char** argv) {
   auto* ingest = app.add_subcommand("ingest", "server ingest requests/s over keep-alive connections, idle RSS");
   ingest->add_option("--connections", ingest_options.connections, "keep-alive connections");
   ingest->add_option("--seconds", ingest_options.seconds, "measured duration");
+  PodsBenchOptions pods_options;
+  pods_options.bin_dir = default_bin;
+  auto* pods = app.add_subcommand("pods", "agent CPU per cycle and RSS with 10/110/500 fake pods on real cgroups, netdata beside (root)");
+  pods->add_option("--pods", pods_options.pod_counts, "pod counts to run");
+  pods->add_option("--interval", pods_options.interval, "agent and netdata interval, seconds");
+  pods->add_option("--seconds", pods_options.seconds, "measured duration per process");
+  pods->add_option("--netdata", pods_options.netdata, "netdata binary (the yardstick)");
   auto* all = app.add_subcommand("all", "every benchmark");
   app.require_subcommand(1);
-  for (auto* sub : {agent, ingest, all}) sub->add_flag("--json", json, "one JSON line of figures");
+  for (auto* sub : {agent, ingest, pods, all}) sub->add_flag("--json", json, "one JSON line of figures");
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_level(spdlog::level::warn);
@@ -59,6 +66,11 @@ int main(int argc, char** argv) {
   if (ingest->parsed() || all->parsed()) {
     BenchResult result{"ingest", {}};
     rc |= runIngestBench(ingest_options, result);
+    result.print(json);
+  }
+  if (pods->parsed() || all->parsed()) {
+    BenchResult result{"pods", {}};
+    rc |= runPodsBench(pods_options, result);
     result.print(json);
   }
   curl_global_cleanup();

@@ -18,6 +18,7 @@ packages=(
   clang libclang-rt-14-dev  # libFuzzer targets (make test-fuzz)
   curl jq procps iproute2   # scripts and end-to-end tests
   shellcheck                # make test-deploy lints every script
+  netdata-core              # the yardstick of the pods benchmark (make bench); never started as a service
 )
 
 # The metrics.k8s.io test runs the real kubectl. Any kubectl on PATH will do (this machine has
@@ -41,7 +42,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
     $SUDO apt-get update -qq
   fi
+  # Packages that ship a daemon (netdata) must not start it: the benchmark runs its own instance.
+  policy=/usr/sbin/policy-rc.d
+  added_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod 755 "$policy"
+    added_policy=1
+  fi
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  if [ -n "$added_policy" ]; then $SUDO rm -f "$policy"; fi
 fi
 
 # Web assets from the npm registry, pinned by lock files; reinstalled only when a lock file is
