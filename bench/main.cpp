@@ -1,5 +1,6 @@
 // kubemonitor-bench: `agent` (CPU per collection cycle, RSS), `ingest` (server requests/s over
-// keep-alive connections on loopback, idle RSS), `all`. Figures go to docs/benchmarks.md.
+// keep-alive connections on loopback, idle RSS), `wal` (durable appends/s with group commit), `all`.
+// Figures go to docs/benchmarks.md (WAL: docs/tsdb-wal.md).
 
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
@@ -43,9 +44,19 @@ int main(int argc, char** argv) {
   auto* ingest = app.add_subcommand("ingest", "server ingest requests/s over keep-alive connections, idle RSS");
   ingest->add_option("--connections", ingest_options.connections, "keep-alive connections");
   ingest->add_option("--seconds", ingest_options.seconds, "measured duration");
+  WalBenchOptions wal_options;
+  wal_options.dir = std::filesystem::temp_directory_path().string();
+  bool wal_no_sync = false;
+  auto* wal = app.add_subcommand("wal", "WAL group commit: durable appends/s and bytes/s for 1, 4, 16 writers");
+  wal->add_option("--writers", wal_options.writers, "writer thread counts, one run each")->delimiter(',');
+  wal->add_option("--seconds", wal_options.seconds, "measured duration of each run");
+  wal->add_option("--record-bytes", wal_options.record_bytes, "payload bytes per record");
+  wal->add_option("--sync-interval-ms", wal_options.sync_interval_ms, "group commit window (0: sync every append)");
+  wal->add_flag("--no-sync", wal_no_sync, "never fdatasync (page cache only)");
+  wal->add_option("--dir", wal_options.dir, "directory on the disk to measure");
   auto* all = app.add_subcommand("all", "every benchmark");
   app.require_subcommand(1);
-  for (auto* sub : {agent, ingest, all}) sub->add_flag("--json", json, "one JSON line of figures");
+  for (auto* sub : {agent, ingest, wal, all}) sub->add_flag("--json", json, "one JSON line of figures");
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_level(spdlog::level::warn);
@@ -59,6 +70,12 @@ int main(int argc, char** argv) {
   if (ingest->parsed() || all->parsed()) {
     BenchResult result{"ingest", {}};
     rc |= runIngestBench(ingest_options, result);
+    result.print(json);
+  }
+  if (wal->parsed() || all->parsed()) {
+    wal_options.sync = !wal_no_sync;
+    BenchResult result{"wal", {}};
+    rc |= runWalBench(wal_options, result);
     result.print(json);
   }
   curl_global_cleanup();

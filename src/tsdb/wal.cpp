@@ -28,6 +28,8 @@ constexpr uint64_t kSegmentHeaderBytes = 24;
 constexpr uint64_t kRecordHeaderBytes = 9;  // length u32, crc u32, type u8
 constexpr uint8_t kRecordFull = 1;
 constexpr uint64_t kFirstLsn = 1;
+// Far beyond any real log (2^62 records), and keeps next_lsn arithmetic clear of overflow.
+constexpr uint64_t kMaxLsn = 1ULL << 62;
 constexpr size_t kReadBufferBytes = 1 << 20;  // replay reads segments in 1 MiB blocks
 
 void putU32(uint8_t* p, uint32_t v) {
@@ -192,7 +194,9 @@ Result<ScanResult> scanSegment(int fd, uint64_t end_bytes, const std::filesystem
   if (getU32(h + 4) != kSegmentVersion) return fail(4, "unknown segment version " + std::to_string(getU32(h + 4)));
   if (getU32(h + 20) != crc32c(header->subspan(0, 20))) return fail(20, "segment header CRC mismatch");
   scan.first_lsn = getU64(h + 8);
-  if (scan.first_lsn == 0) return fail(8, "segment first LSN is 0");
+  if (scan.first_lsn == 0 || scan.first_lsn > kMaxLsn) {
+    return fail(8, "segment first LSN " + std::to_string(scan.first_lsn) + " out of range");
+  }
   uint64_t offset = kSegmentHeaderBytes;
   scan.valid_bytes = offset;
   while (offset < end_bytes) {

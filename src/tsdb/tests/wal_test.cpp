@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/testing/child_process.h"
+#include "tsdb/crc32c.h"
 
 namespace kubemonitor::tsdb {
 namespace {
@@ -304,6 +305,38 @@ TEST(WalTest, LoneSegmentWithoutAHeaderIsAnError) {
   ASSERT_FALSE(wal.ok());
   EXPECT_EQ(wal.error().code, ErrorCode::kParse);
   EXPECT_NE(wal.error().message.find("short segment header"), std::string::npos);
+}
+
+// A segment header written by hand, as documented in wal.h.
+std::vector<uint8_t> segmentHeader(uint64_t first_lsn) {
+  std::vector<uint8_t> header(kSegmentHeaderBytes, 0);
+  const uint8_t magic[4] = {'K', 'M', 'W', 'L'};
+  std::memcpy(header.data(), magic, 4);
+  header[4] = 1;  // version
+  for (int i = 0; i < 8; ++i) header[8 + i] = static_cast<uint8_t>(first_lsn >> (8 * i));
+  const uint32_t crc = crc32c(std::span<const uint8_t>(header.data(), 20));
+  for (int i = 0; i < 4; ++i) header[20 + i] = static_cast<uint8_t>(crc >> (8 * i));
+  return header;
+}
+
+TEST(WalTest, HandWrittenHeaderIsReadAndAbsurdFirstLsnIsRefused) {
+  testing::TempDir tmp;
+  const fs::path good = fs::path(tmp.path()) / "good";
+  fs::create_directories(good);
+  appendBytes(segmentPath(good, 1), segmentHeader(5000));  // as left behind after a checkpoint
+  {
+    auto wal = openOrDie(good, noSync());
+    ASSERT_TRUE(wal);
+    EXPECT_EQ(wal->stats().first_lsn, 5000U);
+    EXPECT_EQ(*wal->append(payloadFor(1)), 5000U);
+  }
+  const fs::path bad = fs::path(tmp.path()) / "bad";
+  fs::create_directories(bad);
+  appendBytes(segmentPath(bad, 1), segmentHeader(1ULL << 63));
+  auto wal = Wal::open(bad, noSync());
+  ASSERT_FALSE(wal.ok());
+  EXPECT_EQ(wal.error().code, ErrorCode::kParse);
+  EXPECT_NE(wal.error().message.find("out of range"), std::string::npos) << wal.error().message;
 }
 
 TEST(WalTest, LeftoverTempSegmentsAreRemovedAndStrangersIgnored) {
