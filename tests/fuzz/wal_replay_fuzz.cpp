@@ -21,14 +21,26 @@ using kubemonitor::tsdb::Wal;
 using kubemonitor::tsdb::WalOptions;
 using kubemonitor::tsdb::WalSyncMode;
 
-const fs::path& workDir() {
-  static const fs::path dir = [] {
+// A fresh scratch directory per input, removed when the input is done (libFuzzer may leave through
+// _Exit, so nothing may outlive one input).
+class ScratchDir {
+ public:
+  ScratchDir() {
     std::string pattern = (fs::temp_directory_path() / "kubemonitor-fuzz-wal-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) std::abort();
-    return fs::path(pattern);
-  }();
-  return dir;
-}
+    path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
 
 struct Count {
   uint64_t records = 0;
@@ -54,9 +66,8 @@ Count replayOrDie(const Wal& wal) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const fs::path dir = workDir() / "wal";
-  std::error_code ec;
-  fs::remove_all(dir, ec);
+  const ScratchDir scratch;
+  const fs::path dir = scratch.path() / "wal";
   fs::create_directories(dir);
   {
     std::ofstream out(dir / "00000001.wal", std::ios::binary);
