@@ -1,6 +1,8 @@
 #pragma once
 // A benchmark's figures: printed as one JSON line (--json) or as aligned text.
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,5 +40,14 @@ struct PodsBenchOptions {
   std::string bin_dir;          // where kubemonitor-agent, -server and -host-workload are
 };
 int runPodsBench(const PodsBenchOptions& options, BenchResult& result);
+struct WalBenchOptions {
+  std::vector<int> writers{1, 4, 16};  // concurrent appenders, one run per entry
+  double seconds = 5;                  // measured duration of each run
+  size_t record_bytes = 4096;          // payload size of every record (bytes)
+  uint32_t sync_interval_ms = 10;      // WalOptions::sync_interval_ms (group commit window, ms)
+  bool sync = true;                    // false: WalSyncMode::kNever (page cache only)
+  std::string dir;                     // where the WAL goes: put it on the disk being measured
+};
+int runWalBench(const WalBenchOptions& options, BenchResult& result);
 
 }  // namespace kubemonitor::bench

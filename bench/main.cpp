@@ -1,5 +1,6 @@
 // kubemonitor-bench: `agent` (CPU per collection cycle, RSS), `ingest` (server requests/s over
-// keep-alive connections on loopback, idle RSS), `all`. Figures go to docs/benchmarks.md.
+// keep-alive connections on loopback, idle RSS), `wal` (durable appends/s with group commit), `all`.
+// Figures go to docs/benchmarks.md (WAL: docs/tsdb-wal.md).
 
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
@@ -46,13 +47,23 @@ int main(int argc, char** argv) {
   PodsBenchOptions pods_options;
   pods_options.bin_dir = default_bin;
   auto* pods = app.add_subcommand("pods", "agent CPU per cycle and RSS with 10/110/500 fake pods on real cgroups, netdata beside (root)");
-  pods->add_option("--pods", pods_options.pod_counts, "pod counts to run");
+  pods->add_option("--pods", pods_options.pod_counts, "pod counts to run")->delimiter(',');
   pods->add_option("--interval", pods_options.interval, "agent and netdata interval, seconds");
   pods->add_option("--seconds", pods_options.seconds, "measured duration per process");
   pods->add_option("--netdata", pods_options.netdata, "netdata binary (the yardstick)");
+  WalBenchOptions wal_options;
+  wal_options.dir = std::filesystem::temp_directory_path().string();
+  bool wal_no_sync = false;
+  auto* wal = app.add_subcommand("wal", "WAL group commit: durable appends/s and bytes/s for 1, 4, 16 writers");
+  wal->add_option("--writers", wal_options.writers, "writer thread counts, one run each")->delimiter(',');
+  wal->add_option("--seconds", wal_options.seconds, "measured duration of each run");
+  wal->add_option("--record-bytes", wal_options.record_bytes, "payload bytes per record");
+  wal->add_option("--sync-interval-ms", wal_options.sync_interval_ms, "group commit window (0: sync every append)");
+  wal->add_flag("--no-sync", wal_no_sync, "never fdatasync (page cache only)");
+  wal->add_option("--dir", wal_options.dir, "directory on the disk to measure");
   auto* all = app.add_subcommand("all", "every benchmark");
   app.require_subcommand(1);
-  for (auto* sub : {agent, ingest, pods, all}) sub->add_flag("--json", json, "one JSON line of figures");
+  for (auto* sub : {agent, ingest, pods, wal, all}) sub->add_flag("--json", json, "one JSON line of figures");
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_level(spdlog::level::warn);
@@ -71,6 +82,12 @@ int main(int argc, char** argv) {
   if (pods->parsed() || all->parsed()) {
     BenchResult result{"pods", {}};
     rc |= runPodsBench(pods_options, result);
+    result.print(json);
+  }
+  if (wal->parsed() || all->parsed()) {
+    wal_options.sync = !wal_no_sync;
+    BenchResult result{"wal", {}};
+    rc |= runWalBench(wal_options, result);
     result.print(json);
   }
   curl_global_cleanup();
