@@ -1,6 +1,7 @@
 #pragma once
 // A benchmark's figures: printed as one JSON line (--json) or as aligned text.
 
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,5 +29,12 @@ struct IngestBenchOptions {
   std::string bin_dir;     // where kubemonitor-server is
 };
 int runIngestBench(const IngestBenchOptions& options, BenchResult& result);
+
+struct CodecBenchOptions {
+  size_t samples_per_series = 7200;  // 10 h of one series on the 5 s grid
+  int repetitions = 20;              // encode/decode passes timed per series shape
+  std::string corpus_dir;            // when set, also write one small chunk per shape (fuzz seeds)
+};
+int runCodecBench(const CodecBenchOptions& options, BenchResult& result);
 
 }  // namespace kubemonitor::bench

@@ -1,5 +1,5 @@
 // kubemonitor-bench: `agent` (CPU per collection cycle, RSS), `ingest` (server requests/s over
-// keep-alive connections on loopback, idle RSS), `all`. Figures go to docs/benchmarks.md.
+// keep-alive connections on loopback, idle RSS), `codec` (tsdb chunk bytes/sample and speed), `all`. Figures go to docs/benchmarks.md.
 
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
@@ -43,9 +43,14 @@ int main(int argc, char** argv) {
   auto* ingest = app.add_subcommand("ingest", "server ingest requests/s over keep-alive connections, idle RSS");
   ingest->add_option("--connections", ingest_options.connections, "keep-alive connections");
   ingest->add_option("--seconds", ingest_options.seconds, "measured duration");
+  CodecBenchOptions codec_options;
+  auto* codec = app.add_subcommand("codec", "tsdb chunk codecs: bytes/sample per encoding and series, encode/decode speed");
+  codec->add_option("--samples", codec_options.samples_per_series, "samples per generated series");
+  codec->add_option("--repetitions", codec_options.repetitions, "timed encode/decode passes");
+  codec->add_option("--corpus-dir", codec_options.corpus_dir, "also write one seed chunk per series shape here");
   auto* all = app.add_subcommand("all", "every benchmark");
   app.require_subcommand(1);
-  for (auto* sub : {agent, ingest, all}) sub->add_flag("--json", json, "one JSON line of figures");
+  for (auto* sub : {agent, ingest, codec, all}) sub->add_flag("--json", json, "one JSON line of figures");
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_level(spdlog::level::warn);
@@ -59,6 +64,11 @@ int main(int argc, char** argv) {
   if (ingest->parsed() || all->parsed()) {
     BenchResult result{"ingest", {}};
     rc |= runIngestBench(ingest_options, result);
+    result.print(json);
+  }
+  if (codec->parsed() || all->parsed()) {
+    BenchResult result{"codec", {}};
+    rc |= runCodecBench(codec_options, result);
     result.print(json);
   }
   curl_global_cleanup();

@@ -52,7 +52,8 @@ std::vector<Sample> generateSeries(SeriesShape shape, size_t count, uint64_t see
       case SeriesShape::kIdleGauge: value = Value::ofUint64(48ULL << 20); break;
       case SeriesShape::kIdleCounter: value = Value::ofUint64(9'876'543); break;
       case SeriesShape::kIdleCpu:
-        value = Value::ofDouble(unit(rng) < 0.03 ? std::round(unit(rng) * 2000.0) / 1000.0 + 1.0 : 0.0);
+        // 1-3 millicores, rounded to 3 decimals as the last step, like the agent does.
+        value = Value::ofDouble(unit(rng) < 0.03 ? std::round((1.0 + unit(rng) * 2.0) * 1000.0) / 1000.0 : 0.0);
         break;
       case SeriesShape::kSteadyCounter: {
         // 250 millicores = 0.25 CPU-seconds per second of CPU time, in ns, ± 2 %.

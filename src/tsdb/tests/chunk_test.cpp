@@ -304,12 +304,14 @@ TEST(ChunkTest, HostileHeadersAreRejectedWithoutHugeAllocations) {
 }
 
 TEST(ChunkTest, IdleSeriesCostWellUnderABytePerSample) {
-  for (SeriesShape shape : {SeriesShape::kIdleGauge, SeriesShape::kIdleCounter, SeriesShape::kIdleCpu}) {
+  // Measured (docs/tsdb-codecs.md): flat series ≈ 0.22 B/sample, idle CPU with 1-3 millicore blips ≈ 0.4.
+  for (auto [shape, limit] : {std::pair{SeriesShape::kIdleGauge, 0.25}, std::pair{SeriesShape::kIdleCounter, 0.25},
+                              std::pair{SeriesShape::kIdleCpu, 0.5}}) {
     const auto samples = testing::generateSeries(shape, 720, 1);
     const auto chunk = encode(testing::seriesShapeKind(shape), samples);
     EXPECT_EQ(decodeOk(chunk).samples, samples);
     const double bytes_per_sample = static_cast<double>(chunk.size()) / 720.0;
-    EXPECT_LT(bytes_per_sample, 0.3) << testing::seriesShapeName(shape);
+    EXPECT_LT(bytes_per_sample, limit) << testing::seriesShapeName(shape);
   }
 }
 
