@@ -85,23 +85,41 @@ void IntegerEncoder::append(uint64_t value, BitWriter& out) {
   uint64_t residual = delta;
   if (mode_ == IntegerMode::kDeltaOfDelta && count_ >= 2) residual = delta - last_delta_;
   // The first delta (value − 0) and, in dod mode, the second (v1 − v0) are sent as they are.
-  const uint64_t zz = zigzagEncode(static_cast<int64_t>(residual));
   last_delta_ = delta;
   last_value_ = value;
   ++count_;
-  if (zz == 0) {
+  if (residual == 0) {
     out.writeBit(false);
     return;
   }
-  const int needed = 64 - std::countl_zero(zz);
-  if (width_ > 0 && needed <= width_ && width_ - needed <= kMaxWastedBits) {
-    out.writeBits(0b10, 2);
-    out.writeBits(zz, width_);
-    return;
+  const int trailing = std::countr_zero(residual);
+  // Arithmetic shift of the signed residual: exact, because the dropped bits are zero.
+  auto zigzagShifted = [residual](int shift) {
+    return zigzagEncode(static_cast<int64_t>(residual) >> shift);
+  };
+  if (width_ > 0 && trailing >= shift_) {
+    const uint64_t zz = zigzagShifted(shift_);
+    const int needed = 64 - std::countl_zero(zz);
+    if (needed <= width_ && width_ - needed <= kMaxWastedBits) {
+      out.writeBits(0b10, 2);
+      out.writeBits(zz, width_);
+      return;
+    }
   }
-  width_ = needed;
+  // A new window. Keep the current shift when the residual allows it, so that one residual with
+  // extra trailing zeros does not force the next record to open yet another window.
+  const int shift = width_ > 0 && trailing >= shift_ ? shift_ : trailing;
+  const uint64_t zz = zigzagShifted(shift);
+  width_ = 64 - std::countl_zero(zz);
   out.writeBits(0b11, 2);
   out.writeBits(static_cast<uint64_t>(width_ - 1), 6);
+  if (shift == shift_) {
+    out.writeBit(false);
+  } else {
+    out.writeBit(true);
+    out.writeBits(static_cast<uint64_t>(shift), 6);
+    shift_ = shift;
+  }
   out.writeBits(zz, width_);
 }
 
@@ -116,6 +134,13 @@ Result<uint64_t> IntegerDecoder::next(BitReader& in) {
       auto width = in.readBits(6);
       if (!width) return width.error();
       width_ = static_cast<int>(*width) + 1;
+      auto new_shift = in.readBit();
+      if (!new_shift) return new_shift.error();
+      if (*new_shift) {
+        auto shift = in.readBits(6);
+        if (!shift) return shift.error();
+        shift_ = static_cast<int>(*shift);
+      }
     } else if (width_ == 0) {
       return makeError(ErrorCode::kParse, "integer record reuses a width before any was set at bit " +
                                               std::to_string(in.positionBits()));
@@ -124,7 +149,8 @@ Result<uint64_t> IntegerDecoder::next(BitReader& in) {
     if (!bits) return bits.error();
     zz = *bits;
   }
-  const uint64_t residual = static_cast<uint64_t>(zigzagDecode(zz));
+  // Shifting the uint64 pattern left is the signed value times 2^shift in wrapping arithmetic.
+  const uint64_t residual = static_cast<uint64_t>(zigzagDecode(zz)) << shift_;
   uint64_t delta = residual;
   if (mode_ == IntegerMode::kDeltaOfDelta && count_ >= 2) delta = last_delta_ + residual;
   last_value_ += delta;

@@ -43,9 +43,12 @@ enum class IntegerMode : uint8_t {
   kDeltaOfDelta,  // (v[i] − v[i−1]) − (v[i−1] − v[i−2]): best for steady counters (cpu_usage_ns)
 };
 
-// Zigzagged residuals, each with a width window like XOR's: "0" = residual 0, "10" = fits the
-// current width, "11" + 6 bits (width − 1) + width bits = new width. A width is reused only when at
-// most kMaxWastedBits would go unused, so one counter reset does not bloat every later sample.
+// Residuals in a (width, shift) window like XOR's: the residual's low `shift` bits must be zero and
+// are dropped before zigzag, so page-sized memory steps (multiples of 4096 B) and sector-sized disk
+// steps cost 12 or 9 bits less. Records: "0" = residual 0; "10" + width bits = fits the current
+// window; "11" + 6 bits (width − 1) + "0" (same shift) or "1" + 6 bits shift, then width bits = new
+// window. A window is reused only when at most kMaxWastedBits of it would go unused, so one counter
+// reset does not bloat every later sample.
 class IntegerEncoder {
  public:
   static constexpr int kMaxWastedBits = 6;  // about the cost of a new "11" header (8 bits)
@@ -58,6 +61,7 @@ class IntegerEncoder {
   uint64_t last_value_ = 0;
   uint64_t last_delta_ = 0;
   int width_ = 0;  // 0 before the first "11" record
+  int shift_ = 0;  // trailing zero bits dropped from each residual
 };
 
 class IntegerDecoder {
@@ -72,6 +76,7 @@ class IntegerDecoder {
   uint64_t last_value_ = 0;
   uint64_t last_delta_ = 0;
   int width_ = 0;
+  int shift_ = 0;
 };
 
 }  // namespace kubemonitor::tsdb

@@ -153,8 +153,9 @@ TEST_P(IntegerCodecTest, ConstantSeriesCostOneBitPerLaterSample) {
   const std::vector<uint64_t> flat(50, 48ULL << 20);
   size_t bits = 0;
   EXPECT_EQ(integerRoundTrip(GetParam(), flat, &bits), flat);
-  // First value: "11" + 6 + width(zigzag(48 MiB) = 27 bits); then 49 zero residuals.
-  EXPECT_EQ(bits, 2U + 6U + 27U + 49U);
+  // First value 48 MiB = 3 << 24: "11" + 6 bits width + "1" + 6 bits shift 24 + zigzag(3) = 6 in
+  // 3 bits; then 49 zero residuals of one bit.
+  EXPECT_EQ(bits, 2U + 6U + 1U + 6U + 3U + 49U);
 }
 
 TEST_P(IntegerCodecTest, ReuseOfWidthBeforeOneIsSetIsAParseError) {
@@ -166,6 +167,28 @@ TEST_P(IntegerCodecTest, ReuseOfWidthBeforeOneIsSetIsAParseError) {
   BitReader short_reader(cut);
   IntegerDecoder short_decoder(GetParam());
   EXPECT_EQ(short_decoder.next(short_reader).error().code, ErrorCode::kTruncated);
+}
+
+TEST_P(IntegerCodecTest, PageMultiplesDropTheirTrailingZerosInBothDirections) {
+  std::mt19937_64 rng(12);
+  std::vector<uint64_t> pages;
+  std::vector<uint64_t> odd;
+  uint64_t bytes = 1ULL << 30;
+  for (int i = 0; i < 500; ++i) {
+    const int64_t step_pages = static_cast<int64_t>(rng() % 65) - 32;  // shrinks as often as it grows
+    bytes = static_cast<uint64_t>(static_cast<int64_t>(bytes) + step_pages * 4096);
+    pages.push_back(bytes);
+    odd.push_back(bytes + (rng() % 4096));  // the same walk, not page aligned
+  }
+  size_t page_bits = 0;
+  size_t odd_bits = 0;
+  EXPECT_EQ(integerRoundTrip(GetParam(), pages, &page_bits), pages);
+  EXPECT_EQ(integerRoundTrip(GetParam(), odd, &odd_bits), odd);
+  EXPECT_LT(page_bits * 2, odd_bits) << "12 of ~19 bits per step are trailing zeros";
+  // Shifts up to 63, and residuals whose trailing zeros shrink and grow again.
+  const std::vector<uint64_t> shifts = {0, uint64_t{1} << 63, 0, uint64_t{1} << 40, uint64_t{3} << 40, 7,
+                                        (uint64_t{1} << 40) + 7, uint64_t{1} << 20, 0};
+  EXPECT_EQ(integerRoundTrip(GetParam(), shifts), shifts);
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, IntegerCodecTest, ::testing::Values(IntegerMode::kDelta, IntegerMode::kDeltaOfDelta),
