@@ -191,24 +191,29 @@ TEST(ChunkTest, ZstdIsKeptOnlyWhenSmaller) {
   EXPECT_FALSE(decodeOk(encode(ValueKind::kUint64, noise)).info.zstd);
 }
 
-TEST(ChunkTest, IteratorYieldsTheSameSamplesAsDecode) {
-  const auto samples = testing::generateSeries(SeriesShape::kCpuMillicores, 300, 11);
-  const auto chunk = encode(ValueKind::kDouble, samples);
-  auto it = ChunkIterator::open(chunk);
-  ASSERT_TRUE(it.ok());
-  EXPECT_EQ(it->info().sample_count, 300U);
-  std::vector<Sample> seen;
-  Sample s;
-  while (true) {
-    auto more = it->next(s);
-    ASSERT_TRUE(more.ok());
-    if (!*more) break;
-    seen.push_back(s);
+TEST(ChunkTest, IteratorYieldsTheSameSamplesAsDecodeForPlainAndZstdPayloads) {
+  for (bool zstd : {false, true}) {
+    const SeriesShape shape = zstd ? SeriesShape::kIdleGauge : SeriesShape::kCpuMillicores;
+    const auto samples = testing::generateSeries(shape, 720, 11);
+    const auto chunk = encode(testing::seriesShapeKind(shape), samples, {.allow_zstd = zstd});
+    auto opened = ChunkIterator::open(chunk);
+    ASSERT_TRUE(opened.ok());
+    ChunkIterator it = std::move(*opened);  // move-only; the readers must survive the move
+    EXPECT_EQ(it.info().sample_count, 720U);
+    EXPECT_EQ(it.info().zstd, zstd) << testing::seriesShapeName(shape);
+    std::vector<Sample> seen;
+    Sample s;
+    while (true) {
+      auto more = it.next(s);
+      ASSERT_TRUE(more.ok()) << more.error().toString();
+      if (!*more) break;
+      seen.push_back(s);
+    }
+    EXPECT_EQ(seen, samples);
+    auto again = it.next(s);
+    ASSERT_TRUE(again.ok());
+    EXPECT_FALSE(*again) << "stays at the end";
   }
-  EXPECT_EQ(seen, samples);
-  auto again = it->next(s);
-  ASSERT_TRUE(again.ok());
-  EXPECT_FALSE(*again) << "stays at the end";
 }
 
 // Every realistic shape, a zstd and a plain chunk: flipping any single bit of any byte, or
