@@ -98,12 +98,19 @@ int runCodecBench(const CodecBenchOptions& options, BenchResult& result) {
     }
     decode_s += std::chrono::duration<double>(Clock::now() - decode_start).count();
     if (!options.corpus_dir.empty()) {
+      // Seeds for fuzz_chunk_decode: a short chunk (default choice), the same forced to XOR, and a
+      // full 720-sample one (zstd on the idle shapes).
       std::filesystem::create_directories(options.corpus_dir);
-      ChunkEncoder small(kind);
-      for (size_t i = 0; i < 40; ++i) (void)small.append(samples[i].ts_ms, samples[i].value);
-      const auto chunk = small.finish();
-      std::ofstream(options.corpus_dir + "/" + name + ".chunk", std::ios::binary)
-          .write(reinterpret_cast<const char*>(chunk.data()), static_cast<std::streamsize>(chunk.size()));
+      auto write = [&](const std::string& file, size_t count, const ChunkOptions& chunk_options) {
+        ChunkEncoder seed(kind, chunk_options);
+        for (size_t i = 0; i < count && i < samples.size(); ++i) (void)seed.append(samples[i].ts_ms, samples[i].value);
+        const auto chunk = seed.finish();
+        std::ofstream(options.corpus_dir + "/" + file, std::ios::binary)
+            .write(reinterpret_cast<const char*>(chunk.data()), static_cast<std::streamsize>(chunk.size()));
+      };
+      write(name + ".chunk", 40, {});
+      write(name + "_xor.chunk", 40, kEncodings[3].options);
+      write(name + "_720.chunk", 720, {});
     }
   }
   const auto shapes = static_cast<double>(std::size(tsdb::testing::kAllSeriesShapes));
