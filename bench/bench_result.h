@@ -49,5 +49,11 @@ struct WalBenchOptions {
   std::string dir;                     // where the WAL goes: put it on the disk being measured
 };
 int runWalBench(const WalBenchOptions& options, BenchResult& result);
+struct CodecBenchOptions {
+  size_t samples_per_series = 7200;  // 10 h of one series on the 5 s grid
+  int repetitions = 20;              // encode/decode passes timed per series shape
+  std::string corpus_dir;            // when set, also write one small chunk per shape (fuzz seeds)
+};
+int runCodecBench(const CodecBenchOptions& options, BenchResult& result);
 
 }  // namespace kubemonitor::bench

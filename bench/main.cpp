@@ -1,5 +1,6 @@
 // kubemonitor-bench: `agent` (CPU per collection cycle, RSS), `ingest` (server requests/s over
-// keep-alive connections on loopback, idle RSS), `wal` (durable appends/s with group commit), `all`.
+// keep-alive connections on loopback, idle RSS), `wal` (durable appends/s with group commit), `codec` (tsdb chunk
+// bytes/sample and speed), `pods` (agent with fake pods, netdata beside), `all`.
 // Figures go to docs/benchmarks.md (WAL: docs/tsdb-wal.md).
 
 #include <curl/curl.h>
@@ -61,9 +62,14 @@ int main(int argc, char** argv) {
   wal->add_option("--sync-interval-ms", wal_options.sync_interval_ms, "group commit window (0: sync every append)");
   wal->add_flag("--no-sync", wal_no_sync, "never fdatasync (page cache only)");
   wal->add_option("--dir", wal_options.dir, "directory on the disk to measure");
+  CodecBenchOptions codec_options;
+  auto* codec = app.add_subcommand("codec", "tsdb chunk codecs: bytes/sample per encoding and series, encode/decode speed");
+  codec->add_option("--samples", codec_options.samples_per_series, "samples per generated series");
+  codec->add_option("--repetitions", codec_options.repetitions, "timed encode/decode passes");
+  codec->add_option("--corpus-dir", codec_options.corpus_dir, "also write one seed chunk per series shape here");
   auto* all = app.add_subcommand("all", "every benchmark");
   app.require_subcommand(1);
-  for (auto* sub : {agent, ingest, pods, wal, all}) sub->add_flag("--json", json, "one JSON line of figures");
+  for (auto* sub : {agent, ingest, pods, wal, codec, all}) sub->add_flag("--json", json, "one JSON line of figures");
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_level(spdlog::level::warn);
@@ -88,6 +94,11 @@ int main(int argc, char** argv) {
     wal_options.sync = !wal_no_sync;
     BenchResult result{"wal", {}};
     rc |= runWalBench(wal_options, result);
+    result.print(json);
+  }
+  if (codec->parsed() || all->parsed()) {
+    BenchResult result{"codec", {}};
+    rc |= runCodecBench(codec_options, result);
     result.print(json);
   }
   curl_global_cleanup();
