@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <random>
+#include <thread>
 
 #include "common/testing/fake_clock.h"
 #include "tsdb/memory_storage.h"
@@ -282,6 +284,49 @@ TEST_F(ObjectStorageTest, PercentagesUseLimitsForPodsOnly) {
   EXPECT_EQ(objectFieldKind("pod_count"), FieldKind::kCapacity);
   EXPECT_FALSE(objectFieldKind("nope").has_value());
   EXPECT_EQ(objectKindName(ObjectKind::kDeployment), "deployment");
+}
+
+// Run under TSan (label "threaded"): replays race on the same (node, timestamp) while readers
+// query every object view; in the end each namespace is still the exact sum.
+TEST_F(ObjectStorageTest, ConcurrentReplaysAndReaders) {
+  constexpr int kReports = 100;
+  const int64_t base = nowMs() - kReports * 5000;
+  std::atomic<bool> done{false};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 4; ++w) {
+    threads.emplace_back([&, w] {
+      const std::string node = "n" + std::to_string(w % 2);  // two writers per node: replays race
+      for (int i = 0; i < kReports; ++i) {
+        EXPECT_TRUE(storage_.ingest(report(node, base + i * 5000, {pod("ns", node + "-a", "d", 10, 100),
+                                                                   pod("ns", node + "-b", "", 1, 1)}))
+                        .ok());
+      }
+    });
+  }
+  std::atomic<size_t> reads{0};
+  for (int r = 0; r < 2; ++r) {
+    threads.emplace_back([&] {
+      do {
+        for (const auto& ns : storage_.latest(ObjectKind::kNamespace, {})) {
+          EXPECT_FALSE(storage_.series(ns.key, {base, ns.timestamp_ms, 10'000}).empty());
+        }
+        for (const auto& p : storage_.latest(ObjectKind::kPod, {})) (void)storage_.latestContainers(p.key);
+        (void)storage_.findNamespaces(ObjectKind::kPod, "n1-a", 0);
+        (void)storage_.latestObject(ObjectKey{ObjectKind::kDeployment, "ns", "d"}, 0);
+        reads.fetch_add(1);
+      } while (!done.load());
+    });
+  }
+  for (int w = 0; w < 4; ++w) threads[static_cast<size_t>(w)].join();
+  done.store(true);
+  for (size_t i = 4; i < threads.size(); ++i) threads[i].join();
+  auto points = storage_.series(ObjectKey{ObjectKind::kNamespace, "", "ns"}, {base, base + kReports * 5000, 5000});
+  ASSERT_EQ(points.size(), static_cast<size_t>(kReports));
+  for (const auto& point : points) {
+    EXPECT_DOUBLE_EQ(point.values.cpu_millicores, 22);
+    EXPECT_EQ(point.values.pod_count, 4U);
+  }
+  EXPECT_GT(reads.load(), 0U);
 }
 
 }  // namespace
