@@ -60,6 +60,7 @@ int runServer(int argc, char** argv) {
   unsigned threads = 1;
   size_t max_body_bytes = 16 << 20;
   std::string node_grace_text;
+  std::string stale_after_text;
   std::string port_file;
   std::string log_level = "info";
   auto* listen_option = app.add_option("--listen", listen,
@@ -88,6 +89,10 @@ int runServer(int argc, char** argv) {
   app.add_option("--node-grace", node_grace_text,
                  "leave nodes silent for this long out of GET /api/nodes (e.g. 10m); default: keep them")
       ->envname("NODE_GRACE");
+  app.add_option("--stale-after", stale_after_text,
+                 "pods of a node silent this long leave the latest views (history stays), e.g. 1m; "
+                 "default: 3 report intervals")
+      ->envname("STALE_AFTER");
   app.add_option("--port-file", port_file, "after binding, write the port number to this file")->envname("PORT_FILE");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->envname("LOG_LEVEL");
   try {
@@ -133,6 +138,15 @@ int runServer(int argc, char** argv) {
     }
     node_grace = std::chrono::seconds(*grace);
   }
+  std::chrono::seconds stale_after{0};
+  if (!stale_after_text.empty()) {
+    auto stale = parseDurationSeconds(stale_after_text);
+    if (!stale) {
+      spdlog::error("--stale-after: {}", stale.error().toString());
+      return kUsageError;
+    }
+    stale_after = std::chrono::seconds(*stale);
+  }
   server::ServerOptions options;
   if (!token_file.empty()) {
     auto token = readTokenFile(token_file);
@@ -166,6 +180,7 @@ int runServer(int argc, char** argv) {
   options.max_data_points = max_data_points;
   options.default_window_seconds = *default_window_seconds;
   options.node_grace = node_grace;
+  options.stale_after = stale_after;
 
   SystemClock clock;
   tsdb::MemoryStorage storage(clock, std::chrono::seconds(*retention_seconds));

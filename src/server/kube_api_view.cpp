@@ -120,10 +120,52 @@ void writeNode(JsonWriter& w, const tsdb::NodeSample& sample) {
   w.endObject().endObject();
 }
 
+// PodMetrics: usage per container, as metrics-server reports it (kubectl top pods sums the
+// containers; --containers prints them).
+void writePodMetrics(JsonWriter& w, const tsdb::ObjectSample& pod, const std::vector<tsdb::ContainerSample>& containers) {
+  const std::string timestamp = formatRfc3339(pod.timestamp_ms);
+  w.beginObject().field("kind", "PodMetrics").field("apiVersion", kMetricsGroupVersion);
+  w.key("metadata").beginObject().field("name", pod.key.name).field("namespace", pod.key.namespace_name);
+  w.field("creationTimestamp", timestamp).key("labels").beginObject().endObject().endObject();
+  w.field("timestamp", timestamp).field("window", windowText(pod.interval_ms));
+  w.key("containers").beginArray();
+  for (const auto& c : containers) {
+    w.beginObject().field("name", c.name).key("usage").beginObject();
+    w.field("cpu", cpuQuantity(c.cpu_millicores)).field("memory", memoryQuantity(c.memory_working_set_bytes));
+    w.endObject().endObject();
+  }
+  w.endArray().endObject();
+}
+
 }  // namespace
 
-KubeApiView::KubeApiView(const tsdb::Storage& storage, const Clock& clock, int64_t node_grace_ms)
-    : storage_(storage), clock_(clock), node_grace_ms_(node_grace_ms) {}
+HttpResponse KubeApiView::podList(const std::string& ns) const {
+  std::string body;
+  JsonWriter w(body);
+  w.beginObject().field("kind", "PodMetricsList").field("apiVersion", kMetricsGroupVersion);
+  w.key("metadata").beginObject().endObject().key("items").beginArray();
+  for (const auto& pod : storage_.latest(tsdb::ObjectKind::kPod, tsdb::LatestFilter{ns, "", "", stale_after_ms_})) {
+    writePodMetrics(w, pod, storage_.latestContainers(pod.key));
+  }
+  w.endArray().endObject();
+  return json(std::move(body));
+}
+
+HttpResponse KubeApiView::pod(const std::string& ns, const std::string& name) const {
+  // Only a live pod: like metrics-server, which forgets a pod once it is gone.
+  for (const auto& pod : storage_.latest(tsdb::ObjectKind::kPod, tsdb::LatestFilter{ns, "", "", stale_after_ms_})) {
+    if (pod.key.name != name) continue;
+    std::string body;
+    JsonWriter w(body);
+    writePodMetrics(w, pod, storage_.latestContainers(pod.key));
+    return json(std::move(body));
+  }
+  return kubeStatus(404, "NotFound", "podmetrics.metrics.k8s.io \"" + name + "\" not found");
+}
+
+KubeApiView::KubeApiView(const tsdb::Storage& storage, const Clock& clock, int64_t node_grace_ms,
+                         int64_t stale_after_ms)
+    : storage_(storage), clock_(clock), node_grace_ms_(node_grace_ms), stale_after_ms_(stale_after_ms) {}
 
 bool KubeApiView::handles(const std::vector<std::string>& s) {
   if (s.empty()) return false;
@@ -151,6 +193,9 @@ HttpResponse KubeApiView::handle(const std::vector<std::string>& s) const {
     }
     if (metrics && s.size() == 4 && s[3] == "nodes") return nodeList(true);
     if (metrics && s.size() == 5 && s[3] == "nodes") return node(s[4], true);
+    if (metrics && s.size() == 4 && s[3] == "pods") return podList("");
+    if (metrics && s.size() == 6 && s[3] == "namespaces" && s[5] == "pods") return podList(s[4]);
+    if (metrics && s.size() == 7 && s[3] == "namespaces" && s[5] == "pods") return pod(s[4], s[6]);
   }
   return kubeStatus(404, "NotFound", "the server could not find the requested resource (" + path + ")");
 }

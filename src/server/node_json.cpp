@@ -8,6 +8,7 @@ namespace kubemonitor::server {
 void writeNodeFields(JsonWriter& writer, const tsdb::NodeSample& sample) {
   writer.field("kind", "node").field("name", sample.node).field("timestamp", formatRfc3339(sample.timestamp_ms));
   model::writeNodeUsageFields(writer, sample.usage);
+  writer.field("pod_count", sample.pod_count);
 }
 
 void writeNodeObject(JsonWriter& writer, const tsdb::NodeSample& sample) {
@@ -27,6 +28,7 @@ void writeNodeSeries(JsonWriter& writer, const tsdb::NodeSample& latest, const S
   for (const auto& point : points) {
     writer.beginObject().field("timestamp", formatRfc3339(point.timestamp_ms));
     model::writeNodeUsageFields(writer, point.usage);
+    writer.field("pod_count", point.pod_count);
     writer.endObject();
   }
   writer.endArray();

@@ -8,6 +8,7 @@
 #include "model/report_json.h"
 #include "server/api_docs.h"
 #include "server/node_json.h"
+#include "server/object_json.h"
 #include "server/series_params.h"
 
 namespace kubemonitor::server {
@@ -52,6 +53,25 @@ HttpResponse notFoundNode(const std::string& name) {
   return errorResponse(404, "not_found", "node \"" + name + "\" has not reported");
 }
 
+// "pod \"shop/web-1\"", "namespace \"shop\"".
+std::string describe(const tsdb::ObjectKey& key) {
+  std::string text(tsdb::objectKindName(key.kind));
+  text += " \"";
+  if (!key.namespace_name.empty()) text += key.namespace_name + "/";
+  return text + key.name + "\"";
+}
+
+HttpResponse notFound(const tsdb::ObjectKey& key) {
+  return errorResponse(404, "not_found", describe(key) + " has not reported");
+}
+
+const std::string* queryValue(const RequestTarget& target, std::string_view key) {
+  auto it = target.query.find(key);
+  return it == target.query.end() ? nullptr : &it->second;
+}
+
+using tsdb::ObjectKind;
+
 }  // namespace
 
 Router::Router(tsdb::Storage& storage, const Clock& clock, ServerOptions options)
@@ -59,7 +79,8 @@ Router::Router(tsdb::Storage& storage, const Clock& clock, ServerOptions options
       clock_(clock),
       options_(std::move(options)),
       started_(clock.monotonicNow()),
-      kube_api_(storage, clock, std::chrono::duration_cast<std::chrono::milliseconds>(options_.node_grace).count()) {}
+      kube_api_(storage, clock, std::chrono::duration_cast<std::chrono::milliseconds>(options_.node_grace).count(),
+                std::chrono::duration_cast<std::chrono::milliseconds>(options_.stale_after).count()) {}
 
 HttpResponse Router::handle(const HttpRequest& request) const {
   auto target = parseRequestTarget(request.target);
@@ -93,11 +114,9 @@ HttpResponse Router::handle(const HttpRequest& request) const {
       if (request.method != "POST") return methodNotAllowed(request.method, "POST");
       return ingest(request);
     }
-    if (s[1] == "nodes" && s.size() <= 4) {
-      if (s.size() == 4 && s[3] != "timeseries") return errorResponse(404, "not_found", "no route for " + request.target);
+    if (s[1] == "nodes" || s[1] == "pods" || s[1] == "namespaces" || s[1] == "deployments") {
       if (!get) return methodNotAllowed(request.method, kGetAllow);
-      if (s.size() == 2) return nodeList();
-      return node(s[2], *target, s.size() == 4 || wantsSeries(target->query));
+      if (auto response = objectRoute(*target)) return std::move(*response);
     }
   }
   return errorResponse(404, "not_found", "no route for " + request.method + " " + request.target);
@@ -205,6 +224,139 @@ HttpResponse Router::node(const std::string& name, const RequestTarget& target, 
   }
   const auto points = storage_.nodeSeries(name, tsdb::SeriesQuery{range.start_ms, range.end_ms, range.step_ms});
   writeNodeSeries(writer, *latest, range, points);
+  return response;
+}
+
+}  // namespace kubemonitor::server
+
+namespace kubemonitor::server {
+
+int64_t Router::staleAfterMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(options_.stale_after).count();
+}
+
+std::optional<HttpResponse> Router::objectRoute(const RequestTarget& target) const {
+  const auto& s = target.segments;  // s[0] == "api"
+  const std::string& collection = s[1];
+  const bool series = wantsSeries(target.query);
+  const bool timeseries = s.size() == 4 && s[3] == "timeseries";
+  const std::string empty;
+  const std::string* ns_param = queryValue(target, "namespace");
+  if (ns_param != nullptr && ns_param->empty()) return errorResponse(400, "bad_request", "namespace: empty");
+  const std::string& ns_filter = ns_param != nullptr ? *ns_param : empty;
+
+  if (collection == "nodes") {
+    if (s.size() == 2) return nodeList();
+    if (s.size() == 3 || timeseries) return node(s[2], target, timeseries || series);
+    if (s.size() == 4 && s[3] == "pods") {
+      if (!storage_.latestNode(s[2])) return notFoundNode(s[2]);
+      return objectList(ObjectKind::kPod, tsdb::LatestFilter{ns_filter, s[2], "", staleAfterMs()});
+    }
+    return std::nullopt;
+  }
+  if (collection == "pods" || collection == "deployments") {
+    const ObjectKind kind = collection == "pods" ? ObjectKind::kPod : ObjectKind::kDeployment;
+    if (s.size() == 2) return objectList(kind, tsdb::LatestFilter{ns_filter, "", "", staleAfterMs()});
+    if (s.size() == 3 || timeseries) {
+      // As everywhere: a bad window is 400 before the name is looked at (and found ambiguous).
+      if (timeseries || series) {
+        SeriesDefaults defaults;
+        defaults.now_ms = toUnixMs(clock_.wallNow());
+        defaults.window_seconds = options_.default_window_seconds;
+        defaults.max_data_points = options_.max_data_points;
+        auto parsed = parseSeriesRange(target.query, defaults);
+        if (!parsed) return errorResponse(400, "bad_request", parsed.error().subject + ": " + parsed.error().message);
+      }
+      auto resolved = resolveNamespace(kind, s[2], target);
+      if (auto* error = std::get_if<HttpResponse>(&resolved)) return std::move(*error);
+      return object(std::get<tsdb::ObjectKey>(resolved), target, timeseries || series);
+    }
+    return std::nullopt;
+  }
+  // namespaces
+  if (s.size() == 2) return objectList(ObjectKind::kNamespace, tsdb::LatestFilter{"", "", "", staleAfterMs()});
+  const std::string& ns = s[2];
+  const tsdb::ObjectKey ns_key{ObjectKind::kNamespace, "", ns};
+  if (s.size() == 3 || timeseries) return object(ns_key, target, timeseries || series);
+  // The lists below hang under the namespace: an unknown one is 404, a quiet one an empty list.
+  auto require = [&](const tsdb::ObjectKey& key) -> std::optional<HttpResponse> {
+    if (storage_.latestObject(key, staleAfterMs())) return std::nullopt;
+    return notFound(key);
+  };
+  if (s.size() == 4 && s[3] == "pods") {
+    if (auto missing = require(ns_key)) return missing;
+    return objectList(ObjectKind::kPod, tsdb::LatestFilter{ns, "", "", staleAfterMs()});
+  }
+  if (s.size() == 4 && s[3] == "deployments") {
+    if (auto missing = require(ns_key)) return missing;
+    return objectList(ObjectKind::kDeployment, tsdb::LatestFilter{ns, "", "", staleAfterMs()});
+  }
+  if (s.size() >= 5 && s.size() <= 6 && s[3] == "deployments") {
+    const tsdb::ObjectKey key{ObjectKind::kDeployment, ns, s[4]};
+    if (s.size() == 5) return object(key, target, series);
+    if (s[5] == "timeseries") return object(key, target, true);
+    if (s[5] == "pods") {
+      if (auto missing = require(key)) return missing;
+      return objectList(ObjectKind::kPod, tsdb::LatestFilter{ns, "", s[4], staleAfterMs()});
+    }
+  }
+  return std::nullopt;
+}
+
+HttpResponse Router::objectList(ObjectKind kind, const tsdb::LatestFilter& filter) const {
+  HttpResponse response;
+  JsonWriter writer(response.body);
+  writeObjectList(writer, storage_.latest(kind, filter));
+  return response;
+}
+
+std::variant<tsdb::ObjectKey, HttpResponse> Router::resolveNamespace(ObjectKind kind, const std::string& name,
+                                                                     const RequestTarget& target) const {
+  if (const std::string* ns = queryValue(target, "namespace")) return tsdb::ObjectKey{kind, *ns, name};
+  auto candidates = storage_.findNamespaces(kind, name, staleAfterMs());
+  if (candidates.empty()) return notFound(tsdb::ObjectKey{kind, "", name});
+  // The live objects decide when there are any: a pod deleted from one namespace last week does
+  // not make today's pod of the same name ambiguous.
+  std::vector<tsdb::NamespaceCandidate> live;
+  for (const auto& c : candidates) {
+    if (c.live) live.push_back(c);
+  }
+  const auto& pool = live.empty() ? candidates : live;
+  if (pool.size() == 1) return tsdb::ObjectKey{kind, pool[0].namespace_name, name};
+  HttpResponse response;
+  response.status = 409;
+  JsonWriter writer(response.body);
+  writer.beginObject().field("error", "conflict");
+  writer.field("message", std::string(tsdb::objectKindName(kind)) + " \"" + name + "\" exists in " +
+                              std::to_string(pool.size()) + " namespaces: add ?namespace=");
+  writer.key("candidates").beginArray();
+  for (const auto& c : pool) writer.beginObject().field("namespace", c.namespace_name).field("name", name).endObject();
+  writer.endArray().endObject();
+  return response;
+}
+
+HttpResponse Router::object(const tsdb::ObjectKey& key, const RequestTarget& target, bool series) const {
+  const auto latest = storage_.latestObject(key, staleAfterMs());
+  // Parameters are checked before the object's existence: a bad window is 400 for any name.
+  SeriesRange range;
+  if (series) {
+    SeriesDefaults defaults;
+    defaults.now_ms = toUnixMs(clock_.wallNow());
+    defaults.window_seconds = options_.default_window_seconds;
+    defaults.max_data_points = options_.max_data_points;
+    if (latest && latest->interval_ms > 0) defaults.step_ms = latest->interval_ms;
+    auto parsed = parseSeriesRange(target.query, defaults);
+    if (!parsed) return errorResponse(400, "bad_request", parsed.error().subject + ": " + parsed.error().message);
+    range = *parsed;
+  }
+  if (!latest) return notFound(key);
+  HttpResponse response;
+  JsonWriter writer(response.body);
+  if (!series) {
+    writeObject(writer, *latest);
+    return response;
+  }
+  writeObjectSeries(writer, *latest, range, storage_.series(key, tsdb::SeriesQuery{range.start_ms, range.end_ms, range.step_ms}));
   return response;
 }
 

@@ -2,6 +2,8 @@
 // The API of DESIGN §3 over plain HttpRequest/HttpResponse values: no sockets, no Beast.
 // Thread-safe: handle() may run on any number of threads at once (state lives in the Storage).
 
+#include <optional>
+#include <variant>
 #include <string_view>
 
 #include "common/clock.h"
@@ -27,6 +29,17 @@ class Router {
   HttpResponse ingest(const HttpRequest& request) const;
   HttpResponse nodeList() const;
   HttpResponse node(const std::string& name, const RequestTarget& target, bool series) const;
+  // /api/{nodes|pods|namespaces|deployments}/...: nullopt when no route matches.
+  std::optional<HttpResponse> objectRoute(const RequestTarget& target) const;
+  // One pod, namespace or deployment: latest values, or the series when `series`.
+  HttpResponse object(const tsdb::ObjectKey& key, const RequestTarget& target, bool series) const;
+  // A live list of `kind`; 404 when the object the list hangs under (`parent`) is unknown.
+  HttpResponse objectList(tsdb::ObjectKind kind, const tsdb::LatestFilter& filter) const;
+  // /api/pods/{pod} and /api/deployments/{d} without the namespace in the path: from ?namespace=,
+  // or the one namespace the name is in; an error answer (400, 404, 409) otherwise.
+  std::variant<tsdb::ObjectKey, HttpResponse> resolveNamespace(tsdb::ObjectKind kind, const std::string& name,
+                                                               const RequestTarget& target) const;
+  int64_t staleAfterMs() const;
   // True when `token` is empty (no token configured) or the header carries "Bearer <token>".
   bool authorized(std::string_view authorization, const std::string& token) const;
 

@@ -32,6 +32,10 @@ struct ServerOptions {
   // GET /api/nodes leaves out nodes whose newest sample is older than this; 0 keeps them all.
   // Single-node routes always answer with the last known values (and their timestamp).
   std::chrono::seconds node_grace{0};
+  // Pods (and their share of namespaces and deployments) leave the latest views when their node
+  // has been silent this long; their history stays. 0: 3 × the node's report interval (60 s
+  // when the interval is unknown). A deleted pod leaves with its node's next report.
+  std::chrono::seconds stale_after{0};
 };
 
 }  // namespace kubemonitor::server

@@ -7,6 +7,8 @@
 #include <type_traits>
 #include <variant>
 
+#include "tsdb/field_table.h"
+
 namespace kubemonitor::tsdb {
 namespace {
 
@@ -55,22 +57,8 @@ constexpr size_t countMeanFields() {
 }
 constexpr size_t kMeanFieldCount = countMeanFields();
 
-double readAsDouble(const NodeUsage& usage, const UsageMember& member) {
-  return std::visit([&](auto m) { return static_cast<double>(usage.*m); }, member);
-}
-
-void writeFromDouble(NodeUsage& usage, const UsageMember& member, double value) {
-  std::visit(
-      [&](auto m) {
-        using T = std::remove_reference_t<decltype(usage.*m)>;
-        if constexpr (std::is_floating_point_v<T>) {
-          usage.*m = value;
-        } else {
-          usage.*m = static_cast<T>(std::llround(value));  // byte gauges stay whole bytes
-        }
-      },
-      member);
-}
+using internal::readAsDouble;
+using internal::writeFromDouble;
 
 }  // namespace
 

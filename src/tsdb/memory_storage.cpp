@@ -29,6 +29,7 @@ Result<IngestOutcome> MemoryStorage::ingest(const model::Report& report) {
   if (report.node.empty()) return makeError(ErrorCode::kInvalidArgument, "report without a node name");
   const int64_t now_ms = toUnixMs(clock_.wallNow());
   const int64_t cutoff_ms = now_ms - retention_ms_;
+  const int64_t ts = report.timestamp_ms;
   IngestOutcome outcome;
   std::unique_lock lock(mutex_);
   if (now_ms >= next_sweep_ms_) {
@@ -36,7 +37,7 @@ Result<IngestOutcome> MemoryStorage::ingest(const model::Report& report) {
     next_sweep_ms_ = now_ms + sweep_period_ms_;
   }
   // A replay from a long outage may be older than what we keep: acknowledged, not stored.
-  if (report.timestamp_ms < cutoff_ms) return outcome;
+  if (ts < cutoff_ms) return outcome;
 
   auto node_it = nodes_.find(report.node);
   if (node_it == nodes_.end()) node_it = nodes_.emplace(report.node, Series{}).first;
@@ -46,12 +47,82 @@ Result<IngestOutcome> MemoryStorage::ingest(const model::Report& report) {
     series.erase(series.begin());
     --sample_count_;
   }
-  auto [it, inserted] = series.insert_or_assign(report.timestamp_ms, StoredSample{report.interval_ms, report.node_usage});
+  // A replay: take back everything the earlier copy of this report wrote, then write it anew.
+  if (auto old = series.find(ts); old != series.end()) {
+    for (const ObjectKey& key : old->second.object_keys) removeContributionLocked(key, ts, report.node);
+  }
+
+  StoredSample sample{report.interval_ms, report.node_usage, report.pods.size(), {}};
+  std::map<ObjectKey, ObjectValues> shares;  // this node's contribution to each namespace/deployment
+  for (const model::PodUsage& pod : report.pods) {
+    // Without API access an agent knows a pod only by its UID, which then names it.
+    ObjectKey key{ObjectKind::kPod, pod.namespace_name, pod.name.empty() ? pod.uid : pod.name};
+    const ObjectValues values = podValues(pod, report.node_usage);
+    ObjectSeries& pod_series = objects_[key];
+    dropExpired(pod_series, cutoff_ms);
+    ObjectPoint& point = pod_series.points[ts];
+    point = ObjectPoint{report.interval_ms, report.node, pod.deployment, pod.uid, values, {}};
+    if (ts >= pod_series.containers_ms) {
+      pod_series.containers_ms = ts;
+      pod_series.containers.clear();
+      for (const auto& c : pod.containers) {
+        pod_series.containers.push_back({c.name, c.usage.cpu_millicores, c.usage.memory_working_set_bytes});
+      }
+    }
+    sample.object_keys.push_back(std::move(key));
+    // Pods the agent could not name have no namespace: they count on their node only.
+    if (pod.namespace_name.empty()) continue;
+    addValues(shares[ObjectKey{ObjectKind::kNamespace, "", pod.namespace_name}], values);
+    if (!pod.deployment.empty()) {
+      addValues(shares[ObjectKey{ObjectKind::kDeployment, pod.namespace_name, pod.deployment}], values);
+    }
+  }
+  for (auto& [key, share] : shares) {
+    // The node's capacity counts once per node, however many of the object's pods run there.
+    share.cpu_capacity_millicores = report.node_usage.cpu_capacity_millicores;
+    share.memory_capacity_bytes = report.node_usage.memory_capacity_bytes;
+    ObjectSeries& aggregate = objects_[key];
+    dropExpired(aggregate, cutoff_ms);
+    ObjectPoint& point = aggregate.points[ts];
+    point.interval_ms = report.interval_ms;
+    point.contributions.insert_or_assign(report.node, share);
+    // Re-summed from the contributions (node order) rather than patched by subtraction, so a
+    // point is the same exact sum however many replays came before.
+    point.values = {};
+    for (const auto& [node, contribution] : point.contributions) addValues(point.values, contribution);
+    sample.object_keys.push_back(key);
+  }
+
+  auto [it, inserted] = series.insert_or_assign(ts, std::move(sample));
   (void)it;
   if (inserted) ++sample_count_;
   outcome.accepted = 1;
   outcome.replaced = !inserted;
   return outcome;
+}
+
+void MemoryStorage::removeContributionLocked(const ObjectKey& key, int64_t timestamp_ms, const std::string& node) {
+  auto series_it = objects_.find(key);
+  if (series_it == objects_.end()) return;
+  auto& points = series_it->second.points;
+  auto point_it = points.find(timestamp_ms);
+  if (point_it == points.end()) return;
+  ObjectPoint& point = point_it->second;
+  if (key.kind == ObjectKind::kPod) {
+    if (point.node == node) points.erase(point_it);
+  } else if (point.contributions.erase(node) != 0) {
+    if (point.contributions.empty()) {
+      points.erase(point_it);
+    } else {
+      point.values = {};
+      for (const auto& [n, contribution] : point.contributions) addValues(point.values, contribution);
+    }
+  }
+  if (points.empty()) objects_.erase(series_it);
+}
+
+void MemoryStorage::dropExpired(ObjectSeries& series, int64_t cutoff_ms) {
+  series.points.erase(series.points.begin(), series.points.lower_bound(cutoff_ms));
 }
 
 void MemoryStorage::sweepLocked(int64_t cutoff_ms) {
@@ -62,10 +133,14 @@ void MemoryStorage::sweepLocked(int64_t cutoff_ms) {
     series.erase(series.begin(), keep_from);
     node_it = series.empty() ? nodes_.erase(node_it) : std::next(node_it);
   }
+  for (auto object_it = objects_.begin(); object_it != objects_.end();) {
+    dropExpired(object_it->second, cutoff_ms);
+    object_it = object_it->second.points.empty() ? objects_.erase(object_it) : std::next(object_it);
+  }
 }
 
 NodeSample MemoryStorage::toSample(const std::string& node, const Series::value_type& entry) {
-  return NodeSample{node, entry.first, entry.second.interval_ms, entry.second.usage};
+  return NodeSample{node, entry.first, entry.second.interval_ms, entry.second.usage, entry.second.pod_count};
 }
 
 std::vector<NodeSample> MemoryStorage::latestNodes() const {
@@ -100,9 +175,10 @@ std::vector<NodeSample> MemoryStorage::nodeSeries(std::string_view node, const S
 
   BucketAggregator bucket;
   int64_t bucket_ms = 0;
+  uint64_t pod_count = 0;  // the bucket's last, like the capacities
   auto flush = [&] {
     if (bucket.empty()) return;
-    out.push_back(NodeSample{node_it->first, bucket_ms, bucket.intervalMs(), bucket.result()});
+    out.push_back(NodeSample{node_it->first, bucket_ms, bucket.intervalMs(), bucket.result(), pod_count});
     bucket.reset();
   };
   for (auto it = series.lower_bound(start_ms); it != series.end() && it->first <= query.end_ms; ++it) {
@@ -110,6 +186,7 @@ std::vector<NodeSample> MemoryStorage::nodeSeries(std::string_view node, const S
     if (!bucket.empty() && this_bucket_ms != bucket_ms) flush();
     bucket_ms = this_bucket_ms;
     bucket.add(it->second.usage, it->second.interval_ms);
+    pod_count = it->second.pod_count;
   }
   flush();
   return out;
@@ -117,7 +194,172 @@ std::vector<NodeSample> MemoryStorage::nodeSeries(std::string_view node, const S
 
 StorageStats MemoryStorage::stats() const {
   std::shared_lock lock(mutex_);
-  return StorageStats{"memory", nodes_.size(), sample_count_};
+  return StorageStats{"memory", nodes_.size(), sample_count_, objects_.size()};
+}
+
+MemoryStorage::NodeTimes MemoryStorage::liveNodesLocked(int64_t now_ms, int64_t stale_after_ms) const {
+  constexpr int64_t kUnknownIntervalGraceMs = 60'000;
+  const int64_t cutoff_ms = now_ms - retention_ms_;
+  NodeTimes live;
+  for (const auto& [name, series] : nodes_) {
+    if (series.empty()) continue;
+    const auto& [newest_ms, sample] = *series.rbegin();
+    const int64_t grace_ms = stale_after_ms > 0        ? stale_after_ms
+                             : sample.interval_ms > 0 ? 3 * sample.interval_ms
+                                                      : kUnknownIntervalGraceMs;
+    if (newest_ms >= cutoff_ms && newest_ms >= now_ms - grace_ms) live.emplace(name, newest_ms);
+  }
+  return live;
+}
+
+bool MemoryStorage::podLiveLocked(const ObjectSeries& series, const NodeTimes& live) const {
+  if (series.points.empty()) return false;
+  const auto& [newest_ms, point] = *series.points.rbegin();
+  // Live while its node reports, and only while the node's newest report still lists it: a
+  // deleted pod leaves with the next report, not after a grace period.
+  auto node_it = live.find(point.node);
+  return node_it != live.end() && node_it->second == newest_ms;
+}
+
+ObjectSample MemoryStorage::toObjectSample(const ObjectKey& key, int64_t timestamp_ms, const ObjectPoint& point) {
+  return ObjectSample{key, point.node, point.deployment, point.uid, timestamp_ms, point.interval_ms, point.values};
+}
+
+std::optional<ObjectSample> MemoryStorage::liveAggregateLocked(const ObjectKey& key, const ObjectSeries& series,
+                                                               const NodeTimes& live) const {
+  // Each live node's newest report counts, so an object spread over nodes whose reports for the
+  // newest slot have not all arrived yet is not shown with only part of its pods.
+  std::optional<ObjectSample> out;
+  for (const auto& [node, newest_ms] : live) {
+    auto point_it = series.points.find(newest_ms);
+    if (point_it == series.points.end()) continue;
+    auto share = point_it->second.contributions.find(node);
+    if (share == point_it->second.contributions.end()) continue;
+    if (!out) out = ObjectSample{key, {}, {}, {}, newest_ms, point_it->second.interval_ms, {}};
+    addValues(out->values, share->second);
+    if (newest_ms > out->timestamp_ms) {
+      out->timestamp_ms = newest_ms;
+      out->interval_ms = point_it->second.interval_ms;
+    }
+  }
+  return out;
+}
+
+std::vector<ObjectSample> MemoryStorage::latest(ObjectKind kind, const LatestFilter& filter) const {
+  const int64_t now_ms = toUnixMs(clock_.wallNow());
+  std::vector<ObjectSample> out;
+  std::shared_lock lock(mutex_);
+  const NodeTimes live = liveNodesLocked(now_ms, filter.stale_after_ms);
+  if (kind == ObjectKind::kNode) {
+    for (const auto& [name, newest_ms] : live) {
+      if (!filter.node.empty() && filter.node != name) continue;
+      const StoredSample& sample = nodes_.find(name)->second.rbegin()->second;
+      out.push_back(ObjectSample{ObjectKey{ObjectKind::kNode, "", name}, name, {}, {}, newest_ms, sample.interval_ms,
+                                 nodeValues(sample.usage, sample.pod_count)});
+    }
+    return out;
+  }
+  // Namespaced kinds start at the namespace's range when one is asked for.
+  const bool by_namespace = !filter.namespace_name.empty() && kind != ObjectKind::kNamespace;
+  auto it = objects_.lower_bound(ObjectKey{kind, by_namespace ? filter.namespace_name : "", ""});
+  for (; it != objects_.end() && it->first.kind == kind; ++it) {
+    const ObjectKey& key = it->first;
+    if (by_namespace && key.namespace_name != filter.namespace_name) break;
+    if (kind == ObjectKind::kNamespace && !filter.namespace_name.empty() && key.name != filter.namespace_name) continue;
+    if (kind == ObjectKind::kPod) {
+      if (!podLiveLocked(it->second, live)) continue;
+      const auto& [newest_ms, point] = *it->second.points.rbegin();
+      if (!filter.node.empty() && point.node != filter.node) continue;
+      if (!filter.deployment.empty() && point.deployment != filter.deployment) continue;
+      out.push_back(toObjectSample(key, newest_ms, point));
+    } else {
+      if (kind == ObjectKind::kDeployment && !filter.deployment.empty() && key.name != filter.deployment) continue;
+      if (auto sum = liveAggregateLocked(key, it->second, live)) out.push_back(std::move(*sum));
+    }
+  }
+  return out;
+}
+
+std::optional<ObjectSample> MemoryStorage::latestObject(const ObjectKey& key, int64_t stale_after_ms) const {
+  if (key.kind == ObjectKind::kNode) {
+    auto node = latestNode(key.name);
+    if (!node) return std::nullopt;
+    return ObjectSample{key, node->node, {}, {}, node->timestamp_ms, node->interval_ms,
+                        nodeValues(node->usage, node->pod_count)};
+  }
+  const int64_t now_ms = toUnixMs(clock_.wallNow());
+  const int64_t cutoff_ms = now_ms - retention_ms_;
+  std::shared_lock lock(mutex_);
+  auto it = objects_.find(key);
+  if (it == objects_.end() || it->second.points.empty() || it->second.points.rbegin()->first < cutoff_ms) {
+    return std::nullopt;
+  }
+  if (key.kind != ObjectKind::kPod) {
+    if (auto sum = liveAggregateLocked(key, it->second, liveNodesLocked(now_ms, stale_after_ms))) return sum;
+  }
+  const auto& [newest_ms, point] = *it->second.points.rbegin();
+  return toObjectSample(key, newest_ms, point);
+}
+
+std::vector<ObjectSample> MemoryStorage::series(const ObjectKey& key, const SeriesQuery& query) const {
+  std::vector<ObjectSample> out;
+  if (key.kind == ObjectKind::kNode) {
+    for (const NodeSample& point : nodeSeries(key.name, query)) {
+      out.push_back(ObjectSample{key, point.node, {}, {}, point.timestamp_ms, point.interval_ms,
+                                 nodeValues(point.usage, point.pod_count)});
+    }
+    return out;
+  }
+  if (query.step_ms <= 0 || query.end_ms < query.start_ms) return out;
+  const int64_t start_ms = std::max(query.start_ms, cutoffMs());
+  std::shared_lock lock(mutex_);
+  auto series_it = objects_.find(key);
+  if (series_it == objects_.end()) return out;
+  const auto& points = series_it->second.points;
+
+  ObjectBucketAggregator bucket;
+  ObjectSample labels;  // the bucket's newest point's labels
+  int64_t bucket_ms = 0;
+  auto flush = [&] {
+    if (bucket.empty()) return;
+    labels.timestamp_ms = bucket_ms;
+    labels.values = bucket.result();
+    out.push_back(labels);
+    bucket.reset();
+  };
+  for (auto it = points.lower_bound(start_ms); it != points.end() && it->first <= query.end_ms; ++it) {
+    const int64_t this_bucket_ms = bucketStart(it->first, query.step_ms);
+    if (!bucket.empty() && this_bucket_ms != bucket_ms) flush();
+    bucket_ms = this_bucket_ms;
+    bucket.add(it->second.values);
+    labels = toObjectSample(key, it->first, it->second);
+  }
+  flush();
+  return out;
+}
+
+std::vector<NamespaceCandidate> MemoryStorage::findNamespaces(ObjectKind kind, std::string_view name,
+                                                              int64_t stale_after_ms) const {
+  const int64_t now_ms = toUnixMs(clock_.wallNow());
+  const int64_t cutoff_ms = now_ms - retention_ms_;
+  std::vector<NamespaceCandidate> out;
+  if (kind != ObjectKind::kPod && kind != ObjectKind::kDeployment) return out;
+  std::shared_lock lock(mutex_);
+  const NodeTimes live = liveNodesLocked(now_ms, stale_after_ms);
+  for (auto it = objects_.lower_bound(ObjectKey{kind, "", ""}); it != objects_.end() && it->first.kind == kind; ++it) {
+    if (it->first.name != name || it->second.points.empty() || it->second.points.rbegin()->first < cutoff_ms) continue;
+    const bool is_live = kind == ObjectKind::kPod ? podLiveLocked(it->second, live)
+                                                  : liveAggregateLocked(it->first, it->second, live).has_value();
+    out.push_back(NamespaceCandidate{it->first.namespace_name, is_live});
+  }
+  return out;
+}
+
+std::vector<ContainerSample> MemoryStorage::latestContainers(const ObjectKey& pod) const {
+  std::shared_lock lock(mutex_);
+  auto it = objects_.find(pod);
+  if (it == objects_.end()) return {};
+  return it->second.containers;
 }
 
 }  // namespace kubemonitor::tsdb

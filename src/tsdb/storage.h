@@ -11,6 +11,7 @@
 
 #include "common/result.h"
 #include "model/report.h"
+#include "tsdb/object_values.h"
 
 namespace kubemonitor::tsdb {
 
@@ -19,6 +20,42 @@ struct NodeSample {
   int64_t timestamp_ms = 0;  // Unix ms; for a series point, the start of its step bucket
   int64_t interval_ms = 0;   // the reporting agent's collection interval; 0 when unknown
   model::NodeUsage usage;
+  uint64_t pod_count = 0;    // pods in the report (gauge; a series point keeps the bucket's last)
+};
+
+// One object at one timestamp: identity, labels and values.
+struct ObjectSample {
+  ObjectKey key;
+  std::string node;        // pods: the node it runs on; nodes: their own name; else empty
+  std::string deployment;  // pods: the owning Deployment, or empty
+  std::string uid;         // pods: the pod UID
+  int64_t timestamp_ms = 0;  // Unix ms; for a series point, the start of its step bucket
+  int64_t interval_ms = 0;   // the reporting agent's interval (the newest one for aggregates)
+  ObjectValues values;
+};
+
+// Which objects latest() answers with; empty strings match everything.
+struct LatestFilter {
+  std::string namespace_name;
+  std::string node;
+  std::string deployment;
+  // A node whose newest report is older than this is silent: its pods, and its contributions to
+  // namespaces and deployments, leave the latest views. 0: 3 × the node's interval (60 s when the
+  // interval is unknown).
+  int64_t stale_after_ms = 0;
+};
+
+// A container of a pod's newest report, as metrics.k8s.io PodMetrics lists them.
+struct ContainerSample {
+  std::string name;
+  double cpu_millicores = 0;              // gauge
+  uint64_t memory_working_set_bytes = 0;  // gauge
+};
+
+// A namespace in which a name exists (findNamespaces).
+struct NamespaceCandidate {
+  std::string namespace_name;
+  bool live = false;  // in the latest views now (see LatestFilter::stale_after_ms)
 };
 
 // Inclusive range [start_ms, end_ms] in Unix ms, cut into buckets of step_ms (> 0).
@@ -37,6 +74,7 @@ struct StorageStats {
   std::string engine;  // "memory", later "embedded" or "clickhouse"
   size_t nodes = 0;    // nodes with at least one sample
   size_t samples = 0;  // node samples held
+  size_t objects = 0;  // pod, namespace and deployment series held
 };
 
 // Thread-safe: any number of concurrent readers and writers.
@@ -52,6 +90,24 @@ class Storage {
   // hold samples within [start_ms, end_ms]; gauges are averaged over the bucket, counters and
   // capacities take the bucket's last value (see bucket_aggregator.h). Timestamp = bucket start.
   virtual std::vector<NodeSample> nodeSeries(std::string_view node, const SeriesQuery& query) const = 0;
+
+  // Latest values of every live object of `kind` that passes `filter`, sorted by (namespace,
+  // name). Pods are live while their node reports and they are in its newest report; a namespace
+  // or deployment is the sum, over the live nodes, of its pods in each node's newest report.
+  virtual std::vector<ObjectSample> latest(ObjectKind kind, const LatestFilter& filter) const = 0;
+  // The last known values of one object, live or not (a silent pod answers with its last report),
+  // with the staleness rule of `stale_after_ms` for aggregates; nullopt when never seen (or expired).
+  virtual std::optional<ObjectSample> latestObject(const ObjectKey& key, int64_t stale_after_ms) const = 0;
+  // Bucketed like nodeSeries. Namespaces and deployments: each stored point is the exact sum of
+  // their pods at that timestamp over all nodes; the buckets then fold those sums.
+  virtual std::vector<ObjectSample> series(const ObjectKey& key, const SeriesQuery& query) const = 0;
+  // The namespaces in which a pod or deployment called `name` has data, sorted; for the 409 of
+  // DESIGN §3. `kind` is kPod or kDeployment.
+  virtual std::vector<NamespaceCandidate> findNamespaces(ObjectKind kind, std::string_view name,
+                                                         int64_t stale_after_ms) const = 0;
+  // The containers of the pod's newest report (kept in memory only: kubectl top needs no history).
+  virtual std::vector<ContainerSample> latestContainers(const ObjectKey& pod) const = 0;
+
   virtual StorageStats stats() const = 0;
 };
 

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <tuple>
 
 #include "agent/http_client.h"
 #include "common/clock.h"
@@ -111,6 +112,70 @@ TEST_F(KubectlTopTest, TopNodesPrintsKubemonitorsNumbers) {
   ASSERT_EQ(rows.size(), 2U) << out;
   EXPECT_EQ(rows["worker-a"], (std::vector<std::string>{"worker-a", "1234m", "30%", "2048Mi", "12%"})) << out;
   EXPECT_EQ(rows["worker-b"], (std::vector<std::string>{"worker-b", "250m", "6%", "512Mi", "3%"})) << out;
+}
+
+// Rows of whitespace-separated columns, keyed by the first `key_columns` columns joined with '/'.
+std::map<std::string, std::vector<std::string>> table(const std::string& out, size_t key_columns) {
+  std::istringstream lines(out);
+  std::map<std::string, std::vector<std::string>> rows;
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::vector<std::string> row;
+    for (std::string f; fields >> f;) row.push_back(f);
+    if (row.size() < key_columns) continue;
+    std::string key = row[0];
+    for (size_t i = 1; i < key_columns; ++i) key += "/" + row[i];
+    rows[key] = row;
+  }
+  return rows;
+}
+
+model::PodUsage pod(const std::string& ns, const std::string& name,
+                    const std::vector<std::tuple<std::string, double, uint64_t>>& containers) {
+  model::PodUsage p;
+  p.uid = "uid-" + ns + "-" + name;
+  p.name = name;
+  p.namespace_name = ns;
+  p.deployment = name.substr(0, name.rfind('-'));
+  for (const auto& [container, cpu_millicores, working_set_bytes] : containers) {
+    model::ContainerUsage c;
+    c.name = container;
+    c.id = std::string(64, 'a');
+    c.usage.cpu_millicores = cpu_millicores;
+    c.usage.memory_working_set_bytes = working_set_bytes;
+    p.usage.cpu_millicores += cpu_millicores;
+    p.usage.memory_working_set_bytes += working_set_bytes;
+    p.containers.push_back(c);
+  }
+  return p;
+}
+
+TEST_F(KubectlTopTest, TopPodsPrintsKubemonitorsNumbers) {
+  model::Report a = nodeReport("worker-a", 1000.0, 4ULL << 30);
+  a.pods = {pod("shop", "web-1", {{"app", 120, 100ULL << 20}, {"sidecar", 5, 20ULL << 20}}),
+            pod("kube-system", "coredns-7", {{"coredns", 3, 30ULL << 20}})};
+  model::Report b = nodeReport("worker-b", 500.0, 2ULL << 30);
+  b.pods = {pod("shop", "web-2", {{"app", 250, 300ULL << 20}, {"sidecar", 1, 10ULL << 20}})};
+  ingest(a);
+  ingest(b);
+  ingest(a);  // a replay changes nothing
+
+  // kubectl sums the containers of each pod: CPU in millicores, memory in Mi.
+  const auto all = table(kubectl({"top", "pods", "-A", "--no-headers"}), 2);
+  ASSERT_EQ(all.size(), 3U) << kubectl({"top", "pods", "-A"});
+  EXPECT_EQ(all.at("shop/web-1"), (std::vector<std::string>{"shop", "web-1", "125m", "120Mi"}));
+  EXPECT_EQ(all.at("shop/web-2"), (std::vector<std::string>{"shop", "web-2", "251m", "310Mi"}));
+  EXPECT_EQ(all.at("kube-system/coredns-7"), (std::vector<std::string>{"kube-system", "coredns-7", "3m", "30Mi"}));
+
+  const auto containers = table(kubectl({"top", "pods", "-n", "shop", "--containers", "--no-headers"}), 2);
+  ASSERT_EQ(containers.size(), 4U);
+  EXPECT_EQ(containers.at("web-1/app"), (std::vector<std::string>{"web-1", "app", "120m", "100Mi"}));
+  EXPECT_EQ(containers.at("web-1/sidecar"), (std::vector<std::string>{"web-1", "sidecar", "5m", "20Mi"}));
+  EXPECT_EQ(containers.at("web-2/app"), (std::vector<std::string>{"web-2", "app", "250m", "300Mi"}));
+  EXPECT_EQ(containers.at("web-2/sidecar"), (std::vector<std::string>{"web-2", "sidecar", "1m", "10Mi"}));
+
+  const auto one = table(kubectl({"top", "pod", "web-2", "-n", "shop", "--no-headers"}), 1);
+  EXPECT_EQ(one.at("web-2"), (std::vector<std::string>{"web-2", "251m", "310Mi"}));
 }
 
 TEST_F(KubectlTopTest, UnknownNodeIsAKubernetesNotFound) {

@@ -271,5 +271,267 @@ TEST_F(RouterTest, NodeGraceHidesSilentNodesFromTheList) {
   EXPECT_EQ(get("/api/nodes/old").status, 200) << "the single-node route keeps the last values";
 }
 
+// Pods, namespaces and deployments -------------------------------------------------------------
+
+model::PodUsage testPod(const std::string& ns, const std::string& name, const std::string& deployment,
+                        double cpu_millicores, uint64_t working_set_bytes) {
+  model::PodUsage p;
+  p.uid = "uid-" + ns + "-" + name;
+  p.name = name;
+  p.namespace_name = ns;
+  p.deployment = deployment;
+  p.workload_kind = deployment.empty() ? "" : "Deployment";
+  p.usage.cpu_millicores = cpu_millicores;
+  p.usage.memory_working_set_bytes = working_set_bytes;
+  p.usage.memory_rss_bytes = working_set_bytes / 4;
+  p.usage.disk_read_bytes = 7;
+  p.network.rx_bytes = 1000;
+  p.network.tx_bytes_per_sec = 12.5;
+  model::ContainerUsage app;
+  app.name = "app";
+  app.usage.cpu_millicores = cpu_millicores;
+  app.usage.memory_working_set_bytes = working_set_bytes;
+  p.containers.push_back(app);
+  return p;
+}
+
+class RouterObjectsTest : public RouterTest {
+ protected:
+  int64_t slotMs() const { return nowMs() / 5000 * 5000; }
+
+  model::Report podReport(const std::string& node, int64_t timestamp_ms, std::vector<model::PodUsage> pods) {
+    model::Report r = report(node, timestamp_ms, 1000);
+    r.pods = std::move(pods);
+    return r;
+  }
+
+  // Two nodes, one namespace spread over both.
+  void ingestCluster(int64_t timestamp_ms) {
+    model::PodUsage limited = testPod("shop", "web-1", "web", 250, 1 << 30);
+    limited.spec.cpu_limit_millicores = 500;
+    limited.spec.memory_limit_bytes = 2ULL << 30;
+    ASSERT_EQ(ingest(podReport("n1", timestamp_ms, {limited, testPod("shop", "db-0", "", 100, 2ULL << 30)})).status, 202);
+    ASSERT_EQ(ingest(podReport("n2", timestamp_ms,
+                               {testPod("shop", "web-2", "web", 750, 1ULL << 30),
+                                testPod("kube-system", "coredns-1", "coredns", 4, 64ULL << 20)}))
+                  .status,
+              202);
+  }
+
+  std::vector<std::string> names(simdjson::dom::element list) {
+    std::vector<std::string> out;
+    for (auto item : list["items"].get_array()) out.emplace_back(item["name"].get_string().value());
+    return out;
+  }
+};
+
+TEST_F(RouterObjectsTest, PodsNamespacesAndDeploymentsWithSumsAcrossNodes) {
+  const int64_t t = slotMs();
+  ingestCluster(t);
+
+  auto pods = parse(get("/api/pods"));
+  EXPECT_EQ(names(pods), (std::vector<std::string>{"coredns-1", "db-0", "web-1", "web-2"}));
+  auto web1 = parse(get("/api/pods/web-1?namespace=shop"));
+  EXPECT_EQ(web1["kind"].get_string().value(), "pod");
+  EXPECT_EQ(web1["namespace"].get_string().value(), "shop");
+  EXPECT_EQ(web1["node"].get_string().value(), "n1");
+  EXPECT_EQ(web1["deployment"].get_string().value(), "web");
+  EXPECT_EQ(web1["uid"].get_string().value(), "uid-shop-web-1");
+  EXPECT_EQ(web1["timestamp"].get_string().value(), formatRfc3339(t));
+  EXPECT_DOUBLE_EQ(web1["cpu_millicores"].get_double().value(), 250);
+  EXPECT_DOUBLE_EQ(web1["cpu_percent"].get_double().value(), 50) << "of its 500m limit";
+  EXPECT_DOUBLE_EQ(web1["memory_percent"].get_double().value(), 50) << "of its 2 GiB limit";
+  EXPECT_EQ(web1["memory_rss_bytes"].get_uint64().value(), 256ULL << 20);
+  EXPECT_EQ(web1["network_rx_bytes"].get_uint64().value(), 1000U);
+  EXPECT_DOUBLE_EQ(web1["network_tx_bytes_per_sec"].get_double().value(), 12.5);
+  EXPECT_TRUE(web1["pod_count"].error()) << "pods have no pod_count";
+  auto web2 = parse(get("/api/pods/web-2"));  // one namespace only: no ?namespace= needed
+  EXPECT_DOUBLE_EQ(web2["cpu_percent"].get_double().value(), 18.75) << "no limit: of the node's 4000m";
+
+  auto shop = parse(get("/api/namespaces/shop"));
+  EXPECT_EQ(shop["kind"].get_string().value(), "namespace");
+  EXPECT_EQ(shop["name"].get_string().value(), "shop");
+  EXPECT_TRUE(shop["namespace"].error());
+  EXPECT_DOUBLE_EQ(shop["cpu_millicores"].get_double().value(), 1100);
+  EXPECT_EQ(shop["memory_working_set_bytes"].get_uint64().value(), 4ULL << 30);
+  EXPECT_EQ(shop["network_rx_bytes"].get_uint64().value(), 3000U);
+  EXPECT_EQ(shop["disk_read_bytes"].get_uint64().value(), 21U);
+  EXPECT_EQ(shop["pod_count"].get_uint64().value(), 3U);
+  EXPECT_DOUBLE_EQ(shop["cpu_percent"].get_double().value(), 13.75) << "1100m of the two nodes' 8000m";
+  EXPECT_DOUBLE_EQ(shop["memory_percent"].get_double().value(), 25) << "4 GiB of 16 GiB";
+  EXPECT_EQ(names(parse(get("/api/namespaces"))), (std::vector<std::string>{"kube-system", "shop"}));
+  EXPECT_EQ(names(parse(get("/api/namespaces/shop/pods"))), (std::vector<std::string>{"db-0", "web-1", "web-2"}));
+
+  auto web = parse(get("/api/deployments/web"));
+  EXPECT_EQ(web["kind"].get_string().value(), "deployment");
+  EXPECT_EQ(web["namespace"].get_string().value(), "shop");
+  EXPECT_DOUBLE_EQ(web["cpu_millicores"].get_double().value(), 1000);
+  EXPECT_EQ(web["pod_count"].get_uint64().value(), 2U);
+  EXPECT_EQ(parse(get("/api/namespaces/shop/deployments/web"))["pod_count"].get_uint64().value(), 2U);
+  EXPECT_EQ(names(parse(get("/api/deployments"))), (std::vector<std::string>{"coredns", "web"}));
+  EXPECT_EQ(names(parse(get("/api/deployments?namespace=shop"))), (std::vector<std::string>{"web"}));
+  EXPECT_EQ(names(parse(get("/api/namespaces/shop/deployments"))), (std::vector<std::string>{"web"}));
+  EXPECT_EQ(names(parse(get("/api/namespaces/shop/deployments/web/pods"))), (std::vector<std::string>{"web-1", "web-2"}));
+
+  EXPECT_EQ(names(parse(get("/api/nodes/n2/pods"))), (std::vector<std::string>{"coredns-1", "web-2"}));
+  EXPECT_EQ(names(parse(get("/api/nodes/n2/pods?namespace=shop"))), (std::vector<std::string>{"web-2"}));
+  EXPECT_EQ(parse(get("/api/nodes/n1"))["pod_count"].get_uint64().value(), 2U);
+}
+
+TEST_F(RouterObjectsTest, ReplayedReportsAreNotCountedTwice) {
+  const int64_t t = slotMs();
+  ingestCluster(t);
+  ingestCluster(t);
+  ASSERT_EQ(ingest(podReport("n1", t, {testPod("shop", "web-1", "web", 250, 1 << 30),
+                                       testPod("shop", "db-0", "", 100, 2ULL << 30)}))
+                .status,
+            202);
+  auto shop = parse(get("/api/namespaces/shop"));
+  EXPECT_DOUBLE_EQ(shop["cpu_millicores"].get_double().value(), 1100);
+  EXPECT_EQ(shop["pod_count"].get_uint64().value(), 3U);
+  auto series = parse(get("/api/namespaces/shop/timeseries?window=1m"));
+  ASSERT_EQ(series["points"].get_array().size(), 1U);
+  EXPECT_DOUBLE_EQ(series["points"].at(0)["cpu_millicores"].get_double().value(), 1100);
+  EXPECT_EQ(parse(get("/api/deployments/web"))["pod_count"].get_uint64().value(), 2U);
+}
+
+TEST_F(RouterObjectsTest, SameNameInTwoNamespacesIs409WithTheCandidates) {
+  const int64_t t = slotMs();
+  ASSERT_EQ(ingest(podReport("n1", t, {testPod("a", "web-0", "web", 1, 1), testPod("b", "web-0", "web", 2, 2)})).status,
+            202);
+  HttpResponse conflict = get("/api/pods/web-0");
+  EXPECT_NE(expectError(conflict, 409, "conflict").find("?namespace="), std::string::npos);
+  auto doc = parse(conflict);
+  auto candidates = doc["candidates"].get_array();
+  ASSERT_EQ(candidates.size(), 2U);
+  EXPECT_EQ(candidates.at(0)["namespace"].get_string().value(), "a");
+  EXPECT_EQ(candidates.at(1)["namespace"].get_string().value(), "b");
+  EXPECT_EQ(candidates.at(1)["name"].get_string().value(), "web-0");
+  expectError(get("/api/pods/web-0/timeseries?window=5m"), 409, "conflict");
+  expectError(get("/api/deployments/web"), 409, "conflict");
+  EXPECT_DOUBLE_EQ(parse(get("/api/pods/web-0?namespace=b"))["cpu_millicores"].get_double().value(), 2);
+  const std::string start = std::to_string(t / 1000 - 60);
+  EXPECT_EQ(parse(get("/api/pods/web-0/timeseries?namespace=a&start=" + start))["points"].get_array().size(), 1U);
+  EXPECT_DOUBLE_EQ(parse(get("/api/deployments/web?namespace=a"))["cpu_millicores"].get_double().value(), 1);
+}
+
+TEST_F(RouterObjectsTest, NotFoundAndBadRequests) {
+  ingestCluster(slotMs());
+  EXPECT_EQ(expectError(get("/api/pods/ghost"), 404, "not_found"), "pod \"ghost\" has not reported");
+  EXPECT_EQ(expectError(get("/api/pods/web-1?namespace=other"), 404, "not_found"), "pod \"other/web-1\" has not reported");
+  expectError(get("/api/namespaces/ghost"), 404, "not_found");
+  expectError(get("/api/namespaces/ghost/pods"), 404, "not_found");
+  expectError(get("/api/namespaces/ghost/deployments"), 404, "not_found");
+  expectError(get("/api/namespaces/shop/deployments/ghost"), 404, "not_found");
+  expectError(get("/api/namespaces/shop/deployments/ghost/pods"), 404, "not_found");
+  expectError(get("/api/deployments/ghost"), 404, "not_found");
+  expectError(get("/api/nodes/ghost/pods"), 404, "not_found");
+  expectError(get("/api/namespaces/shop/nope"), 404, "not_found");
+  expectError(get("/api/pods/web-1/nope"), 404, "not_found");
+  expectError(get("/api/pods/web-1?namespace="), 400, "bad_request");
+  EXPECT_EQ(expectError(get("/api/pods/web-1?window=7x"), 400, "bad_request").rfind("window: ", 0), 0U);
+  expectError(get("/api/namespaces/shop?start=2026-01-01T00:00:00Z&end=2025-01-01T00:00:00Z"), 400, "bad_request");
+  expectError(get("/api/deployments/ghost?window=abc"), 400, "bad_request");
+  HttpRequest post_pods;
+  post_pods.method = "POST";
+  post_pods.target = "/api/pods";
+  expectError(router_->handle(post_pods), 405, "method_not_allowed");
+}
+
+TEST_F(RouterObjectsTest, SilentNodesPodsLeaveAfterTheGracePeriodButKeepHistory) {
+  ServerOptions options;
+  options.stale_after = std::chrono::seconds(60);
+  makeRouter(options);
+  const int64_t t = slotMs();
+  ingestCluster(t);
+  for (int i = 1; i <= 6; ++i) {  // n1 keeps reporting for 30 s; n2 falls silent
+    clock_.advance(std::chrono::seconds(5));
+    ASSERT_EQ(ingest(podReport("n1", t + i * 5000, {testPod("shop", "web-1", "web", 250, 1 << 30)})).status, 202);
+  }
+  EXPECT_EQ(names(parse(get("/api/pods"))), (std::vector<std::string>{"coredns-1", "web-1", "web-2"}))
+      << "db-0 left n1's reports at once; n2 is silent for 30 s < 60 s";
+  clock_.advance(std::chrono::seconds(31));
+  EXPECT_EQ(names(parse(get("/api/pods"))), (std::vector<std::string>{"web-1"}));
+  EXPECT_EQ(names(parse(get("/api/namespaces"))), (std::vector<std::string>{"shop"}));
+  auto shop = parse(get("/api/namespaces/shop"));
+  EXPECT_DOUBLE_EQ(shop["cpu_millicores"].get_double().value(), 250);
+  EXPECT_EQ(shop["pod_count"].get_uint64().value(), 1U);
+  // History stays: the silent pod's single route answers its last values and its series.
+  auto web2 = parse(get("/api/pods/web-2"));
+  EXPECT_EQ(web2["timestamp"].get_string().value(), formatRfc3339(t));
+  EXPECT_EQ(parse(get("/api/pods/web-2?window=10m"))["points"].get_array().size(), 1U);
+
+  // Default (0): 3 × the 5 s interval.
+  makeRouter(ServerOptions{});
+  ASSERT_EQ(ingest(podReport("n1", nowMs(), {testPod("shop", "web-1", "web", 250, 1 << 30)})).status, 202);
+  clock_.advance(std::chrono::seconds(14));
+  EXPECT_EQ(names(parse(get("/api/pods"))), (std::vector<std::string>{"web-1"}));
+  clock_.advance(std::chrono::seconds(2));
+  EXPECT_TRUE(names(parse(get("/api/pods"))).empty());
+}
+
+TEST_F(RouterObjectsTest, WindowAndTimeseriesOnEverySingleObjectRoute) {
+  const int64_t base = nowMs() / 60'000 * 60'000 - 600'000;  // 10 min ago, on a minute
+  for (int i = 0; i < 24; ++i) {  // 2 minutes of 5 s reports
+    ASSERT_EQ(ingest(podReport("n1", base + i * 5000, {testPod("shop", "web-1", "web", 100.0 * (i % 12), 1 << 20)}))
+                  .status,
+              202);
+    ASSERT_EQ(ingest(podReport("n2", base + i * 5000, {testPod("shop", "web-2", "web", 50, 1 << 20)})).status, 202);
+  }
+  for (const char* target : {"/api/pods/web-1?window=15m&step=1m", "/api/pods/web-1/timeseries?window=15m&step=60",
+                             "/api/namespaces/shop?window=15m&step=1m", "/api/namespaces/shop/timeseries?window=900&step=1m",
+                             "/api/deployments/web?window=15m&step=1m", "/api/deployments/web/timeseries?window=15m&step=1m",
+                             "/api/namespaces/shop/deployments/web?window=15m&step=1m"}) {
+    SCOPED_TRACE(target);
+    auto series = parse(get(target));
+    EXPECT_EQ(series["window"].get_int64().value(), 900);
+    EXPECT_DOUBLE_EQ(series["step"].get_double().value(), 60);
+    auto points = series["points"].get_array();
+    ASSERT_EQ(points.size(), 2U);
+    EXPECT_EQ(points.at(0)["timestamp"].get_string().value(), formatRfc3339(base));
+    EXPECT_EQ(points.at(1)["timestamp"].get_string().value(), formatRfc3339(base + 60'000));
+    const bool pod = std::string_view(target).starts_with("/api/pods");
+    // web-1: mean of 0..1100 = 550; the namespace and deployment add web-2's 50.
+    EXPECT_DOUBLE_EQ(points.at(0)["cpu_millicores"].get_double().value(), pod ? 550 : 600);
+    if (!pod) {
+      EXPECT_EQ(points.at(0)["pod_count"].get_uint64().value(), 2U);
+    }
+  }
+  auto fine = parse(get("/api/pods/web-1/timeseries?window=1h"));
+  EXPECT_DOUBLE_EQ(fine["step"].get_double().value(), 5) << "the pod's report interval";
+  EXPECT_EQ(fine["points"].get_array().size(), 24U);
+  auto days = parse(get("/api/namespaces/shop?window=7d"));
+  EXPECT_EQ(days["window"].get_int64().value(), 7 * 86400);
+  EXPECT_LE(days["points"].get_array().size(), 1000U);
+  auto node_points = parse(get("/api/nodes/n1?window=15m&step=1m"))["points"];
+  EXPECT_EQ(node_points.at(0)["pod_count"].get_uint64().value(), 1U);
+}
+
+TEST_F(RouterObjectsTest, PodMetricsForKubectlTop) {
+  const int64_t t = slotMs();
+  ingestCluster(t);
+  auto list = parse(get("/apis/metrics.k8s.io/v1beta1/pods"));
+  EXPECT_EQ(list["kind"].get_string().value(), "PodMetricsList");
+  EXPECT_EQ(list["apiVersion"].get_string().value(), "metrics.k8s.io/v1beta1");
+  ASSERT_EQ(list["items"].get_array().size(), 4U);
+  auto shop = parse(get("/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods"));
+  ASSERT_EQ(shop["items"].get_array().size(), 3U);
+  auto web1 = parse(get("/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods/web-1"));
+  EXPECT_EQ(web1["kind"].get_string().value(), "PodMetrics");
+  EXPECT_EQ(web1["metadata"]["name"].get_string().value(), "web-1");
+  EXPECT_EQ(web1["metadata"]["namespace"].get_string().value(), "shop");
+  EXPECT_EQ(web1["timestamp"].get_string().value(), formatRfc3339(t));
+  EXPECT_EQ(web1["window"].get_string().value(), "5s");
+  auto containers = web1["containers"].get_array();
+  ASSERT_EQ(containers.size(), 1U);
+  EXPECT_EQ(containers.at(0)["name"].get_string().value(), "app");
+  EXPECT_EQ(containers.at(0)["usage"]["cpu"].get_string().value(), "250000000n");
+  EXPECT_EQ(containers.at(0)["usage"]["memory"].get_string().value(), "1048576Ki");
+  HttpResponse missing = get("/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods/ghost");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(parse(missing)["kind"].get_string().value(), "Status");
+  EXPECT_EQ(parse(get("/apis/metrics.k8s.io/v1beta1/namespaces/nobody/pods"))["items"].get_array().size(), 0U);
+}
+
 }  // namespace
 }  // namespace kubemonitor::server

@@ -1,0 +1,166 @@
+#include "tsdb/object_values.h"
+
+#include <algorithm>
+#include <array>
+#include <variant>
+
+#include "tsdb/field_table.h"
+
+namespace kubemonitor::tsdb {
+namespace {
+
+using Member = std::variant<double ObjectValues::*, uint64_t ObjectValues::*>;
+
+struct FieldRule {
+  std::string_view name;
+  Member member;
+  FieldKind kind;
+};
+
+// The one list of ObjectValues fields. Averaging a counter would invent a value that never
+// existed, and a capacity or pod count is a state whose newest reading is the true one.
+constexpr std::array<FieldRule, 17> kFieldRules{{
+    {"cpu_millicores", &ObjectValues::cpu_millicores, FieldKind::kGauge},
+    {"memory_working_set_bytes", &ObjectValues::memory_working_set_bytes, FieldKind::kGauge},
+    {"memory_rss_bytes", &ObjectValues::memory_rss_bytes, FieldKind::kGauge},
+    {"memory_cache_bytes", &ObjectValues::memory_cache_bytes, FieldKind::kGauge},
+    {"network_rx_bytes", &ObjectValues::network_rx_bytes, FieldKind::kCounter},
+    {"network_tx_bytes", &ObjectValues::network_tx_bytes, FieldKind::kCounter},
+    {"network_rx_bytes_per_sec", &ObjectValues::network_rx_bytes_per_sec, FieldKind::kGauge},
+    {"network_tx_bytes_per_sec", &ObjectValues::network_tx_bytes_per_sec, FieldKind::kGauge},
+    {"disk_read_bytes", &ObjectValues::disk_read_bytes, FieldKind::kCounter},
+    {"disk_write_bytes", &ObjectValues::disk_write_bytes, FieldKind::kCounter},
+    {"disk_read_bytes_per_sec", &ObjectValues::disk_read_bytes_per_sec, FieldKind::kGauge},
+    {"disk_write_bytes_per_sec", &ObjectValues::disk_write_bytes_per_sec, FieldKind::kGauge},
+    {"pod_count", &ObjectValues::pod_count, FieldKind::kCapacity},
+    {"cpu_capacity_millicores", &ObjectValues::cpu_capacity_millicores, FieldKind::kCapacity},
+    {"memory_capacity_bytes", &ObjectValues::memory_capacity_bytes, FieldKind::kCapacity},
+    {"cpu_limit_millicores", &ObjectValues::cpu_limit_millicores, FieldKind::kCapacity},
+    {"memory_limit_bytes", &ObjectValues::memory_limit_bytes, FieldKind::kCapacity},
+}};
+
+// Every field is 8 bytes: a field added without a rule changes the size and stops the build.
+static_assert(sizeof(ObjectValues) == kFieldRules.size() * 8, "ObjectValues changed: update kFieldRules");
+
+constexpr size_t countGauges() {
+  size_t n = 0;
+  for (const auto& rule : kFieldRules) n += rule.kind == FieldKind::kGauge ? 1 : 0;
+  return n;
+}
+
+double percentOf(double used, double base) { return base > 0 ? used * 100.0 / base : 0; }
+
+}  // namespace
+
+std::string_view objectKindName(ObjectKind kind) {
+  switch (kind) {
+    case ObjectKind::kNode: return "node";
+    case ObjectKind::kPod: return "pod";
+    case ObjectKind::kNamespace: return "namespace";
+    case ObjectKind::kDeployment: return "deployment";
+  }
+  return "unknown";
+}
+
+std::optional<FieldKind> objectFieldKind(std::string_view field_name) {
+  for (const auto& rule : kFieldRules) {
+    if (rule.name == field_name) return rule.kind;
+  }
+  return std::nullopt;
+}
+
+void addValues(ObjectValues& into, const ObjectValues& from) {
+  // uint64 fields add exactly, so sums of byte counts never drift; doubles add in a fixed order.
+  for (const auto& rule : kFieldRules) {
+    std::visit([&](auto m) { into.*m += from.*m; }, rule.member);
+  }
+}
+
+ObjectValues podValues(const model::PodUsage& pod, const model::NodeUsage& node) {
+  ObjectValues v;
+  v.cpu_millicores = pod.usage.cpu_millicores;
+  v.memory_working_set_bytes = pod.usage.memory_working_set_bytes;
+  v.memory_rss_bytes = pod.usage.memory_rss_bytes;
+  v.memory_cache_bytes = pod.usage.memory_cache_bytes;
+  v.network_rx_bytes = pod.network.rx_bytes;
+  v.network_tx_bytes = pod.network.tx_bytes;
+  v.network_rx_bytes_per_sec = pod.network.rx_bytes_per_sec;
+  v.network_tx_bytes_per_sec = pod.network.tx_bytes_per_sec;
+  v.disk_read_bytes = pod.usage.disk_read_bytes;
+  v.disk_write_bytes = pod.usage.disk_write_bytes;
+  v.disk_read_bytes_per_sec = pod.usage.disk_read_bytes_per_sec;
+  v.disk_write_bytes_per_sec = pod.usage.disk_write_bytes_per_sec;
+  v.pod_count = 1;
+  v.cpu_capacity_millicores = node.cpu_capacity_millicores;
+  v.memory_capacity_bytes = node.memory_capacity_bytes;
+  v.cpu_limit_millicores = pod.spec.cpu_limit_millicores;
+  v.memory_limit_bytes = pod.spec.memory_limit_bytes != 0 ? pod.spec.memory_limit_bytes : pod.usage.memory_limit_bytes;
+  return v;
+}
+
+ObjectValues nodeValues(const model::NodeUsage& node, uint64_t pod_count) {
+  ObjectValues v;
+  v.cpu_millicores = node.cpu_millicores;
+  v.memory_working_set_bytes = node.memory_working_set_bytes;
+  v.memory_rss_bytes = node.memory_rss_bytes;
+  v.memory_cache_bytes = node.memory_cache_bytes;
+  v.network_rx_bytes = node.network_rx_bytes;
+  v.network_tx_bytes = node.network_tx_bytes;
+  v.network_rx_bytes_per_sec = node.network_rx_bytes_per_sec;
+  v.network_tx_bytes_per_sec = node.network_tx_bytes_per_sec;
+  v.disk_read_bytes = node.disk_read_bytes;
+  v.disk_write_bytes = node.disk_write_bytes;
+  v.disk_read_bytes_per_sec = node.disk_read_bytes_per_sec;
+  v.disk_write_bytes_per_sec = node.disk_write_bytes_per_sec;
+  v.pod_count = pod_count;
+  v.cpu_capacity_millicores = node.cpu_capacity_millicores;
+  v.memory_capacity_bytes = node.memory_capacity_bytes;
+  return v;
+}
+
+double objectCpuPercent(ObjectKind kind, const ObjectValues& values) {
+  if (kind == ObjectKind::kPod && values.cpu_limit_millicores > 0) {
+    return percentOf(values.cpu_millicores, static_cast<double>(values.cpu_limit_millicores));
+  }
+  return percentOf(values.cpu_millicores, static_cast<double>(values.cpu_capacity_millicores));
+}
+
+double objectMemoryPercent(ObjectKind kind, const ObjectValues& values) {
+  uint64_t base = values.memory_capacity_bytes;
+  if (kind == ObjectKind::kPod && values.memory_limit_bytes != 0 &&
+      (base == 0 || values.memory_limit_bytes < base)) {
+    base = values.memory_limit_bytes;  // an unlimited cgroup reports a huge limit: the node caps it
+  }
+  return percentOf(static_cast<double>(values.memory_working_set_bytes), static_cast<double>(base));
+}
+
+ObjectBucketAggregator::ObjectBucketAggregator() : sums_(countGauges(), 0.0) {}
+
+void ObjectBucketAggregator::add(const ObjectValues& values) {
+  size_t i = 0;
+  for (const auto& rule : kFieldRules) {
+    if (rule.kind == FieldKind::kGauge) sums_[i++] += internal::readAsDouble(values, rule.member);
+  }
+  last_ = values;
+  ++count_;
+}
+
+ObjectValues ObjectBucketAggregator::result() const {
+  ObjectValues out = last_;
+  if (count_ == 0) return out;
+  size_t i = 0;
+  for (const auto& rule : kFieldRules) {
+    if (rule.kind == FieldKind::kGauge) {
+      internal::writeFromDouble(out, rule.member, sums_[i++] / static_cast<double>(count_));
+    }
+  }
+  return out;
+}
+
+void ObjectBucketAggregator::reset() {
+  std::fill(sums_.begin(), sums_.end(), 0.0);
+  last_ = {};
+  count_ = 0;
+}
+
+}  // namespace kubemonitor::tsdb

@@ -1,0 +1,93 @@
+#pragma once
+// The objects the API serves besides full node detail — nodes, pods, namespaces, deployments — as
+// one shape: an identity (kind, namespace, name), labels (node, deployment) and a fixed set of
+// numeric fields. A column store (embedded engine, ClickHouse) keeps them as one series per
+// identity with one column per field; how each field folds into a step bucket is in the table of
+// object_values.cpp, next to whether it is a gauge, a counter or a capacity.
+
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "model/report.h"
+#include "tsdb/bucket_aggregator.h"
+
+namespace kubemonitor::tsdb {
+
+enum class ObjectKind { kNode, kPod, kNamespace, kDeployment };
+
+// "node", "pod", "namespace", "deployment": the API's "kind" values.
+std::string_view objectKindName(ObjectKind kind);
+
+struct ObjectKey {
+  ObjectKind kind = ObjectKind::kPod;
+  std::string namespace_name;  // empty for nodes and namespaces
+  std::string name;
+  auto operator<=>(const ObjectKey&) const = default;
+};
+
+// Numbers of one object at one timestamp. For namespaces and deployments every field is the sum
+// over their pods (capacities: over the distinct nodes those pods ran on).
+struct ObjectValues {
+  double cpu_millicores = 0;              // gauge
+  uint64_t memory_working_set_bytes = 0;  // gauge
+  uint64_t memory_rss_bytes = 0;          // gauge
+  uint64_t memory_cache_bytes = 0;        // gauge
+  uint64_t network_rx_bytes = 0;          // counter (sum of the pods' counters)
+  uint64_t network_tx_bytes = 0;          // counter
+  double network_rx_bytes_per_sec = 0;    // gauge
+  double network_tx_bytes_per_sec = 0;    // gauge
+  uint64_t disk_read_bytes = 0;           // counter
+  uint64_t disk_write_bytes = 0;          // counter
+  double disk_read_bytes_per_sec = 0;     // gauge
+  double disk_write_bytes_per_sec = 0;    // gauge
+  uint64_t pod_count = 0;                 // gauge taken as last: pods (1 for a pod itself)
+  uint64_t cpu_capacity_millicores = 0;   // capacity: of the node(s) the object ran on
+  uint64_t memory_capacity_bytes = 0;     // capacity
+  uint64_t cpu_limit_millicores = 0;      // capacity: pod CPU limit (sum for aggregates); 0 = none
+  uint64_t memory_limit_bytes = 0;        // capacity: pod memory limit, spec else cgroup; 0 = none
+};
+
+enum class FieldKind {
+  kGauge,     // a level over the interval: averaged over a bucket, summed across pods
+  kCounter,   // cumulative: a bucket keeps its last value
+  kCapacity,  // a bound (capacity, limit, pod count): a bucket keeps its last value
+};
+
+// How `field_name` (as on the wire) is kept; nullopt for names that are not ObjectValues fields.
+std::optional<FieldKind> objectFieldKind(std::string_view field_name);
+
+// Adds every field of `from` into `into` (counters and capacities included).
+void addValues(ObjectValues& into, const ObjectValues& from);
+
+// The values of one pod of a report; capacities are its node's.
+ObjectValues podValues(const model::PodUsage& pod, const model::NodeUsage& node);
+// The values of a node: its usage, `pod_count` pods.
+ObjectValues nodeValues(const model::NodeUsage& node, uint64_t pod_count);
+
+// Percent of the CPU limit for pods that have one, else of the capacity; 0 without either.
+double objectCpuPercent(ObjectKind kind, const ObjectValues& values);
+// Percent of the memory limit for pods that have one (capped at the node's memory, as
+// model::podMemoryPercent), else of the capacity; 0 without either.
+double objectMemoryPercent(ObjectKind kind, const ObjectValues& values);
+
+// Folds the samples of one step bucket: gauges averaged, counters and capacities last.
+// Not thread-safe; samples oldest first.
+class ObjectBucketAggregator {
+ public:
+  ObjectBucketAggregator();
+  void add(const ObjectValues& values);
+  bool empty() const { return count_ == 0; }
+  ObjectValues result() const;  // requires !empty()
+  void reset();
+
+ private:
+  std::vector<double> sums_;  // one per gauge, in table order
+  ObjectValues last_;
+  size_t count_ = 0;
+};
+
+}  // namespace kubemonitor::tsdb
