@@ -141,7 +141,7 @@ Result<KubeApiConfig> urlConfig(std::string url) {
   if (scheme_end == std::string::npos) return configError("URL needs http:// or https://", url);
   const std::string scheme = url.substr(0, scheme_end);
   if (scheme != "http" && scheme != "https") return configError("URL scheme must be http or https", url);
-  while (!url.empty() && url.back() == '/') url.pop_back();
+  while (url.size() > scheme_end + 3 && url.back() == '/') url.pop_back();
   const std::string_view rest = std::string_view(url).substr(scheme_end + 3);
   const std::string_view host = rest.substr(0, rest.find('/'));
   if (host.empty() || host.front() == ':') return configError("URL has no host", url);

@@ -19,6 +19,8 @@ Error jsonError(std::string_view what, std::string_view subject = {}) {
 // Node carries simdjson's error along a chain of lookups, so obj["a"]["b"] on a missing "a" is safe.
 using Node = simdjson::simdjson_result<element>;
 
+Node wrap(element value) { return Node(std::move(value)); }
+
 std::string_view stringAt(Node parent, std::string_view key) {
   std::string_view out;
   if (parent[key].get_string().get(out)) return {};
@@ -73,7 +75,7 @@ std::optional<OwnerReference> controllerOwner(Node metadata) {
   array owners;
   if (metadata["ownerReferences"].get_array().get(owners)) return std::nullopt;
   for (element owner_element : owners) {
-    Node owner = owner_element;
+    Node owner = wrap(owner_element);
     if (!boolAt(owner, "controller")) continue;
     return OwnerReference{std::string(stringAt(owner, "kind")), std::string(stringAt(owner, "name"))};
   }
@@ -101,7 +103,7 @@ void applyOwner(PodMetadata& pod, const std::optional<OwnerReference>& owner) {
 Result<PodMetadata> decodePod(element pod_element) {
   object pod_check;
   if (pod_element.get_object().get(pod_check)) return jsonError("pod is not a JSON object");
-  Node pod_object = pod_element;
+  Node pod_object = wrap(pod_element);
   PodMetadata pod;
   Node metadata = pod_object["metadata"];
   pod.uid = stringAt(metadata, "uid");
@@ -120,7 +122,7 @@ Result<PodMetadata> decodePod(element pod_element) {
     for (element container_element : containers) {
       object container_check;
       if (container_element.get_object().get(container_check)) return jsonError("container is not an object", pod.name);
-      Node container = container_element;
+      Node container = wrap(container_element);
       ContainerMetadata out;
       out.name = stringAt(container, "name");
       if (auto status = readResources(container, out.resources); !status) {
@@ -142,7 +144,7 @@ Result<PodMetadata> decodePod(element pod_element) {
   array statuses;
   if (!status["containerStatuses"].get_array().get(statuses)) {
     for (element status_element : statuses) {
-      Node container_status = status_element;
+      Node container_status = wrap(status_element);
       const std::string_view name = stringAt(container_status, "name");
       for (auto& container : pod.containers) {
         if (container.name == name) {
@@ -206,13 +208,13 @@ Result<PodMetadata> parsePod(std::string_view body) {
 Result<PodListPage> parsePodList(std::string_view body) {
   auto root = parseObject(body, "pod list");
   if (!root) return root.error();
-  if (stringAt(*root, "kind") == "Status") {
-    const ApiStatus status = decodeStatus(*root);
+  if (stringAt(wrap(*root), "kind") == "Status") {
+    const ApiStatus status = decodeStatus(wrap(*root));
     return makeError(ErrorCode::kUnavailable, "API answered Status " + std::to_string(status.code) + ": " +
                                                   status.message);
   }
   PodListPage page;
-  Node metadata = *root["metadata"];
+  Node metadata = wrap(*root)["metadata"];
   page.resource_version = stringAt(metadata, "resourceVersion");
   page.continue_token = stringAt(metadata, "continue");
   array items;
@@ -234,7 +236,7 @@ Result<PodListPage> parsePodList(std::string_view body) {
 Result<WatchEvent> parseWatchEvent(std::string_view line) {
   auto root = parseObject(line, "watch event");
   if (!root) return root.error();
-  const std::string_view type = stringAt(*root, "type");
+  const std::string_view type = stringAt(wrap(*root), "type");
   WatchEvent event;
   if (type == "ADDED") {
     event.type = WatchEventType::kAdded;
@@ -256,7 +258,7 @@ Result<WatchEvent> parseWatchEvent(std::string_view line) {
   }
   switch (event.type) {
     case WatchEventType::kError: {
-      const ApiStatus status = decodeStatus(object_element);
+      const ApiStatus status = decodeStatus(wrap(object_element));
       event.status_code = status.code;
       event.status_reason = status.reason;
       event.status_message = status.message;
@@ -279,15 +281,15 @@ Result<WatchEvent> parseWatchEvent(std::string_view line) {
 Result<std::optional<OwnerReference>> parseReplicaSetOwner(std::string_view body) {
   auto root = parseObject(body, "replicaset");
   if (!root) return root.error();
-  if (stringAt(*root, "kind") != "ReplicaSet") return jsonError("not a ReplicaSet object");
-  return controllerOwner(*root["metadata"]);
+  if (stringAt(wrap(*root), "kind") != "ReplicaSet") return jsonError("not a ReplicaSet object");
+  return controllerOwner(wrap(*root)["metadata"]);
 }
 
 Result<ApiStatus> parseApiStatus(std::string_view body) {
   auto root = parseObject(body, "status");
   if (!root) return root.error();
-  if (stringAt(*root, "kind") != "Status") return jsonError("not a Status object");
-  return decodeStatus(*root);
+  if (stringAt(wrap(*root), "kind") != "Status") return jsonError("not a Status object");
+  return decodeStatus(wrap(*root));
 }
 
 }  // namespace kubemonitor::kube
