@@ -110,6 +110,13 @@ void writeAll(int fd, std::string_view data) {
   }
 }
 
+// True when the peer closed its end (a watch client that went away while no events flow).
+bool peerClosed(int fd) {
+  char byte;
+  const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 std::string chunk(std::string_view line) {
   char size[32];
   std::snprintf(size, sizeof size, "%zx\r\n", line.size() + 1);
@@ -348,10 +355,12 @@ void FakeKubeApiServer::handleWatch(int fd, const std::string& node, uint64_t fr
       lock.lock();
     }
     if (finished) break;
-    changed_.wait(lock, [&] {
+    // Wakes for news, and every 20 ms to notice a client that hung up (as the real server does).
+    changed_.wait_for(lock, std::chrono::milliseconds(20), [&] {
       return next_event < events_.size() || !running_ || expire_generation_ != expire_generation ||
              end_generation_ != end_generation;
     });
+    if (peerClosed(fd)) break;
   }
   --open_watches_;
 }

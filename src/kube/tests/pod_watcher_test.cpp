@@ -223,7 +223,7 @@ TEST_F(PodWatcherTest, StopIsPromptMidWatch) {
   const auto started = Steady::now();
   watcher_->stop();
   EXPECT_LT(Steady::now() - started, std::chrono::milliseconds(900));
-  EXPECT_EQ(server_.openWatches() , 0u) << "the watch connection is closed";
+  EXPECT_TRUE(waitFor([&] { return server_.openWatches() == 0; })) << "the watch connection is closed";
 }
 
 TEST_F(PodWatcherTest, StopIsPromptMidBackoff) {
