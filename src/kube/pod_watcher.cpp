@@ -52,6 +52,24 @@ std::string_view syncStateName(SyncState state) {
   return "stale";
 }
 
+// ---- Backoff ----
+
+Backoff::Backoff(std::chrono::milliseconds initial, std::chrono::milliseconds max, double jitter_fraction, uint64_t seed)
+    : initial_(std::max(initial, std::chrono::milliseconds(1))),
+      max_(std::max(max, initial_)),
+      jitter_fraction_(std::clamp(jitter_fraction, 0.0, 1.0)),
+      current_(initial_),
+      random_(seed) {}
+
+std::chrono::milliseconds Backoff::next() {
+  std::uniform_real_distribution<double> stretch(1.0, 1.0 + jitter_fraction_);
+  const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(current_ * stretch(random_));
+  current_ = std::min(current_ * 2, max_);
+  return wait;
+}
+
+void Backoff::reset() { current_ = initial_; }
+
 // ---- PodCatalog ----
 
 PodCatalog::PodCatalog() : pods_(std::make_shared<const PodMap>()) {}
@@ -108,8 +126,8 @@ PodWatcher::PodWatcher(KubeHttp& http, std::string node_name, PodCatalog& catalo
       catalog_(catalog),
       clock_(clock),
       options_(options),
-      next_backoff_(options.initial_backoff),
-      random_(options.random_seed != 0 ? options.random_seed : std::hash<std::string>{}(node_name_)) {}
+      backoff_(options.initial_backoff, options.max_backoff, options.jitter_fraction,
+               options.random_seed != 0 ? options.random_seed : std::hash<std::string>{}(node_name_)) {}
 
 PodWatcher::~PodWatcher() { stop(); }
 
@@ -159,7 +177,7 @@ void PodWatcher::run() {
         continue;
       }
       need_list = false;
-      next_backoff_ = options_.initial_backoff;
+      backoff_.reset();
     }
     switch (watchOnce()) {
       case WatchEnd::kEnded:  // timeoutSeconds passed or the server closed: watch on from resource_version_
@@ -230,7 +248,7 @@ PodWatcher::WatchEnd PodWatcher::watchOnce() {
     return WatchEnd::kFailed;
   }
   catalog_.updateState([&](CatalogState& s) { ++s.watches; });
-  if (end == WatchEnd::kEnded) next_backoff_ = options_.initial_backoff;
+  if (end == WatchEnd::kEnded) backoff_.reset();
   return end;
 }
 
@@ -328,9 +346,7 @@ void PodWatcher::noteExpired(const std::string& message) {
 }
 
 void PodWatcher::backoff() {
-  std::uniform_real_distribution<double> stretch(1.0, 1.0 + options_.jitter_fraction);
-  const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_backoff_ * stretch(random_));
-  next_backoff_ = std::min(next_backoff_ * 2, options_.max_backoff);
+  const auto wait = backoff_.next();
   std::unique_lock lock(mutex_);
   wake_.wait_for(lock, wait, [this] { return stop_requested_; });
 }

@@ -73,6 +73,23 @@ struct WatcherOptions {
   uint64_t random_seed = 0;  // 0: seeded from the node name (each node a different jitter)
 };
 
+// Exponential backoff with jitter: initial, doubling, capped; each wait stretched by a random
+// 0..jitter_fraction so that the agents of a cluster do not retry in step after an API outage.
+class Backoff {
+ public:
+  Backoff(std::chrono::milliseconds initial, std::chrono::milliseconds max, double jitter_fraction, uint64_t seed);
+  // The next wait; the one after it is twice as long (up to max).
+  std::chrono::milliseconds next();
+  void reset();
+
+ private:
+  std::chrono::milliseconds initial_;
+  std::chrono::milliseconds max_;
+  double jitter_fraction_;
+  std::chrono::milliseconds current_;
+  std::mt19937_64 random_;
+};
+
 class PodWatcher {
  public:
   // `http`, `catalog` and `clock` must outlive the watcher.
@@ -114,8 +131,7 @@ class PodWatcher {
   const WatcherOptions options_;
 
   std::string resource_version_;
-  std::chrono::milliseconds next_backoff_;
-  std::mt19937_64 random_;
+  Backoff backoff_;
   // ReplicaSet "<ns>/<name>" → its controller owner; nullopt: none, or the API would not say.
   struct ReplicaSetOwner {
     bool known = false;  // false: 403/404, keep the pod-template-hash rule

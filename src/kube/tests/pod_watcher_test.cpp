@@ -255,6 +255,26 @@ TEST(PodWatcherPaths, QueryStrings) {
             "&resourceVersion=12&allowWatchBookmarks=true&timeoutSeconds=300");
 }
 
+TEST(BackoffTest, DoublesFromOneSecondToThirtyWithJitter) {
+  const WatcherOptions defaults;
+  Backoff backoff(defaults.initial_backoff, defaults.max_backoff, defaults.jitter_fraction, 7);
+  const int64_t expected_base_ms[] = {1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000};
+  for (int64_t base : expected_base_ms) {
+    const int64_t wait = backoff.next().count();
+    EXPECT_GE(wait, base);
+    EXPECT_LE(wait, base * 12 / 10);  // at most 20 % jitter
+  }
+  backoff.reset();
+  EXPECT_LE(backoff.next().count(), 1200);
+  // Without jitter the schedule is exact; nonsense options are clamped.
+  Backoff exact(std::chrono::milliseconds(10), std::chrono::milliseconds(25), 0.0, 1);
+  EXPECT_EQ(exact.next().count(), 10);
+  EXPECT_EQ(exact.next().count(), 20);
+  EXPECT_EQ(exact.next().count(), 25);
+  Backoff clamped(std::chrono::milliseconds(0), std::chrono::milliseconds(0), -3.0, 1);
+  EXPECT_EQ(clamped.next().count(), 1);
+}
+
 TEST(PodCatalogTest, SnapshotsAreImmutable) {
   PodCatalog catalog;
   PodMetadata pod;
