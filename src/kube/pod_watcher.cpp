@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <set>
 
 namespace kubemonitor::kube {
 namespace {
@@ -219,6 +220,10 @@ Status PodWatcher::listAll() {
   if (stopping()) return makeError(ErrorCode::kUnavailable, "stopped");
 
   resource_version_ = list_version;
+  // Forget ReplicaSets no pod refers to any more (each rollout leaves one behind).
+  std::set<std::string> referenced;
+  for (const auto& [uid, pod] : pods) referenced.insert(pod.namespace_name + "/" + pod.owner_name);
+  std::erase_if(replica_sets_, [&](const auto& entry) { return referenced.count(entry.first) == 0; });
   catalog_.replaceAll(std::move(pods));
   const WallTime now = clock_.wallNow();
   catalog_.updateState([&](CatalogState& s) {

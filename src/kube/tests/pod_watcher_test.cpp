@@ -198,6 +198,16 @@ TEST_F(PodWatcherTest, ReplicaSetConfirmsTheDeploymentOncePerReplicaSet) {
   }
   EXPECT_EQ(replica_set_gets, 1u);  // cached
 
+  // Once no pod refers to it, a relist forgets the ReplicaSet: a later pod asks again.
+  ASSERT_TRUE(server_.deletePod(podJson(kWebUid, "web-7d4b9c8f6d-x2k9p", "shop", "worker-1")).ok());
+  ASSERT_TRUE(server_.deletePod(podJson("web-2", "web-7d4b9c8f6d-abcde", "shop", "worker-1")).ok());
+  server_.expireWatches();
+  ASSERT_TRUE(waitFor([&] { return catalog_.state().lists == 2 && server_.openWatches() == 1; }));
+  server_.setReplicaSet("shop", "web-7d4b9c8f6d", "storefront-v2");
+  ASSERT_TRUE(server_.addPod(podJson("web-3", "web-7d4b9c8f6d-fghij", "shop", "worker-1", "Running", owner, labels)).ok());
+  ASSERT_TRUE(waitFor([&] { return nameOf("web-3") == "web-7d4b9c8f6d-fghij"; }));
+  EXPECT_EQ(catalog_.snapshot()->at("web-3").deployment, "storefront-v2");
+
   // A ReplicaSet without a controller is a workload of its own.
   server_.setReplicaSet("shop", "solo-5c6d7e8f9a", "");
   ASSERT_TRUE(server_.addPod(podJson("solo", "solo-5c6d7e8f9a-zzzzz", "shop", "worker-1", "Running",
