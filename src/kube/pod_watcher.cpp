@@ -338,6 +338,7 @@ void PodWatcher::confirmDeployment(PodMetadata& pod) {
 }
 
 void PodWatcher::recordError(const std::string& message) {
+  if (stopping()) return;  // a transfer aborted by stop() is not an API failure
   catalog_.updateState([&](CatalogState& s) {
     s.last_error = message;
     ++s.errors;

@@ -450,6 +450,14 @@ void FakeKubeApiServer::endWatches() {
   changed_.notify_all();
 }
 
+void FakeKubeApiServer::pushRawWatchLine(std::string line) {
+  {
+    std::lock_guard lock(mutex_);
+    events_.push_back(Event{++resource_version_, "", std::move(line)});
+  }
+  changed_.notify_all();
+}
+
 void FakeKubeApiServer::setReplicaSet(const std::string& namespace_name, const std::string& name,
                                       const std::string& deployment) {
   std::lock_guard lock(mutex_);

@@ -58,6 +58,8 @@ class FakeKubeApiServer {
   void compactHistory();
   // Every open watch ends cleanly, as when timeoutSeconds passes.
   void endWatches();
+  // Sends `line` verbatim to every open and later watch (a garbled or truncated event).
+  void pushRawWatchLine(std::string line);
 
   // ReplicaSet <ns>/<name> exists and is controlled by Deployment `deployment` ("" = no owner).
   void setReplicaSet(const std::string& namespace_name, const std::string& name, const std::string& deployment);

@@ -160,6 +160,20 @@ TEST_F(PodWatcherTest, Http410ForcesARelist) {
   ASSERT_TRUE(waitFor([&] { return nameOf("after-410") == "late"; }));
 }
 
+TEST_F(PodWatcherTest, GarbledWatchLineIsAnErrorThenARelist) {
+  startWatcher();
+  server_.pushRawWatchLine(R"({"type":"ADDED","object":{"metadata":{"uid":"half)");
+  ASSERT_TRUE(waitFor([&] { return catalog_.state().errors == 1; }));
+  EXPECT_NE(catalog_.state().last_error.find("WATCH event"), std::string::npos) << catalog_.state().last_error;
+  EXPECT_EQ(catalog_.snapshot()->size(), 5u);
+  // After the backoff: LIST (the catalog is whole again) and a new watch.
+  ASSERT_TRUE(waitFor([&] {
+    const CatalogState state = catalog_.state();
+    return state.lists == 2 && state.state == SyncState::kSynced && server_.openWatches() == 1;
+  }));
+  EXPECT_EQ(catalog_.state().relists, 0u);  // not a 410
+}
+
 TEST_F(PodWatcherTest, ServerDownKeepsNamesGoesStaleAndRecovers) {
   startWatcher();
   server_.stop();
