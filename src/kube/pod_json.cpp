@@ -127,7 +127,8 @@ Result<PodMetadata> decodePod(element pod_element) {
       out.name = stringAt(container, "name");
       if (auto status = readResources(container, out.resources); !status) {
         Error error = status.error();
-        error.subject = pod.namespace_name + "/" + pod.name + " container " + out.name;
+        error.subject = pod.namespace_name + "/" + pod.name + " container " + out.name +
+                        (error.subject.empty() ? "" : " (\"" + error.subject + "\")");
         return error;
       }
       pod.resources.cpu_request_millicores += out.resources.cpu_request_millicores;
