@@ -16,3 +16,5 @@ endif()
 if(KUBEMONITOR_BUILD_BENCH)
   find_package(benchmark REQUIRED)
 endif()
+# kubeconfig files (src/kube); Debian's libyaml-cpp-dev exports the target `yaml-cpp`.
+find_package(yaml-cpp REQUIRED)

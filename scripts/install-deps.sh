@@ -9,6 +9,7 @@ packages=(
   libboost1.81-dev          # Boost.Beast + Asio (header-only) for the server's HTTP
   libsimdjson-dev           # parsing reports and API answers
   libcurl4-openssl-dev      # the agent's HTTP client
+  libyaml-cpp-dev           # kubeconfig files (src/kube)
   libssl-dev openssl        # the server's TLS; tests make certificates with the openssl CLI
   libzstd-dev zlib1g-dev    # report compression (zstd; gzip accepted)
   libspdlog-dev libfmt-dev  # logging
