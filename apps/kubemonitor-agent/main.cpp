@@ -13,10 +13,13 @@
 #include <exception>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "agent/agent_loop.h"
 #include "agent/heartbeat.h"
 #include "agent/http_report_sink.h"
+#include "agent/kube_pod_names.h"
+#include "agent/kube_setup.h"
 #include "agent/pod_collector.h"
 #include "cgroup/cgroup_mounts.h"
 #include "cgroup/pod_discovery.h"
@@ -26,6 +29,8 @@
 #include "common/text.h"
 #include "common/time_format.h"
 #include "hostfs/rooted_host_fs.h"
+#include "kube/kube_http.h"
+#include "kube/pod_watcher.h"
 #include "model/report_json.h"
 
 namespace {
@@ -51,6 +56,8 @@ int runAgent(int argc, char** argv) {
   std::string check_heartbeat;
   double heartbeat_max_age_seconds = 60;
   std::string cgroup_mode_flag = "auto";
+  std::string kube_api = "auto";
+  std::string kubeconfig;
   app.add_option("--server", server_url, "kubemonitor-server base URL, e.g. http://127.0.0.1:8080")->envname("API_SERVER_URL");
   app.add_option("--node-name", node_name, "Kubernetes node name (default: hostname)")->envname("NODE_NAME");
   app.add_option("--interval", interval_seconds, "collection interval in seconds")
@@ -71,6 +78,12 @@ int runAgent(int argc, char** argv) {
   app.add_option("--cgroup-mode", cgroup_mode_flag,
                  "auto (detect from <host-root>/proc/1/mountinfo), v1, hybrid or v2")
       ->envname("CGROUP_MODE");
+  app.add_option("--kube-api", kube_api,
+                 "pod names from: auto (in-cluster when KUBERNETES_SERVICE_HOST is set), in-cluster, off, or a URL "
+                 "such as http://127.0.0.1:8001 (kubectl proxy)")
+      ->envname("KUBE_API");
+  app.add_option("--kubeconfig", kubeconfig, "kubeconfig whose current context names the pods (bearer-token users)")
+      ->envname("KUBECONFIG");
   CLI11_PARSE(app, argc, argv);
   if (!check_heartbeat.empty()) {
     SystemClock probe_clock;
@@ -118,6 +131,25 @@ int runAgent(int argc, char** argv) {
     spdlog::error("--cgroup-mode: {}", forced_mode.error().toString());
     return 2;
   }
+  auto kube_config = agent::resolveKubeApi(kube_api, kubeconfig, kube::processEnvLookup());
+  if (!kube_config) {
+    spdlog::error("--kube-api/--kubeconfig: {}", kube_config.error().toString());
+    return 2;
+  }
+  // The watcher keeps names current on its own thread; the loop reads immutable snapshots.
+  kube::PodCatalog catalog;
+  std::optional<kube::CurlKubeHttp> kube_http;
+  std::optional<kube::PodWatcher> watcher;
+  std::optional<agent::KubePodNameSource> pod_names;
+  if (kube_config->has_value()) {
+    spdlog::info("pod names from the Kubernetes API at {}", (*kube_config)->base_url);
+    kube_http.emplace(std::move(**kube_config));
+    watcher.emplace(*kube_http, node_name, catalog, clock);
+    pod_names.emplace(catalog);
+    watcher->start();
+  } else {
+    spdlog::info("no Kubernetes API (--kube-api off, or not in a cluster): pods are reported by UID");
+  }
   // Without readable cgroups the agent still reports the node; pods need the cgroup tree.
   std::optional<cgroup::CgroupReader> cgroup_reader;
   std::optional<cgroup::PodDiscovery> discovery;
@@ -127,12 +159,21 @@ int runAgent(int argc, char** argv) {
     cgroup_reader.emplace(fs, std::move(*mounts));
     discovery.emplace(fs, *cgroup_reader, cgroup::ResolverChain::standard());
     pod_collector.emplace(fs, *cgroup_reader, *discovery, clock);
-    loop.attachPods(*pod_collector, nullptr);
+    loop.attachPods(*pod_collector, pod_names ? &*pod_names : nullptr);
   } else {
     spdlog::error("no pods will be reported: {}", mounts.error().toString());
   }
 
   if (once) {
+    // One report should carry names: give the first LIST a bounded chance to land (or fail).
+    const auto sync_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (watcher && catalog.state().state == kube::SyncState::kNeverSynced && catalog.state().errors == 0 &&
+           std::chrono::steady_clock::now() < sync_deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (watcher && catalog.state().state == kube::SyncState::kNeverSynced) {
+      spdlog::warn("the Kubernetes API did not answer within 10 s ({}); pods by UID", catalog.state().last_error);
+    }
     auto report = loop.collectOnce();
     if (!report) {
       spdlog::error("{}", report.error().toString());
