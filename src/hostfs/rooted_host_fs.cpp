@@ -50,6 +50,45 @@ bool isDirectory(DIR* dir, const dirent& entry) {
   return S_ISDIR(st.st_mode);
 }
 
+// pread(2) from offset 0 on a descriptor held open; ENODEV (kernfs node removed) and ESRCH
+// (process exited) mean the object is gone.
+class RootedRereadableFile final : public RereadableFile {
+ public:
+  RootedRereadableFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  ~RootedRereadableFile() override { ::close(fd_); }
+  RootedRereadableFile(const RootedRereadableFile&) = delete;
+  RootedRereadableFile& operator=(const RootedRereadableFile&) = delete;
+
+  Result<std::string_view> read(size_t max_bytes) override {
+    buffer_.clear();
+    char chunk[kReadChunkBytes];
+    for (;;) {
+      const size_t remaining = max_bytes - buffer_.size();
+      const size_t want = remaining >= kReadChunkBytes ? kReadChunkBytes : remaining + 1;
+      ssize_t n = 0;
+      do {
+        n = ::pread(fd_, chunk, want, static_cast<off_t>(buffer_.size()));
+      } while (n < 0 && errno == EINTR);
+      if (n < 0) {
+        Error error = errnoError(errno, "pread", path_);
+        if (errno == ENODEV || errno == ESRCH || errno == ENOENT) error.code = ErrorCode::kVanished;
+        return error;
+      }
+      if (n == 0) break;
+      buffer_.append(chunk, static_cast<size_t>(n));
+      if (buffer_.size() > max_bytes) {
+        return makeError(ErrorCode::kTooLarge, "file exceeds " + std::to_string(max_bytes) + " bytes", path_);
+      }
+    }
+    return std::string_view(buffer_);
+  }
+
+ private:
+  int fd_;
+  std::string path_;
+  std::string buffer_;
+};
+
 }  // namespace
 
 RootedHostFs::RootedHostFs(std::filesystem::path root) : paths_(std::move(root)) {}
@@ -148,6 +187,15 @@ Result<FsStats> RootedHostFs::fsStats(const std::filesystem::path& path) const {
   stats.free_bytes = static_cast<uint64_t>(vfs.f_bfree) * fragment_bytes;
   stats.available_bytes = static_cast<uint64_t>(vfs.f_bavail) * fragment_bytes;
   return stats;
+}
+
+Result<std::unique_ptr<RereadableFile>> RootedHostFs::openRereadable(const std::filesystem::path& path) const {
+  int fd = -1;
+  do {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return syscallError(errno, "open", path);
+  return std::unique_ptr<RereadableFile>(std::make_unique<RootedRereadableFile>(fd, path.string()));
 }
 
 }  // namespace kubemonitor::hostfs

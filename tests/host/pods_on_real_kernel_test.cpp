@@ -224,6 +224,10 @@ class TriggeringHostFs final : public hostfs::HostFs {
   }
   Result<hostfs::FsStats> fsStats(const std::filesystem::path& path) const override { return inner_.fsStats(path); }
   Result<std::string> readLink(const std::filesystem::path& path) const override { return inner_.readLink(path); }
+  Result<std::unique_ptr<hostfs::RereadableFile>> openRereadable(const std::filesystem::path& path) const override {
+    if (action_ && path.string().ends_with(trigger_)) std::exchange(action_, nullptr)();
+    return inner_.openRereadable(path);
+  }
 
  private:
   const hostfs::HostFs& inner_;

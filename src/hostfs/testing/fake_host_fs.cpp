@@ -93,4 +93,35 @@ Result<std::string> FakeHostFs::readLink(const std::filesystem::path& path) cons
   return it->second;
 }
 
+namespace {
+
+class FakeRereadableFile final : public RereadableFile {
+ public:
+  FakeRereadableFile(const FakeHostFs& fs, std::filesystem::path path) : fs_(fs), path_(std::move(path)) {}
+  Result<std::string_view> read(size_t max_bytes) override {
+    auto content = fs_.readFile(path_, max_bytes);
+    if (!content) {
+      Error error = content.error();
+      if (error.code == ErrorCode::kNotFound) error.code = ErrorCode::kVanished;  // removed after open
+      return error;
+    }
+    buffer_ = std::move(*content);
+    return std::string_view(buffer_);
+  }
+
+ private:
+  const FakeHostFs& fs_;
+  std::filesystem::path path_;
+  std::string buffer_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<RereadableFile>> FakeHostFs::openRereadable(const std::filesystem::path& path) const {
+  auto content = readFile(path);
+  if (!content) return content.error();
+  ++rereadable_opens_;
+  return std::unique_ptr<RereadableFile>(std::make_unique<FakeRereadableFile>(*this, path));
+}
+
 }  // namespace kubemonitor::hostfs

@@ -36,6 +36,11 @@ class FakeHostFs final : public HostFs {
   Result<std::vector<DirEntry>> listDir(const std::filesystem::path& path) const override;
   Result<FsStats> fsStats(const std::filesystem::path& path) const override;
   Result<std::string> readLink(const std::filesystem::path& path) const override;
+  // Reads the map on every read(), so tests change a file between cycles with addFile; a removed
+  // file or a failWith(kNotFound/kVanished) reads as kVanished, like a removed cgroup.
+  Result<std::unique_ptr<RereadableFile>> openRereadable(const std::filesystem::path& path) const override;
+  // How many openRereadable calls succeeded (tests check that files stay open across cycles).
+  size_t rereadableOpens() const { return rereadable_opens_; }
 
  private:
   const Error* failure(const std::filesystem::path& path) const;
@@ -46,6 +51,7 @@ class FakeHostFs final : public HostFs {
   std::map<std::filesystem::path, FsStats> fs_stats_;
   std::map<std::filesystem::path, std::string> links_;
   std::map<std::filesystem::path, Error> failures_;
+  mutable size_t rereadable_opens_ = 0;
 };
 
 }  // namespace kubemonitor::hostfs

@@ -1,12 +1,14 @@
 #include "hostfs/rooted_host_fs.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <climits>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 namespace kubemonitor::hostfs {
@@ -202,6 +204,36 @@ TEST(RootedHostFsRealHostTest, PidThatDoesNotExistIsVanished) {
   auto exited = fs.readFile(fs.paths().procPidIo(static_cast<int>(child)));
   ASSERT_FALSE(exited.ok());
   EXPECT_EQ(exited.error().code, ErrorCode::kVanished) << exited.error().toString();
+}
+
+TEST(RootedHostFsRealHostTest, RereadableFileSeesNewContentEachRead) {
+  RootedHostFs fs("/");
+  auto io = fs.openRereadable(fs.paths().procPidIo(getpid()));
+  ASSERT_TRUE(io.ok()) << io.error().toString();
+  auto first = (*io)->read();
+  ASSERT_TRUE(first.ok());
+  const std::string before(*first);
+  {
+    std::ifstream again("/proc/self/stat");  // a read(2) moves this process's rchar
+    std::string discard((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>());
+  }
+  auto second = (*io)->read();
+  ASSERT_TRUE(second.ok());
+  EXPECT_NE(std::string(*second), before);
+  EXPECT_EQ(second->substr(0, 7), "rchar: ");
+}
+
+TEST(RootedHostFsRealHostTest, RereadableFileOfARemovedCgroupIsVanished) {
+  const std::string dir = "/sys/fs/cgroup/cpuacct/kubemonitor-hostfs-test-" + std::to_string(getpid());
+  if (geteuid() != 0 || ::mkdir(dir.c_str(), 0755) != 0) GTEST_SKIP() << "needs root and a v1 cpuacct hierarchy";
+  RootedHostFs fs("/");
+  auto usage = fs.openRereadable(dir + "/cpuacct.usage");
+  ASSERT_TRUE(usage.ok()) << usage.error().toString();
+  EXPECT_EQ(*(*usage)->read(), "0\n");
+  ASSERT_EQ(::rmdir(dir.c_str()), 0);
+  auto gone = (*usage)->read();
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().code, ErrorCode::kVanished);
 }
 
 }  // namespace
