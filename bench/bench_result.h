@@ -55,5 +55,15 @@ struct CodecBenchOptions {
   std::string corpus_dir;            // when set, also write one small chunk per shape (fuzz seeds)
 };
 int runCodecBench(const CodecBenchOptions& options, BenchResult& result);
+struct LoadBenchOptions {
+  int agents = 500;            // simulated nodes, one keep-alive connection each
+  int pods_per_agent = 110;
+  int containers_per_pod = 3;
+  int rounds = 6;              // reports per agent, one 5 s slot apart, ending now
+  int client_threads = 4;      // threads that drive the agents' connections
+  int query_repeats = 10;      // GETs per query whose p50 is reported
+  std::string bin_dir;         // where kubemonitor-server is
+};
+int runLoadBench(const LoadBenchOptions& options, BenchResult& result);
 
 }  // namespace kubemonitor::bench

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/testing/child_process.h"
 
@@ -15,6 +16,7 @@ struct RunningServer {
 };
 
 // Fills `server` (not movable: it owns a temp dir and a child); false when it did not start.
-bool startServer(const std::string& bin_dir, RunningServer& server);
+// `extra_args` are appended to the server's command line.
+bool startServer(const std::string& bin_dir, RunningServer& server, const std::vector<std::string>& extra_args = {});
 
 }  // namespace kubemonitor::bench

@@ -104,12 +104,12 @@ int runIngestBench(const IngestBenchOptions& options, BenchResult& result) {
   return failures.load() == 0 ? 0 : 1;
 }
 
-bool startServer(const std::string& bin_dir, RunningServer& server) {
+bool startServer(const std::string& bin_dir, RunningServer& server, const std::vector<std::string>& extra_args) {
   const std::string port_file = server.dir.path() + "/port";
-  server.process.emplace(testing::ChildProcess::spawn({bin_dir + "/kubemonitor-server", "--listen", "127.0.0.1:0",
-                                                       "--data-dir", server.dir.path() + "/data", "--port-file",
-                                                       port_file},
-                                                      "", server.dir.path() + "/server.log"));
+  std::vector<std::string> argv{bin_dir + "/kubemonitor-server", "--listen", "127.0.0.1:0", "--data-dir",
+                                server.dir.path() + "/data", "--port-file", port_file};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  server.process.emplace(testing::ChildProcess::spawn(argv, "", server.dir.path() + "/server.log"));
   auto port = testing::waitForPortFile(port_file, std::chrono::seconds(20));
   if (!port) {
     spdlog::error("kubemonitor-server did not start (log: {}/server.log)", server.dir.path());

@@ -2,6 +2,8 @@
 // keep-alive connections on loopback, idle RSS), `wal` (durable appends/s with group commit), `codec` (tsdb chunk
 // bytes/sample and speed), `pods` (agent with fake pods, netdata beside), `all`.
 // Figures go to docs/benchmarks.md (WAL: docs/tsdb-wal.md).
+// keep-alive connections on loopback, idle RSS), `load` (simulated cluster: agents with pods, then
+// queries), `all` (agent and ingest). Figures go to docs/benchmarks.md.
 
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
@@ -67,9 +69,19 @@ int main(int argc, char** argv) {
   codec->add_option("--samples", codec_options.samples_per_series, "samples per generated series");
   codec->add_option("--repetitions", codec_options.repetitions, "timed encode/decode passes");
   codec->add_option("--corpus-dir", codec_options.corpus_dir, "also write one seed chunk per series shape here");
+  LoadBenchOptions load_options;
+  load_options.bin_dir = default_bin;
+  auto* load = app.add_subcommand("load", "N simulated agents with pods: ingest p50/p99, reports/s, server CPU and "
+                                          "RSS, then /api/pods, pod 1 h and namespace 24 h query latency");
+  load->add_option("--agents", load_options.agents, "simulated agents (nodes)")->check(CLI::Range(1, 100000));
+  load->add_option("--pods", load_options.pods_per_agent, "pods per agent")->check(CLI::Range(0, 10000));
+  load->add_option("--containers", load_options.containers_per_pod, "containers per pod")->check(CLI::Range(1, 100));
+  load->add_option("--rounds", load_options.rounds, "reports per agent (5 s apart)")->check(CLI::Range(1, 100000));
+  load->add_option("--client-threads", load_options.client_threads, "client threads")->check(CLI::Range(1, 1024));
+  load->add_option("--query-repeats", load_options.query_repeats, "GETs per query")->check(CLI::Range(1, 100000));
   auto* all = app.add_subcommand("all", "every benchmark");
   app.require_subcommand(1);
-  for (auto* sub : {agent, ingest, pods, wal, codec, all}) sub->add_flag("--json", json, "one JSON line of figures");
+  for (auto* sub : {agent, ingest, pods, wal, codec, load, all}) sub->add_flag("--json", json, "one JSON line of figures");
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_level(spdlog::level::warn);
@@ -99,6 +111,11 @@ int main(int argc, char** argv) {
   if (codec->parsed() || all->parsed()) {
     BenchResult result{"codec", {}};
     rc |= runCodecBench(codec_options, result);
+    result.print(json);
+  }
+  if (load->parsed()) {  // not part of `all`: minutes, and gigabytes of server memory
+    BenchResult result{"load", {}};
+    rc |= runLoadBench(load_options, result);
     result.print(json);
   }
   curl_global_cleanup();
