@@ -160,7 +160,8 @@ int runPodsBench(const PodsBenchOptions& options, BenchResult& result) {
       return 1;
     }
     cgroup::CgroupReader reader(fs, *mounts);
-    cgroup::PodDiscovery discovery(fs, reader, cgroup::ResolverChain::standard());
+    cgroup::PodDiscovery discovery(fs, reader, cgroup::ResolverChain::standard(),
+                                   cgroup::PodDiscovery::Options{host.kubepodsPath()});
     agent::PodCollector collector(fs, reader, discovery, clock);
     agent::AgentConfig config;
     config.node_name = "bench-node";
@@ -190,7 +191,8 @@ int runPodsBench(const PodsBenchOptions& options, BenchResult& result) {
     RunningServer server;
     if (!startServer(options.bin_dir, server)) return 1;
     auto agent = testing::ChildProcess::spawn({options.bin_dir + "/kubemonitor-agent", "--server", server.url, "--interval",
-                                               std::to_string(options.interval), "--node-name", "bench-node"},
+                                               std::to_string(options.interval), "--node-name", "bench-node",
+                                               "--kubepods-cgroup", host.kubepodsPath()},
                                               "", server.dir.path() + "/agent.log");
     std::this_thread::sleep_for(duration<double>(options.warmup_seconds));
     const ProcessUsage agent_start = treeUsage(agent.pid());

@@ -58,6 +58,7 @@ int runAgent(int argc, char** argv) {
   std::string cgroup_mode_flag = "auto";
   std::string kube_api = "auto";
   std::string kubeconfig;
+  std::string kubepods_cgroup;
   app.add_option("--server", server_url, "kubemonitor-server base URL, e.g. http://127.0.0.1:8080")->envname("API_SERVER_URL");
   app.add_option("--node-name", node_name, "Kubernetes node name (default: hostname)")->envname("NODE_NAME");
   app.add_option("--interval", interval_seconds, "collection interval in seconds")
@@ -84,6 +85,9 @@ int runAgent(int argc, char** argv) {
       ->envname("KUBE_API");
   app.add_option("--kubeconfig", kubeconfig, "kubeconfig whose current context names the pods (bearer-token users)")
       ->envname("KUBECONFIG");
+  app.add_option("--kubepods-cgroup", kubepods_cgroup,
+                 "kubelet's pod cgroup, e.g. /kubepods.slice (default: found at the top of the tree or one level down)")
+      ->envname("KUBEPODS_CGROUP");
   CLI11_PARSE(app, argc, argv);
   if (!check_heartbeat.empty()) {
     SystemClock probe_clock;
@@ -157,7 +161,8 @@ int runAgent(int argc, char** argv) {
   if (auto mounts = cgroup::readHostCgroupMounts(fs, *forced_mode); mounts) {
     spdlog::info("cgroup mode {}", cgroup::cgroupModeName(mounts->mode));
     cgroup_reader.emplace(fs, std::move(*mounts));
-    discovery.emplace(fs, *cgroup_reader, cgroup::ResolverChain::standard());
+    discovery.emplace(fs, *cgroup_reader, cgroup::ResolverChain::standard(),
+                      cgroup::PodDiscovery::Options{kubepods_cgroup});
     pod_collector.emplace(fs, *cgroup_reader, *discovery, clock);
     loop.attachPods(*pod_collector, pod_names ? &*pod_names : nullptr);
   } else {

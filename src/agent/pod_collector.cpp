@@ -43,11 +43,12 @@ void addDisk(model::CgroupUsage& sum, const model::CgroupUsage& part) {
 
 }  // namespace
 
-PodCollector::PodCollector(const hostfs::HostFs& fs, const cgroup::CgroupReader& reader,
-                           const cgroup::PodDiscovery& discovery, const Clock& clock)
+PodCollector::PodCollector(const hostfs::HostFs& fs, cgroup::CgroupReader& reader,
+                           cgroup::PodDiscovery& discovery, const Clock& clock)
     : fs_(fs), reader_(reader), discovery_(discovery), clock_(clock) {}
 
 std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, PodCycleStats& stats) {
+  reader_.beginCycle();
   cgroup::Discovery found = discovery_.discover();
   stats.vanished += found.vanished;
   for (auto& error : found.errors) stats.warnings.push_back(std::move(error));
@@ -86,25 +87,22 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
 
     std::vector<int> pod_pids;       // the sandbox's first: it holds the network namespace
     model::CgroupUsage children_disk;  // for a pod cgroup that counts no disk I/O itself
-    for (const auto& container : pod.containers) {
+    // Returns false when the container's cgroup vanished (a restart, or the pod going away).
+    auto readContainer = [&](const cgroup::DiscoveredContainer& container) {
       auto pids = reader_.pids(container.cgroup_path);
       if (!pids) {
-        if (pids.error().code == ErrorCode::kVanished) {
-          ++stats.vanished;
-          continue;
-        }
+        if (pids.error().code == ErrorCode::kVanished) return false;
         stats.warnings.push_back(pids.error());
       }
       const std::vector<int> container_pids = pids ? *pids : std::vector<int>{};
       model::ContainerUsage usage;
       if (!readCgroup(container.cgroup_path, [&] { return sumPidDisk(container_pids); }, usage.usage, stats, seen)) {
-        ++stats.vanished;
-        continue;
+        return false;
       }
       addDisk(children_disk, usage.usage);
-      if (isSandbox(container_pids)) {
+      if (isSandbox(container.cgroup_path, container_pids)) {
         pod_pids.insert(pod_pids.begin(), container_pids.begin(), container_pids.end());
-        continue;
+        return true;
       }
       pod_pids.insert(pod_pids.end(), container_pids.begin(), container_pids.end());
       usage.id = container.ref.id;
@@ -117,6 +115,21 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
       usage.name = container_names != nullptr ? container_names->name : container.ref.id.substr(0, kShortIdLength);
       if (container_names != nullptr) usage.spec = container_names->spec;
       out.containers.push_back(std::move(usage));
+      return true;
+    };
+    size_t vanished_containers = 0;
+    for (const auto& container : pod.containers) {
+      if (!readContainer(container)) ++vanished_containers;
+    }
+    if (vanished_containers > 0) {
+      stats.vanished += vanished_containers;
+      // A container cgroup went away: its replacement (a restart makes a new cgroup) is read now,
+      // not a cycle later.
+      if (auto fresh = discovery_.relistPod(pod.cgroup_path)) {
+        for (const auto& container : *fresh) {
+          if (!seen.contains(container.cgroup_path)) readContainer(container);
+        }
+      }
     }
     if (!readCgroup(pod.cgroup_path, [&] { return cgroup::DiskBytes{children_disk.disk_read_bytes, children_disk.disk_write_bytes}; },
                     out.usage, stats, seen)) {
@@ -128,6 +141,8 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
     pods.push_back(std::move(out));
   }
   previous_ = std::move(seen);
+  std::erase_if(sandbox_by_cgroup_, [&](const auto& entry) { return !previous_.contains(entry.first); });
+  reader_.evictUnused();
   // Namespaces of pods gone this cycle are forgotten with them.
   std::erase_if(previous_net_, [&](const auto& entry) {
     return std::none_of(pods.begin(), pods.end(), [&](const model::PodUsage& p) { return p.uid == entry.first; });
@@ -177,10 +192,14 @@ cgroup::DiskBytes PodCollector::sumPidDisk(const std::vector<int>& pids) const {
   return sum;
 }
 
-bool PodCollector::isSandbox(const std::vector<int>& pids) const {
-  if (pids.size() != 1) return false;
+bool PodCollector::isSandbox(const std::string& cgroup_path, const std::vector<int>& pids) {
+  if (auto known = sandbox_by_cgroup_.find(cgroup_path); known != sandbox_by_cgroup_.end()) return known->second;
+  if (pids.size() != 1) return false;  // not known yet (no process, or several): ask again next cycle
   auto comm = fs_.readFile(fs_.paths().procPidComm(pids.front()), 256);
-  return comm && text::trim(*comm) == "pause";
+  if (!comm) return false;
+  const bool sandbox = text::trim(*comm) == "pause";
+  sandbox_by_cgroup_.emplace(cgroup_path, sandbox);
+  return sandbox;
 }
 
 void PodCollector::readNetwork(const std::string& uid, const std::vector<int>& pids, model::PodUsage& pod,

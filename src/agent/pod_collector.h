@@ -41,7 +41,7 @@ struct PodCycleStats {
 class PodCollector {
  public:
   // Every reference must outlive the collector.
-  PodCollector(const hostfs::HostFs& fs, const cgroup::CgroupReader& reader, const cgroup::PodDiscovery& discovery,
+  PodCollector(const hostfs::HostFs& fs, cgroup::CgroupReader& reader, cgroup::PodDiscovery& discovery,
                const Clock& clock);
 
   // One cycle. `names` may be null (no Kubernetes API).
@@ -67,15 +67,17 @@ class PodCollector {
   // Σ /proc/<pid>/io of `pids`: read_bytes and write_bytes − cancelled_write_bytes.
   cgroup::DiskBytes sumPidDisk(const std::vector<int>& pids) const;
   void readNetwork(const std::string& uid, const std::vector<int>& pids, model::PodUsage& pod, PodCycleStats& stats);
-  bool isSandbox(const std::vector<int>& pids) const;
+  // Whether the container is the pod sandbox (a lone "pause" process); remembered per cgroup.
+  bool isSandbox(const std::string& cgroup_path, const std::vector<int>& pids);
 
   const hostfs::HostFs& fs_;
-  const cgroup::CgroupReader& reader_;
-  const cgroup::PodDiscovery& discovery_;
+  cgroup::CgroupReader& reader_;
+  cgroup::PodDiscovery& discovery_;
   const Clock& clock_;
   std::string host_namespace_id_;
   std::unordered_map<std::string, CgroupSample> previous_;        // by cgroup path
   std::unordered_map<std::string, NetworkSample> previous_net_;   // by pod UID
+  std::unordered_map<std::string, bool> sandbox_by_cgroup_;       // by container cgroup path
 };
 
 }  // namespace kubemonitor::agent

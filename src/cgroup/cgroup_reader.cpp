@@ -19,6 +19,8 @@ uint64_t flatValue(const FlatKeyed& values, std::string_view key) {
 }
 
 void warn(std::vector<Error>* warnings, Error error) {
+  // A cgroup removed between two of its files is data (DESIGN rule 5); the next cycle drops it.
+  if (error.code == ErrorCode::kVanished) return;
   if (warnings != nullptr) warnings->push_back(std::move(error));
 }
 
@@ -33,7 +35,34 @@ Error vanishedOr(Error error) {
 
 }  // namespace
 
-CgroupReader::CgroupReader(const hostfs::HostFs& fs, CgroupMounts mounts) : fs_(fs), mounts_(std::move(mounts)) {}
+CgroupReader::CgroupReader(const hostfs::HostFs& fs, CgroupMounts mounts, size_t max_open_files)
+    : fs_(fs), mounts_(std::move(mounts)), max_open_files_(max_open_files) {}
+
+void CgroupReader::beginCycle() {
+  std::lock_guard lock(mutex_);
+  ++cycle_;
+}
+
+void CgroupReader::evictUnused() {
+  std::lock_guard lock(mutex_);
+  std::erase_if(cache_, [&](auto& entry) {
+    if (entry.second.last_cycle == cycle_) return false;
+    for (const auto& [key, slot] : entry.second.files) open_files_ -= slot.file ? 1 : 0;
+    return true;
+  });
+}
+
+size_t CgroupReader::openFiles() const {
+  std::lock_guard lock(mutex_);
+  return open_files_;
+}
+
+void CgroupReader::forget(std::string_view cgroup_path) const {
+  auto it = cache_.find(std::string(cgroup_path));
+  if (it == cache_.end()) return;
+  for (const auto& [key, slot] : it->second.files) open_files_ -= slot.file ? 1 : 0;
+  cache_.erase(it);
+}
 
 Result<std::filesystem::path> CgroupReader::directory(std::string_view controller,
                                                       std::string_view cgroup_path) const {
@@ -63,16 +92,56 @@ std::string_view CgroupReader::discoveryController() const {
   return mounts_.v1.contains("cpuacct") ? "cpuacct" : "cpu";
 }
 
-Result<std::string> CgroupReader::readFile(std::string_view controller, std::string_view cgroup_path,
-                                           std::string_view file) const {
+Result<std::string_view> CgroupReader::readFile(std::string_view controller, std::string_view cgroup_path,
+                                                std::string_view file) const {
+  CachedCgroup& cgroup = cache_[std::string(cgroup_path)];
+  cgroup.last_cycle = cycle_;
+  std::string key(controller);
+  key += '/';
+  key += file;
+  FileSlot& slot = cgroup.files[key];
+  if (slot.missing) return makeError(ErrorCode::kNotFound, "no such file (remembered)", std::string(file));
+  if (!slot.file) {
+    auto dir = directory(controller, cgroup_path);
+    if (!dir) return dir.error();
+    if (open_files_ >= max_open_files_) {
+      auto text = fs_.readFile(*dir / file);
+      if (!text) return text.error();
+      slot.text = std::move(*text);
+      return std::string_view(slot.text);
+    }
+    auto opened = fs_.openRereadable(*dir / file);
+    if (!opened) {
+      if (opened.error().code == ErrorCode::kNotFound) slot.missing = true;
+      return opened.error();
+    }
+    slot.file = std::move(*opened);
+    ++open_files_;
+    return slot.file->read();
+  }
+  auto text = slot.file->read();
+  if (text || text.error().code != ErrorCode::kVanished) return text;
+  // The cgroup this descriptor belonged to is gone; one made again at the same path (a container
+  // restarted in place) is a new cgroup: open it afresh, once.
+  slot.file.reset();
+  --open_files_;
   auto dir = directory(controller, cgroup_path);
   if (!dir) return dir.error();
-  return fs_.readFile(*dir / file);
+  auto reopened = fs_.openRereadable(*dir / file);
+  if (!reopened) return text.error();
+  slot.file = std::move(*reopened);
+  ++open_files_;
+  return slot.file->read();
 }
 
 Result<CgroupStats> CgroupReader::read(std::string_view cgroup_path, std::vector<Error>* warnings) const {
+  std::lock_guard lock(mutex_);
   CgroupStats stats;
-  if (auto status = readCpu(cgroup_path, stats, warnings); !status) return status.error();
+  if (auto status = readCpu(cgroup_path, stats, warnings); !status) {
+    // Its files are closed: a cgroup made again at the same path (a restart) starts afresh.
+    forget(cgroup_path);
+    return status.error();
+  }
   readMemory(cgroup_path, stats, warnings);
   readDisk(cgroup_path, stats, warnings);
   readPressure(cgroup_path, stats, warnings);
@@ -80,8 +149,12 @@ Result<CgroupStats> CgroupReader::read(std::string_view cgroup_path, std::vector
 }
 
 Result<std::vector<int>> CgroupReader::pids(std::string_view cgroup_path) const {
+  std::lock_guard lock(mutex_);
   auto text = readFile(discoveryController(), cgroup_path, "cgroup.procs");
-  if (!text) return vanishedOr(text.error());
+  if (!text) {
+    forget(cgroup_path);
+    return vanishedOr(text.error());
+  }
   return parseCgroupProcs(*text);
 }
 
@@ -170,11 +243,11 @@ void CgroupReader::readDisk(std::string_view cgroup_path, CgroupStats& stats, st
   if (mounts_.hierarchyFor("blkio") == nullptr) return;
   for (size_t i = 0; i < kBlkioFiles.size(); ++i) {
     const uint32_t bit = uint32_t{1} << i;
-    if ((missing_blkio_files_.load(std::memory_order_relaxed) & bit) != 0) continue;
+    if ((missing_blkio_files_ & bit) != 0) continue;
     auto text = readFile("blkio", cgroup_path, kBlkioFiles[i]);
     if (!text) {
       if (text.error().code == ErrorCode::kNotFound) {
-        missing_blkio_files_.fetch_or(bit, std::memory_order_relaxed);
+        missing_blkio_files_ |= bit;
       } else {
         warn(warnings, text.error());
       }

@@ -55,8 +55,30 @@ std::string podUidFromDirectory(std::string_view name) {
   return looksLikeUid(uid) ? uid : std::string{};
 }
 
-PodDiscovery::PodDiscovery(const hostfs::HostFs& fs, const CgroupReader& reader, ResolverChain resolvers)
-    : fs_(fs), reader_(reader), resolvers_(std::move(resolvers)) {}
+PodDiscovery::PodDiscovery(const hostfs::HostFs& fs, const CgroupReader& reader, ResolverChain resolvers,
+                           Options options)
+    : fs_(fs), reader_(reader), resolvers_(std::move(resolvers)), options_(std::move(options)) {}
+
+Result<std::vector<DiscoveredContainer>> PodDiscovery::relistPod(const std::string& pod_path) {
+  auto containers = listContainers(pod_path);
+  if (!containers) {
+    containers_by_pod_.erase(pod_path);
+    return containers.error();
+  }
+  containers_by_pod_[pod_path] = *containers;
+  return containers;
+}
+
+Result<std::vector<DiscoveredContainer>> PodDiscovery::listContainers(const std::string& pod_path) const {
+  auto entries = list(pod_path);
+  if (!entries) return entries.error();
+  std::vector<DiscoveredContainer> containers;
+  for (const auto& entry : *entries) {
+    if (!entry.is_directory) continue;
+    if (auto ref = resolvers_.resolve(entry.name)) containers.push_back({std::move(*ref), joinCgroupPath(pod_path, entry.name)});
+  }
+  return containers;
+}
 
 Result<std::vector<hostfs::DirEntry>> PodDiscovery::list(std::string_view cgroup_path) const {
   auto dir = reader_.directory(reader_.discoveryController(), cgroup_path);
@@ -64,9 +86,12 @@ Result<std::vector<hostfs::DirEntry>> PodDiscovery::list(std::string_view cgroup
   return fs_.listDir(*dir);
 }
 
-Discovery PodDiscovery::discover() const {
+Discovery PodDiscovery::discover() {
+  const bool full_rescan = calls_++ % std::max<uint64_t>(1, options_.full_rescan_every) == 0;
+  if (full_rescan) containers_by_pod_.clear();
+  seen_this_call_.clear();
   Discovery result;
-  result.kubepods_path = findKubepods(result);
+  result.kubepods_path = options_.kubepods_path.empty() ? findKubepods(result) : options_.kubepods_path;
   if (result.kubepods_path.empty()) return result;
   auto entries = list(result.kubepods_path);
   if (!entries) {
@@ -88,6 +113,8 @@ Discovery PodDiscovery::discover() const {
   }
   std::sort(result.pods.begin(), result.pods.end(),
             [](const DiscoveredPod& a, const DiscoveredPod& b) { return a.cgroup_path < b.cgroup_path; });
+  containers_by_pod_ = std::move(seen_this_call_);  // pods gone from the tree are forgotten
+  seen_this_call_.clear();
   return result;
 }
 
@@ -111,7 +138,7 @@ std::string PodDiscovery::findKubepods(Discovery& result) const {
   return {};
 }
 
-void PodDiscovery::walkPods(const std::string& parent_path, QosClass qos, Discovery& result) const {
+void PodDiscovery::walkPods(const std::string& parent_path, QosClass qos, Discovery& result) {
   auto entries = list(parent_path);
   if (!entries) {
     if (entries.error().code == ErrorCode::kNotFound) {
@@ -129,23 +156,23 @@ void PodDiscovery::walkPods(const std::string& parent_path, QosClass qos, Discov
   }
 }
 
-void PodDiscovery::addPod(std::string pod_path, std::string uid, QosClass qos, Discovery& result) const {
-  auto entries = list(pod_path);
-  if (!entries) {
-    if (entries.error().code == ErrorCode::kNotFound) {
-      ++result.vanished;  // the pod was deleted after its parent was listed
-    } else {
-      result.errors.push_back(entries.error());
-    }
-    return;
-  }
+void PodDiscovery::addPod(std::string pod_path, std::string uid, QosClass qos, Discovery& result) {
   DiscoveredPod pod{std::move(uid), qos, std::move(pod_path), {}};
-  for (const auto& entry : *entries) {
-    if (!entry.is_directory) continue;
-    if (auto ref = resolvers_.resolve(entry.name)) {
-      pod.containers.push_back({std::move(*ref), joinCgroupPath(pod.cgroup_path, entry.name)});
+  if (auto known = containers_by_pod_.find(pod.cgroup_path); known != containers_by_pod_.end()) {
+    pod.containers = known->second;
+  } else {
+    auto containers = listContainers(pod.cgroup_path);
+    if (!containers) {
+      if (containers.error().code == ErrorCode::kNotFound) {
+        ++result.vanished;  // the pod was deleted after its parent was listed
+      } else {
+        result.errors.push_back(containers.error());
+      }
+      return;
     }
+    pod.containers = std::move(*containers);
   }
+  seen_this_call_[pod.cgroup_path] = pod.containers;
   result.pods.push_back(std::move(pod));
 }
 

@@ -11,12 +11,16 @@
 // (container_resolver.h). The kubepods directory is looked for at the top of the hierarchy and
 // one level down (a kubelet run with --cgroup-root, or inside a kind node's container).
 //
-// Cost: one directory listing per QoS directory and per pod, nothing else; a directory that
-// vanishes mid-walk is counted and skipped (DESIGN rule 5).
+// Cost per call: one listing of kubepods and of each QoS directory, so a new pod is found on the
+// next cycle. A pod's own directory (its containers) is listed when the pod is new, when
+// relistPod() is asked for it (a container of it vanished: a restart makes a new cgroup), and
+// on every `full_rescan_every`-th call; in between its container list is remembered. A directory
+// that vanishes mid-walk is counted and skipped (DESIGN rule 5).
 
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "cgroup/cgroup_reader.h"
@@ -50,22 +54,41 @@ struct Discovery {
 // The pod UID in a pod directory name ("pod<uid>" or "...-pod<uid_>.slice"); "" if it is not one.
 std::string podUidFromDirectory(std::string_view directory_name);
 
+struct PodDiscoveryOptions {
+  // The kubepods cgroup ("/kubepods", "/kubepods.slice", ...); empty: looked for (see above).
+  std::string kubepods_path;
+  // Every n-th call lists every pod's directory again (≥ 1; 1 = every call).
+  uint64_t full_rescan_every = 3;
+};
+
 class PodDiscovery {
  public:
-  // `fs` and `reader` must outlive this object.
-  PodDiscovery(const hostfs::HostFs& fs, const CgroupReader& reader, ResolverChain resolvers);
+  using Options = PodDiscoveryOptions;
 
-  Discovery discover() const;
+  // `fs` and `reader` must outlive this object.
+  PodDiscovery(const hostfs::HostFs& fs, const CgroupReader& reader, ResolverChain resolvers,
+               PodDiscoveryOptions options = PodDiscoveryOptions());
+
+  // Not thread-safe (it updates the remembered container lists).
+  Discovery discover();
+  // Lists the pod's containers now (a container of it vanished) and remembers them; kNotFound
+  // when the pod itself is gone.
+  Result<std::vector<DiscoveredContainer>> relistPod(const std::string& pod_path);
 
  private:
   std::string findKubepods(Discovery& result) const;
-  void walkPods(const std::string& parent_path, QosClass qos, Discovery& result) const;
-  void addPod(std::string pod_path, std::string uid, QosClass qos, Discovery& result) const;
+  void walkPods(const std::string& parent_path, QosClass qos, Discovery& result);
+  void addPod(std::string pod_path, std::string uid, QosClass qos, Discovery& result);
+  Result<std::vector<DiscoveredContainer>> listContainers(const std::string& pod_path) const;
   Result<std::vector<hostfs::DirEntry>> list(std::string_view cgroup_path) const;
 
   const hostfs::HostFs& fs_;
   const CgroupReader& reader_;
   ResolverChain resolvers_;
+  const Options options_;
+  uint64_t calls_ = 0;
+  std::unordered_map<std::string, std::vector<DiscoveredContainer>> containers_by_pod_;  // by pod path
+  std::unordered_map<std::string, std::vector<DiscoveredContainer>> seen_this_call_;
 };
 
 }  // namespace kubemonitor::cgroup

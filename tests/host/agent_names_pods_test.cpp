@@ -50,7 +50,8 @@ TEST(AgentNamesPods, RealAgentNamesFakePodsFromTheApi) {
 
   testing::TempDir dir;
   auto agent = testing::ChildProcess::spawn({binDir() + "/kubemonitor-agent", "--once", "--interval", "0.5",
-                                             "--node-name", std::string(kNode), "--kube-api", api.baseUrl()},
+                                             "--node-name", std::string(kNode), "--kube-api", api.baseUrl(),
+                                             "--kubepods-cgroup", host.kubepodsPath()},
                                             dir.path() + "/report.json", dir.path() + "/agent.log");
   ASSERT_EQ(agent.waitExit(std::chrono::seconds(30)), 0);
   std::ifstream in(dir.path() + "/report.json");

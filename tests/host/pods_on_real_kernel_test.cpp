@@ -94,7 +94,9 @@ class RealKernelPods : public ::testing::TestWithParam<Case> {
         fs_, GetParam().force_v1 ? std::optional<cgroup::CgroupMode>(cgroup::CgroupMode::kV1) : std::nullopt);
     ASSERT_TRUE(mounts.ok()) << mounts.error().toString();
     reader_ = std::make_unique<cgroup::CgroupReader>(fs_, *mounts);
-    discovery_ = std::make_unique<cgroup::PodDiscovery>(fs_, *reader_, cgroup::ResolverChain::standard());
+    // Only this test's pods: other kubepods trees on the host (a running demo) are not ours.
+    discovery_ = std::make_unique<cgroup::PodDiscovery>(fs_, *reader_, cgroup::ResolverChain::standard(),
+                                                        cgroup::PodDiscovery::Options{host_->kubepodsPath()});
     collector_ = std::make_unique<agent::PodCollector>(fs_, *reader_, *discovery_, clock_);
   }
   void TearDown() override {
@@ -252,7 +254,8 @@ TEST_P(RealKernelPods, PodRemovedMidCycleIsSkippedTheOthersReported) {
   auto mounts = cgroup::readHostCgroupMounts(racing, GetParam().force_v1 ? std::optional(cgroup::CgroupMode::kV1) : std::nullopt);
   ASSERT_TRUE(mounts.ok());
   cgroup::CgroupReader reader(racing, *mounts);
-  cgroup::PodDiscovery discovery(racing, reader, cgroup::ResolverChain::standard());
+  cgroup::PodDiscovery discovery(racing, reader, cgroup::ResolverChain::standard(),
+                                 cgroup::PodDiscovery::Options{host.kubepodsPath()});
   agent::PodCollector collector(racing, reader, discovery, clock_);
   agent::PodCycleStats stats;
   auto pods = collector.collect(nullptr, stats);

@@ -111,5 +111,32 @@ TEST_F(PodDiscoveryTest, PodWithoutContainersYetIsStillAPod) {
   EXPECT_TRUE(found.pods[0].containers.empty());
 }
 
+TEST_F(PodDiscoveryTest, KnownPodsAreNotListedAgainUntilTheFullRescan) {
+  const std::string pod = "/kubepods/burstable/pod" + std::string(kUid);
+  addCgroup(pod + "/" + kId);
+  PodDiscovery discovery(fs_, reader_, ResolverChain::standard(), PodDiscoveryOptions{"", 3});
+  ASSERT_EQ(discovery.discover().pods[0].containers.size(), 1u);  // call 0: full
+  addCgroup(pod + "/" + std::string(64, 'c'));                     // a container started meanwhile
+  EXPECT_EQ(discovery.discover().pods[0].containers.size(), 1u);  // call 1: remembered list
+  auto relisted = discovery.relistPod(pod);                        // what the collector does on a vanish
+  ASSERT_TRUE(relisted.ok());
+  EXPECT_EQ(relisted->size(), 2u);
+  EXPECT_EQ(discovery.discover().pods[0].containers.size(), 2u);  // call 2: the relisted list
+  addCgroup(pod + "/" + std::string(64, 'd'));
+  EXPECT_EQ(discovery.discover().pods[0].containers.size(), 3u);  // call 3: full rescan
+  // A new pod is found on the very next call, whatever the rescan period.
+  addCgroup("/kubepods/besteffort/pod0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/" + kId);
+  EXPECT_EQ(discovery.discover().pods.size(), 2u);
+}
+
+TEST_F(PodDiscoveryTest, ExplicitKubepodsPathIsUsedAsIs) {
+  addCgroup("/kubepods/burstable/pod" + std::string(kUid) + "/" + kId);
+  addCgroup("/custom-root/kubepods/besteffort/pod0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/" + kId);
+  PodDiscovery discovery(fs_, reader_, ResolverChain::standard(), PodDiscoveryOptions{"/custom-root/kubepods", 1});
+  auto found = discovery.discover();
+  ASSERT_EQ(found.pods.size(), 1u);
+  EXPECT_EQ(found.pods[0].uid, "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+}
+
 }  // namespace
 }  // namespace kubemonitor::cgroup
