@@ -47,17 +47,31 @@ Result<std::optional<uint64_t>> parseLimit(std::string_view text, std::string_vi
   return std::optional<uint64_t>{*value};
 }
 
+std::optional<uint64_t> FlatKeyed::find(std::string_view key) const {
+  for (const auto& [name, value] : entries_) {
+    if (name == key) return value;
+  }
+  return std::nullopt;
+}
+
 Result<FlatKeyed> parseFlatKeyed(std::string_view text, std::string_view file) {
-  auto lines = completeLines(text, file);
-  if (!lines) return lines.error();
+  if (text.empty()) return makeError(ErrorCode::kTruncated, "empty input", std::string(file));
+  if (text.back() != '\n') return makeError(ErrorCode::kTruncated, "last line does not end in a newline", std::string(file));
   FlatKeyed values;
-  for (size_t i = 0; i < lines->size(); ++i) {
-    const auto fields = text::splitFields((*lines)[i]);
-    if (fields.empty()) continue;
-    if (fields.size() != 2) return lineError(ErrorCode::kParse, i + 1, "expected 'key value'", file);
-    auto value = parseField(fields[1], fields[0], i + 1, file);
+  size_t line_no = 0;
+  while (!text.empty()) {
+    ++line_no;
+    const size_t end = text.find('\n');
+    const std::string_view line = text.substr(0, end);
+    text.remove_prefix(end + 1);
+    if (line.empty()) continue;
+    const size_t space = line.find(' ');
+    if (space == std::string_view::npos || space == 0 || line.find(' ', space + 1) != std::string_view::npos) {
+      return lineError(ErrorCode::kParse, line_no, "expected 'key value'", file);
+    }
+    auto value = parseField(line.substr(space + 1), line.substr(0, space), line_no, file);
     if (!value) return value.error();
-    values.insert_or_assign(std::string(fields[0]), *value);
+    values.add(line.substr(0, space), *value);
   }
   return values;
 }

@@ -7,7 +7,7 @@
 // subject is the file name.
 
 #include <cstdint>
-#include <map>
+#include <utility>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,8 +25,20 @@ Result<uint64_t> parseSingleValue(std::string_view text, std::string_view file);
 Result<std::optional<uint64_t>> parseLimit(std::string_view text, std::string_view file);
 
 // Flat keyed "key value" lines (cpu.stat, memory.stat, memory.events, memory.oom_control). Lines
-// whose value is not an unsigned integer are an error: the kernel writes none.
-using FlatKeyed = std::map<std::string, uint64_t, std::less<>>;
+// whose value is not an unsigned integer are an error: the kernel writes none. The keys are views
+// into the parsed text (no allocation per line: memory.stat has ~40 lines, read for every cgroup
+// every cycle), so a FlatKeyed must not outlive that text.
+class FlatKeyed {
+ public:
+  std::optional<uint64_t> find(std::string_view key) const;
+  uint64_t valueOr(std::string_view key, uint64_t fallback) const { return find(key).value_or(fallback); }
+  bool contains(std::string_view key) const { return find(key).has_value(); }
+  size_t size() const { return entries_.size(); }
+  void add(std::string_view key, uint64_t value) { entries_.emplace_back(key, value); }
+
+ private:
+  std::vector<std::pair<std::string_view, uint64_t>> entries_;
+};
 Result<FlatKeyed> parseFlatKeyed(std::string_view text, std::string_view file);
 
 // Bytes moved to and from block devices, summed over devices (counters).

@@ -13,10 +13,10 @@ constexpr std::array<std::string_view, 4> kBlkioFiles = {
     "blkio.io_service_bytes_recursive", "blkio.throttle.io_service_bytes_recursive",
     "blkio.throttle.io_service_bytes", "blkio.bfq.io_service_bytes_recursive"};
 
-uint64_t flatValue(const FlatKeyed& values, std::string_view key) {
-  auto it = values.find(key);
-  return it == values.end() ? 0 : it->second;
-}
+constexpr std::string_view kThrottleFlat = "blkio.throttle.io_service_bytes";
+constexpr uint32_t kThrottleRecursiveBit = uint32_t{1} << 1;  // kBlkioFiles[1]
+
+uint64_t flatValue(const FlatKeyed& values, std::string_view key) { return values.valueOr(key, 0); }
 
 void warn(std::vector<Error>* warnings, Error error) {
   // A cgroup removed between two of its files is data (DESIGN rule 5); the next cycle drops it.
@@ -244,6 +244,8 @@ void CgroupReader::readDisk(std::string_view cgroup_path, CgroupStats& stats, st
   for (size_t i = 0; i < kBlkioFiles.size(); ++i) {
     const uint32_t bit = uint32_t{1} << i;
     if ((missing_blkio_files_ & bit) != 0) continue;
+    // The non-recursive throttle file is only for kernels without the recursive one (< 4.x).
+    if (kBlkioFiles[i] == kThrottleFlat && (missing_blkio_files_ & kThrottleRecursiveBit) == 0) continue;
     auto text = readFile("blkio", cgroup_path, kBlkioFiles[i]);
     if (!text) {
       if (text.error().code == ErrorCode::kNotFound) {

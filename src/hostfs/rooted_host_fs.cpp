@@ -79,6 +79,9 @@ class RootedRereadableFile final : public RereadableFile {
       if (buffer_.size() > max_bytes) {
         return makeError(ErrorCode::kTooLarge, "file exceeds " + std::to_string(max_bytes) + " bytes", path_);
       }
+      // A seq_file read fills the buffer until the content ends, so a short read is the end:
+      // no second pread just to see 0 (half the system calls of a cycle).
+      if (static_cast<size_t>(n) < want) break;
     }
     return std::string_view(buffer_);
   }

@@ -25,11 +25,14 @@ TEST(CgroupFiles, LimitsUnlimitedInBothVersions) {
 TEST(CgroupFiles, FlatKeyed) {
   auto values = parseFlatKeyed("nr_periods 2914\nnr_throttled 222\nthrottled_usec 2261444\n", "cpu.stat");
   ASSERT_TRUE(values.ok());
-  EXPECT_EQ(values->at("nr_throttled"), 222u);
+  EXPECT_EQ(values->find("nr_throttled"), 222u);
+  EXPECT_FALSE(values->find("nr_bursts").has_value());
   EXPECT_EQ(values->size(), 3u);
   EXPECT_FALSE(parseFlatKeyed("nr_periods\n", "cpu.stat").ok());
   EXPECT_FALSE(parseFlatKeyed("nr_periods x\n", "cpu.stat").ok());
   EXPECT_FALSE(parseFlatKeyed("nr_periods 1\nnr_thr", "cpu.stat").ok());  // cut mid-line
+  EXPECT_FALSE(parseFlatKeyed("nr_periods 1 2\n", "cpu.stat").ok());
+  EXPECT_FALSE(parseFlatKeyed("", "cpu.stat").ok());
 }
 
 TEST(CgroupFiles, BlkioCountsReadAndWriteOnce) {
