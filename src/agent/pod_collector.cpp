@@ -142,6 +142,8 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
   }
   previous_ = std::move(seen);
   std::erase_if(sandbox_by_cgroup_, [&](const auto& entry) { return !previous_.contains(entry.first); });
+  std::erase_if(pid_io_files_, [&](const auto& entry) { return !pid_io_used_.contains(entry.first); });
+  pid_io_used_.clear();
   reader_.evictUnused();
   // Namespaces of pods gone this cycle are forgotten with them.
   std::erase_if(previous_net_, [&](const auto& entry) {
@@ -178,10 +180,24 @@ bool PodCollector::readCgroup(const std::string& cgroup_path, const std::functio
   return true;
 }
 
-cgroup::DiskBytes PodCollector::sumPidDisk(const std::vector<int>& pids) const {
+Result<std::string_view> PodCollector::readPidIo(int pid) {
+  pid_io_used_[pid] = true;
+  auto& file = pid_io_files_[pid];
+  if (file) {
+    auto text = file->read(4096);
+    if (text || text.error().code != ErrorCode::kVanished) return text;
+    file.reset();  // the process exited; the pid may belong to a new one now
+  }
+  auto opened = fs_.openRereadable(fs_.paths().procPidIo(pid));
+  if (!opened) return opened.error();
+  file = std::move(*opened);
+  return file->read(4096);
+}
+
+cgroup::DiskBytes PodCollector::sumPidDisk(const std::vector<int>& pids) {
   cgroup::DiskBytes sum;
   for (int pid : pids) {
-    auto text = fs_.readFile(fs_.paths().procPidIo(pid), 4096);
+    auto text = readPidIo(pid);
     if (!text) continue;  // exited, or no task I/O accounting: nothing to add
     auto io = procfs::parsePidIo(*text);
     if (!io) continue;

@@ -16,6 +16,7 @@
 // Thread safety: none; one collector per agent loop.
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -65,7 +66,8 @@ class PodCollector {
   bool readCgroup(const std::string& cgroup_path, const std::function<cgroup::DiskBytes()>& fallback_disk,
                   model::CgroupUsage& usage, PodCycleStats& stats, std::unordered_map<std::string, CgroupSample>& seen);
   // Σ /proc/<pid>/io of `pids`: read_bytes and write_bytes − cancelled_write_bytes.
-  cgroup::DiskBytes sumPidDisk(const std::vector<int>& pids) const;
+  cgroup::DiskBytes sumPidDisk(const std::vector<int>& pids);
+  Result<std::string_view> readPidIo(int pid);
   void readNetwork(const std::string& uid, const std::vector<int>& pids, model::PodUsage& pod, PodCycleStats& stats);
   // Whether the container is the pod sandbox (a lone "pause" process); remembered per cgroup.
   bool isSandbox(const std::string& cgroup_path, const std::vector<int>& pids);
@@ -78,6 +80,10 @@ class PodCollector {
   std::unordered_map<std::string, CgroupSample> previous_;        // by cgroup path
   std::unordered_map<std::string, NetworkSample> previous_net_;   // by pod UID
   std::unordered_map<std::string, bool> sandbox_by_cgroup_;       // by container cgroup path
+  // /proc/<pid>/io kept open for the disk fallback (ESRCH once the process exits: reopened then, a
+  // reused pid is a new process); closed when the pid was not asked for in a cycle.
+  std::unordered_map<int, std::unique_ptr<hostfs::RereadableFile>> pid_io_files_;
+  std::unordered_map<int, bool> pid_io_used_;  // this cycle's pids
 };
 
 }  // namespace kubemonitor::agent
