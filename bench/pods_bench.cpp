@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "agent/agent_loop.h"
+#include "agent/fd_budget.h"
 #include "bench_result.h"
 #include "bench_servers.h"
 #include "cgroup/cgroup_mounts.h"
@@ -159,7 +160,7 @@ int runPodsBench(const PodsBenchOptions& options, BenchResult& result) {
       spdlog::error("pods benchmark: {}", mounts.error().toString());
       return 1;
     }
-    cgroup::CgroupReader reader(fs, *mounts);
+    cgroup::CgroupReader reader(fs, *mounts, agent::raiseDescriptorLimit(cgroup::CgroupReader::kDefaultMaxOpenFiles));
     cgroup::PodDiscovery discovery(fs, reader, cgroup::ResolverChain::standard(),
                                    cgroup::PodDiscovery::Options{host.kubepodsPath()});
     agent::PodCollector collector(fs, reader, discovery, clock);

@@ -17,6 +17,7 @@
 
 #include "agent/agent_loop.h"
 #include "agent/heartbeat.h"
+#include "agent/fd_budget.h"
 #include "agent/http_report_sink.h"
 #include "agent/kube_pod_names.h"
 #include "agent/kube_setup.h"
@@ -160,7 +161,7 @@ int runAgent(int argc, char** argv) {
   std::optional<agent::PodCollector> pod_collector;
   if (auto mounts = cgroup::readHostCgroupMounts(fs, *forced_mode); mounts) {
     spdlog::info("cgroup mode {}", cgroup::cgroupModeName(mounts->mode));
-    cgroup_reader.emplace(fs, std::move(*mounts));
+    cgroup_reader.emplace(fs, std::move(*mounts), agent::raiseDescriptorLimit(cgroup::CgroupReader::kDefaultMaxOpenFiles));
     discovery.emplace(fs, *cgroup_reader, cgroup::ResolverChain::standard(),
                       cgroup::PodDiscovery::Options{kubepods_cgroup});
     pod_collector.emplace(fs, *cgroup_reader, *discovery, clock);

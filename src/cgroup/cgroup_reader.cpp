@@ -113,7 +113,12 @@ Result<std::string_view> CgroupReader::readFile(std::string_view controller, std
     auto opened = fs_.openRereadable(*dir / file);
     if (!opened) {
       if (opened.error().code == ErrorCode::kNotFound) slot.missing = true;
-      return opened.error();
+      if (opened.error().code != ErrorCode::kIo) return opened.error();
+      // EMFILE/ENFILE (the descriptor limit is lower than the budget): read without keeping it.
+      auto text = fs_.readFile(*dir / file);
+      if (!text) return text.error();
+      slot.text = std::move(*text);
+      return std::string_view(slot.text);
     }
     slot.file = std::move(*opened);
     ++open_files_;
