@@ -127,7 +127,10 @@ int main(int argc, char** argv) {
     const size_t bytes = std::strtoull(argv[2], nullptr, 10) << 20;
     auto* memory = static_cast<char*>(std::malloc(bytes));
     if (memory == nullptr) fail("malloc");
-    std::memset(memory, 0x5a, bytes);  // touch every page: resident, anonymous
+    // Touch every page through a volatile pointer: a plain memset of memory nobody reads again is
+    // a dead store the optimiser removes, and the pages would never become resident.
+    volatile char* pages = memory;
+    for (size_t offset = 0; offset < bytes; offset += 4096) pages[offset] = 0x5a;
     readyThenWait(bytes);
   }
   if (mode == "direct-write" && argc == 4) {

@@ -161,6 +161,15 @@ TEST(DemoCluster, BuildsRealPodsAndRemovesThemAll) {
         EXPECT_NE(cgroup.find(":memory:/" + prefix), std::string::npos) << cgroup;
         EXPECT_NE(cgroup.find("/pod" + pod.uid + "/"), std::string::npos) << cgroup;
       }
+      // Memory holders really hold their MiB (resident, so charged to the pod's memory cgroup).
+      for (size_t c = 0; c < pod.containers.size(); ++c) {
+        if (pod.containers[c].workload.kind != WorkloadSpec::Kind::kHold) continue;
+        const std::string status = readFile("/proc/" + std::to_string(pids[next - pod.containers.size() + c]) + "/status");
+        const size_t at = status.find("VmRSS:");
+        ASSERT_NE(at, std::string::npos);
+        EXPECT_GE(std::stoull(status.substr(at + 6)) * 1024, uint64_t{pod.containers[c].workload.amount} << 20)
+            << pod.name << "/" << pod.containers[c].name;
+      }
     }
     // The sandbox is "pause", as the agent's sandbox check expects.
     EXPECT_EQ(readFile("/proc/" + std::to_string(pids.front()) + "/comm"), "pause\n");
