@@ -146,8 +146,6 @@ std::vector<std::string> workloadArgs(const WorkloadSpec& spec, int network_inde
 DemoCluster::DemoCluster(std::string node_name, uint32_t run_id)
     : node_name_(std::move(node_name)), pods_(demoPods(run_id)), host_(hosttest::Layout::kCgroupfs) {}
 
-DemoCluster::~DemoCluster() { api_.stop(); }
-
 Result<std::unique_ptr<DemoCluster>> DemoCluster::create(std::string node_name, uint32_t run_id) {
   if (auto reason = hosttest::FakePodHost::unsupportedReason(); !reason.empty()) {
     return makeError(ErrorCode::kPermission, "cannot build the demo pods: " + reason);

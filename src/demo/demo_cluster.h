@@ -74,7 +74,7 @@ class DemoCluster {
  public:
   // Builds everything; on any failure what was built is removed again and the error says what failed.
   static Result<std::unique_ptr<DemoCluster>> create(std::string node_name, uint32_t run_id);
-  ~DemoCluster();
+  ~DemoCluster() = default;  // members go in reverse: the API first, then every pod (host_)
   DemoCluster(const DemoCluster&) = delete;
   DemoCluster& operator=(const DemoCluster&) = delete;
 

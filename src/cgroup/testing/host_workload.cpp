@@ -30,9 +30,13 @@
 
 namespace {
 
-[[noreturn]] void readyThenWait(unsigned long long figure) {
+void sayReady(unsigned long long figure) {
   std::printf("ready %llu\n", figure);
   std::fflush(stdout);
+}
+
+[[noreturn]] void readyThenWait(unsigned long long figure) {
+  sayReady(figure);
   for (;;) pause();
 }
 
@@ -99,11 +103,6 @@ double monotonicSeconds() {
   return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
 }
 
-void sayReady(unsigned long long figure) {
-  std::printf("ready %llu\n", figure);
-  std::fflush(stdout);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -118,8 +117,7 @@ int main(int argc, char** argv) {
     readyThenWait(0);
   }
   if (mode == "spin") {
-    std::printf("ready 0\n");
-    std::fflush(stdout);
+    sayReady(0);
     volatile unsigned long long counter = 0;
     for (;;) counter = counter + 1;
   }
