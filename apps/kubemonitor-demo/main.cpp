@@ -189,8 +189,8 @@ int runDemo(int argc, char** argv) {
 
   const std::string agent_log = work.path() + "/agent.log";
   auto agent = demo::ServiceProcess::start(
-      {(bin_dir / "kubemonitor-agent").string(), "--server", url, "--kube-api", (*cluster)->kubeApiUrl(),
-       "--interval", std::to_string(interval_seconds), "--node-name", node_name, "--host-root", "/"},
+      {(bin_dir / "kubemonitor-agent").string(), "--server", url, "--kube-api", (*cluster)->kubeApiUrl(), "--interval",
+       std::to_string(interval_seconds), "--node-name", node_name, "--host-root", "/"},
       agent_log);
   if (!agent) {
     std::fprintf(stderr, "kubemonitor-demo: %s\n", agent.error().toString().c_str());
@@ -208,7 +208,7 @@ int runDemo(int argc, char** argv) {
   const auto started = std::chrono::steady_clock::now();
   while (g_stop_signal == 0) {
     for (const auto& [process, name, log] : {std::tuple{&*server, "kubemonitor-server", &server_log},
-                                       std::tuple{&*agent, "kubemonitor-agent", &agent_log}}) {
+                                             std::tuple{&*agent, "kubemonitor-agent", &agent_log}}) {
       if (!process->running() && g_stop_signal == 0) {
         std::fprintf(stderr, "kubemonitor-demo: %s stopped (%s). Its log:\n%s", name, process->endedHow().c_str(),
                      tail(*log, 20).c_str());

@@ -1,6 +1,7 @@
 #include "demo/demo_cluster.h"
 
 #include <cstdio>
+#include <tuple>
 
 #include "common/json_writer.h"
 
@@ -25,14 +26,33 @@ std::string podUid(uint32_t run_id, int pod) {
 
 DemoContainer container(std::string name, WorkloadSpec workload, std::string cpu_request, std::string cpu_limit,
                         std::string memory_request, std::string memory_limit) {
-  return DemoContainer{std::move(name), {}, workload, std::move(cpu_request), std::move(cpu_limit),
-                       std::move(memory_request), std::move(memory_limit)};
+  DemoContainer c;
+  c.name = std::move(name);
+  c.workload = workload;
+  c.cpu_request = std::move(cpu_request);
+  c.cpu_limit = std::move(cpu_limit);
+  c.memory_request = std::move(memory_request);
+  c.memory_limit = std::move(memory_limit);
+  return c;
+}
+
+// A pod of Deployment `deployment`, named as its ReplicaSet names pods: <deployment>-<hash>-<suffix>.
+DemoPod pod(std::string namespace_name, std::string deployment, std::string hash, std::string_view suffix,
+            hosttest::Qos qos, std::vector<DemoContainer> containers) {
+  DemoPod p;
+  p.name = deployment + "-" + hash + "-" + std::string(suffix);
+  p.namespace_name = std::move(namespace_name);
+  p.deployment = std::move(deployment);
+  p.template_hash = std::move(hash);
+  p.qos = qos;
+  p.containers = std::move(containers);
+  return p;
 }
 
 void writeResources(JsonWriter& json, const DemoContainer& c) {
   json.key("resources").beginObject();
-  for (const auto& [kind, cpu, memory] :
-       {std::tuple{"requests", &c.cpu_request, &c.memory_request}, std::tuple{"limits", &c.cpu_limit, &c.memory_limit}}) {
+  for (const auto& [kind, cpu, memory] : {std::tuple{"requests", &c.cpu_request, &c.memory_request},
+                                          std::tuple{"limits", &c.cpu_limit, &c.memory_limit}}) {
     if (cpu->empty() && memory->empty()) continue;
     json.key(kind).beginObject();
     if (!cpu->empty()) json.field("cpu", *cpu);
@@ -59,34 +79,35 @@ std::string_view qosName(hosttest::Qos qos) {
 std::vector<DemoPod> demoPods(uint32_t run_id) {
   using Kind = WorkloadSpec::Kind;
   // Gentle on a 2-core machine: one container spins at 15 %, the rest sleep between rounds.
+  using hosttest::Qos;
   const std::vector<DemoPod> shapes = {
-      {"shop", "web", "6d8f5b7c9d", "web-6d8f5b7c9d-x7k2p", {}, hosttest::Qos::kBurstable, {},
-       {container("nginx", {Kind::kUdpSendEvery, 40, 1}, "100m", "500m", "32Mi", "128Mi"),
-        container("log-shipper", {Kind::kHold, 12, 0}, "50m", "", "16Mi", "")}},
-      {"shop", "web", "6d8f5b7c9d", "web-6d8f5b7c9d-q4m9z", {}, hosttest::Qos::kBurstable, {},
-       {container("nginx", {Kind::kUdpSendEvery, 20, 1}, "100m", "500m", "32Mi", "128Mi"),
-        container("log-shipper", {Kind::kHold, 12, 0}, "50m", "", "16Mi", "")}},
-      {"shop", "api", "58b4c6f7d8", "api-58b4c6f7d8-h2t6w", {}, hosttest::Qos::kBurstable, {},
-       {container("api", {Kind::kSpinDuty, 15, 0}, "250m", "1", "64Mi", "256Mi"),
-        container("cache", {Kind::kHold, 48, 0}, "50m", "200m", "64Mi", "128Mi")}},
-      {"shop", "api", "58b4c6f7d8", "api-58b4c6f7d8-n8r3c", {}, hosttest::Qos::kBurstable, {},
-       {container("api", {Kind::kUdpSendEvery, 10, 2}, "250m", "1", "64Mi", "256Mi"),
-        container("cache", {Kind::kHold, 32, 0}, "50m", "200m", "64Mi", "128Mi")}},
-      {"batch", "worker", "7c9f8d6b5f", "worker-7c9f8d6b5f-b5v8j", {}, hosttest::Qos::kGuaranteed, {},
-       {container("worker", {Kind::kDirectWriteEvery, 4, 2}, "200m", "200m", "96Mi", "96Mi")}},
-      {"batch", "worker", "7c9f8d6b5f", "worker-7c9f8d6b5f-l6d4s", {}, hosttest::Qos::kGuaranteed, {},
-       {container("worker", {Kind::kDirectWriteEvery, 2, 3}, "200m", "200m", "96Mi", "96Mi")}},
+      pod("shop", "web", "6d8f5b7c9d", "x7k2p", Qos::kBurstable,
+          {container("nginx", {Kind::kUdpSendEvery, 40, 1}, "100m", "500m", "32Mi", "128Mi"),
+           container("log-shipper", {Kind::kHold, 12, 0}, "50m", "", "16Mi", "")}),
+      pod("shop", "web", "6d8f5b7c9d", "q4m9z", Qos::kBurstable,
+          {container("nginx", {Kind::kUdpSendEvery, 20, 1}, "100m", "500m", "32Mi", "128Mi"),
+           container("log-shipper", {Kind::kHold, 12, 0}, "50m", "", "16Mi", "")}),
+      pod("shop", "api", "58b4c6f7d8", "h2t6w", Qos::kBurstable,
+          {container("api", {Kind::kSpinDuty, 15, 0}, "250m", "1", "64Mi", "256Mi"),
+           container("cache", {Kind::kHold, 48, 0}, "50m", "200m", "64Mi", "128Mi")}),
+      pod("shop", "api", "58b4c6f7d8", "n8r3c", Qos::kBurstable,
+          {container("api", {Kind::kUdpSendEvery, 10, 2}, "250m", "1", "64Mi", "256Mi"),
+           container("cache", {Kind::kHold, 32, 0}, "50m", "200m", "64Mi", "128Mi")}),
+      pod("batch", "worker", "7c9f8d6b5f", "b5v8j", Qos::kGuaranteed,
+          {container("worker", {Kind::kDirectWriteEvery, 4, 2}, "200m", "200m", "96Mi", "96Mi")}),
+      pod("batch", "worker", "7c9f8d6b5f", "l6d4s", Qos::kGuaranteed,
+          {container("worker", {Kind::kDirectWriteEvery, 2, 3}, "200m", "200m", "96Mi", "96Mi")}),
   };
   std::vector<DemoPod> pods;
   for (size_t i = 0; i < shapes.size(); ++i) {
-    DemoPod pod = shapes[i];
+    DemoPod made = shapes[i];
     const int index = static_cast<int>(i) + 1;
-    pod.uid = podUid(run_id, index);
-    pod.sandbox_id = containerId(run_id, index, 0);
-    for (size_t c = 0; c < pod.containers.size(); ++c) {
-      pod.containers[c].container_id = containerId(run_id, index, static_cast<int>(c) + 1);
+    made.uid = podUid(run_id, index);
+    made.sandbox_id = containerId(run_id, index, 0);
+    for (size_t c = 0; c < made.containers.size(); ++c) {
+      made.containers[c].container_id = containerId(run_id, index, static_cast<int>(c) + 1);
     }
-    pods.push_back(std::move(pod));
+    pods.push_back(std::move(made));
   }
   return pods;
 }
@@ -99,7 +120,11 @@ std::string podJson(const DemoPod& pod, std::string_view node_name) {
   json.beginObject().field("apiVersion", "v1").field("kind", "Pod");
   json.key("metadata").beginObject();
   json.field("name", pod.name).field("namespace", pod.namespace_name).field("uid", pod.uid);
-  json.key("labels").beginObject().field("app", pod.deployment).field("pod-template-hash", pod.template_hash).endObject();
+  json.key("labels")
+      .beginObject()
+      .field("app", pod.deployment)
+      .field("pod-template-hash", pod.template_hash)
+      .endObject();
   json.key("ownerReferences").beginArray().beginObject();
   json.field("apiVersion", "apps/v1").field("kind", "ReplicaSet").field("name", replicaSetName(pod));
   json.field("uid", pod.uid.substr(0, 8) + "-rs").field("controller", true).endObject().endArray();
@@ -137,8 +162,12 @@ std::vector<std::string> workloadArgs(const WorkloadSpec& spec, int network_inde
     case WorkloadSpec::Kind::kDirectWriteEvery:
       return {"direct-write-every", scratch_file, amount, period};
     case WorkloadSpec::Kind::kUdpSendEvery:
-      return {"udp-send-every", "10.213." + std::to_string(network_index) + ".1", std::to_string(kDiscardPort), amount,
-              std::to_string(kDatagramBytes), period};
+      return {"udp-send-every",
+              "10.213." + std::to_string(network_index) + ".1",
+              std::to_string(kDiscardPort),
+              amount,
+              std::to_string(kDatagramBytes),
+              period};
   }
   return {};
 }
@@ -170,9 +199,9 @@ Status DemoCluster::build() {
     for (const auto& c : pod.containers) {
       const std::string scratch =
           c.workload.kind == WorkloadSpec::Kind::kDirectWriteEvery ? host_.scratchFile(pod.name) : std::string();
-      pids_.push_back(host_.start(host_.addContainer(pod_path, c.container_id), netns,
-                                  workloadArgs(c.workload, index, scratch))
-                          .pid);
+      pids_.push_back(
+          host_.start(host_.addContainer(pod_path, c.container_id), netns, workloadArgs(c.workload, index, scratch))
+              .pid);
     }
     if (!host_.errors().empty()) return firstError("pod " + pod.namespace_name + "/" + pod.name);
   }

@@ -31,7 +31,7 @@ struct WorkloadSpec {
     kUdpSendEvery,      // sends `amount` datagrams of 1200 bytes to the veth peer every `period_seconds`
   };
   Kind kind = Kind::kHold;
-  unsigned amount = 0;        // percent, MiB or datagrams, by kind
+  unsigned amount = 0;          // percent, MiB or datagrams, by kind
   unsigned period_seconds = 0;  // repeating kinds only
 };
 
@@ -49,7 +49,7 @@ struct DemoPod {
   std::string name;           // <deployment>-<hash>-<5 chars>, as a ReplicaSet names its pods
   std::string uid;            // metadata.uid = the pod cgroup's UID
   hosttest::Qos qos = hosttest::Qos::kBurstable;
-  std::string sandbox_id;     // the pause container's id (64 hex); not in the pod JSON, as in kubelet
+  std::string sandbox_id;  // the pause container's id (64 hex); not in the pod JSON, as in kubelet
   std::vector<DemoContainer> containers;
 };
 

@@ -42,7 +42,10 @@ Result<ServiceProcess> ServiceProcess::start(const std::vector<std::string>& arg
 }
 
 ServiceProcess::ServiceProcess(ServiceProcess&& other) noexcept
-    : pid_(other.pid_), reaped_(other.reaped_), exit_status_(other.exit_status_), ended_how_(std::move(other.ended_how_)) {
+    : pid_(other.pid_),
+      reaped_(other.reaped_),
+      exit_status_(other.exit_status_),
+      ended_how_(std::move(other.ended_how_)) {
   other.pid_ = -1;
 }
 

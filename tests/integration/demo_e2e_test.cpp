@@ -54,9 +54,9 @@ TEST(MakeDemo, ShowsMovingPodsNamespacesAndDeploymentsThenCleansUp) {
   testing::TempDir dir;
   const std::string port_file = dir.path() + "/port";
   // --duration is only a safety net: the test stops it with SIGTERM long before.
-  ChildProcess demo = ChildProcess::spawn({binDir() + "/kubemonitor-demo", "--port", "0", "--port-file", port_file,
-                                           "--duration", "300"},
-                                          dir.path() + "/demo.out", dir.path() + "/demo.err");
+  ChildProcess demo = ChildProcess::spawn(
+      {binDir() + "/kubemonitor-demo", "--port", "0", "--port-file", port_file, "--duration", "300"},
+      dir.path() + "/demo.out", dir.path() + "/demo.err");
   const std::string mine = "kmtest-" + std::to_string(demo.pid()) + "-";
   auto port = testing::waitForPortFile(port_file, std::chrono::seconds(60));
   ASSERT_TRUE(port.has_value()) << "kubemonitor-demo did not come up";
@@ -90,7 +90,8 @@ TEST(MakeDemo, ShowsMovingPodsNamespacesAndDeploymentsThenCleansUp) {
       for (auto ns : *list) namespaces.insert(std::string(ns["name"].get_string().value()));
     }
     if (auto list = items("/api/deployments", body)) {
-      for (auto d : *list) deployment_pods[std::string(d["name"].get_string().value())] = d["pod_count"].get_uint64().value();
+      for (auto d : *list)
+        deployment_pods[std::string(d["name"].get_string().value())] = d["pod_count"].get_uint64().value();
     }
     if (auto list = items("/api/pods", body)) {
       for (auto p : *list) {

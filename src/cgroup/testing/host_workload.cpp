@@ -172,7 +172,9 @@ int main(int argc, char** argv) {
       udpSend(argv[2], argv[3], count, size);
     }
   }
-  std::fprintf(stderr, "usage: %s pause|pause-netns|spin|hold MIB|direct-write PATH MIB|udp-send ADDR PORT COUNT SIZE|"
-               "spin-duty PERCENT|direct-write-every PATH MIB SECONDS|udp-send-every ADDR PORT COUNT SIZE SECONDS\n", argv[0]);
+  std::fprintf(stderr,
+               "usage: %s pause|pause-netns|spin|hold MIB|direct-write PATH MIB|udp-send ADDR PORT COUNT SIZE|"
+               "spin-duty PERCENT|direct-write-every PATH MIB SECONDS|udp-send-every ADDR PORT COUNT SIZE SECONDS\n",
+               argv[0]);
   return 2;
 }

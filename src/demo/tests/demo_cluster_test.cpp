@@ -164,7 +164,8 @@ TEST(DemoCluster, BuildsRealPodsAndRemovesThemAll) {
       // Memory holders really hold their MiB (resident, so charged to the pod's memory cgroup).
       for (size_t c = 0; c < pod.containers.size(); ++c) {
         if (pod.containers[c].workload.kind != WorkloadSpec::Kind::kHold) continue;
-        const std::string status = readFile("/proc/" + std::to_string(pids[next - pod.containers.size() + c]) + "/status");
+        const std::string status =
+            readFile("/proc/" + std::to_string(pids[next - pod.containers.size() + c]) + "/status");
         const size_t at = status.find("VmRSS:");
         ASSERT_NE(at, std::string::npos);
         EXPECT_GE(std::stoull(status.substr(at + 6)) * 1024, uint64_t{pod.containers[c].workload.amount} << 20)

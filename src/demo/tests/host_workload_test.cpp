@@ -97,9 +97,12 @@ TEST(HostWorkload, DirectWriteEveryWritesItsMibWithODirect) {
 
 TEST(HostWorkload, BadArgumentsAreUsageErrors) {
   testing::TempDir dir;
-  for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"spin-duty", "0"}, {"spin-duty", "101"}, {"direct-write-every", "/var/tmp/x", "1", "0"},
-        {"udp-send-every", "127.0.0.1", "9", "1", "10", "-1"}, {"udp-send-every", "127.0.0.1"}, {"no-such-mode"}}) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"spin-duty", "0"},
+                                               {"spin-duty", "101"},
+                                               {"direct-write-every", "/var/tmp/x", "1", "0"},
+                                               {"udp-send-every", "127.0.0.1", "9", "1", "10", "-1"},
+                                               {"udp-send-every", "127.0.0.1"},
+                                               {"no-such-mode"}}) {
     std::vector<std::string> argv{workload()};
     argv.insert(argv.end(), args.begin(), args.end());
     auto process = ServiceProcess::start(argv, dir.path() + "/log");
