@@ -7,7 +7,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -24,6 +23,7 @@
 #include "common/text.h"
 #include "demo/demo_cluster.h"
 #include "demo/service_process.h"
+#include <CLI/CLI.hpp>
 
 namespace {
 
@@ -166,6 +166,20 @@ int runDemo(int argc, char** argv) {
   if (!cluster) {
     std::fprintf(stderr, "kubemonitor-demo: %s\n", cluster.error().toString().c_str());
     return 1;
+  }
+
+  // The agent reads one pod tree per node; another one (a kubelet, kubemonitor's own tests or
+  // benchmarks) may be the one it picks, and then the demo's pods stay invisible. Say so up front.
+  std::string other_roots;
+  for (const auto& root : demo::podRootsUnder("/sys/fs/cgroup/memory")) {
+    if (root != (*cluster)->kubepodsPath()) other_roots += (other_roots.empty() ? "" : ", ") + root;
+  }
+  if (!other_roots.empty()) {
+    std::fprintf(stderr,
+                 "kubemonitor-demo: warning: this host has other kubelet pod trees (%s). The agent reads one pod "
+                 "tree per node, so the demo's pods may not show; stop what made them (a kubelet, kubemonitor tests "
+                 "or benchmarks) for the full demo.\n",
+                 other_roots.c_str());
   }
 
   const std::string server_log = work.path() + "/server.log";

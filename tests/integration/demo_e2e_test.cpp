@@ -3,19 +3,26 @@
 // network and disk numbers that move, within 15 s of coming up; SIGTERM must leave no cgroup,
 // network namespace or scratch file behind. Root only (skips with the reason otherwise).
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <simdjson.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "agent/http_client.h"
 #include "cgroup/testing/fake_pod_host.h"
 #include "common/testing/child_process.h"
+#include "demo/demo_cluster.h"
 
 namespace kubemonitor {
 namespace {
@@ -110,6 +117,21 @@ TEST(MakeDemo, ShowsMovingPodsNamespacesAndDeploymentsThenCleansUp) {
     }
     if (!done()) std::this_thread::sleep_for(std::chrono::milliseconds(250));  // the next report is ≥ 2 s away
   }
+  if (!done()) {
+    // The agent reads one pod tree per node: another engineer's benchmark or real-kernel test running
+    // beside this one (or a kubelet) may own it. Then the demo cannot show its pods; that is not a
+    // demo bug, so stop it cleanly and skip.
+    std::vector<std::string> others;
+    for (const auto& root : demo::podRootsUnder("/sys/fs/cgroup/memory")) {
+      if (root.find(mine) == std::string::npos) others.push_back(root);
+    }
+    if (!others.empty()) {
+      demo.signal(SIGTERM);
+      EXPECT_EQ(demo.waitExit(std::chrono::seconds(30)), 0);
+      EXPECT_EQ(leftovers(mine), std::vector<std::string>{});
+      GTEST_SKIP() << "another pod tree is on this host (" << others.front() << "), the agent may read that one";
+    }
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::printf("demo: everything visible and moving %.1f s after the demo printed its URLs\n", seconds);
   EXPECT_TRUE(namespaces.count("shop") && namespaces.count("batch")) << body;
@@ -127,6 +149,52 @@ TEST(MakeDemo, ShowsMovingPodsNamespacesAndDeploymentsThenCleansUp) {
   // The server port is free again: nothing of the demo still listens.
   auto after = client.get(url + "/health");
   EXPECT_FALSE(after.ok());
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(MakeDemo, ABusyPortIsAClearErrorAndEverythingIsRemovedAgain) {
+  if (auto reason = hosttest::FakePodHost::unsupportedReason(); !reason.empty()) GTEST_SKIP() << reason;
+  // Hold a loopback port so the demo's server cannot bind it.
+  const int holder = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(holder, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(holder, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(holder, 1), 0);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::getsockname(holder, reinterpret_cast<sockaddr*>(&address), &length), 0);
+
+  testing::TempDir dir;
+  ChildProcess demo =
+      ChildProcess::spawn({binDir() + "/kubemonitor-demo", "--port", std::to_string(ntohs(address.sin_port))},
+                          dir.path() + "/demo.out", dir.path() + "/demo.err");
+  const std::string mine = "kmtest-" + std::to_string(demo.pid()) + "-";
+  EXPECT_EQ(demo.waitExit(std::chrono::seconds(60)), 1);
+  ::close(holder);
+  const std::string err = readFile(dir.path() + "/demo.err");
+  EXPECT_NE(err.find("kubemonitor-server did not start"), std::string::npos) << err;
+  EXPECT_NE(err.find("Address already in use"), std::string::npos) << err;
+  EXPECT_EQ(leftovers(mine), std::vector<std::string>{});
+}
+
+TEST(MakeDemo, WithoutRootItSaysSoAndTouchesNothing) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to drop to another user";
+  if (std::system("command -v setpriv >/dev/null 2>&1") != 0) GTEST_SKIP() << "util-linux setpriv is not installed";
+  testing::TempDir dir;
+  ChildProcess demo = ChildProcess::spawn(
+      {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", binDir() + "/kubemonitor-demo"},
+      dir.path() + "/demo.out", dir.path() + "/demo.err");
+  EXPECT_EQ(demo.waitExit(std::chrono::seconds(30)), 2);
+  const std::string err = readFile(dir.path() + "/demo.err");
+  EXPECT_NE(err.find("kubemonitor-demo needs root"), std::string::npos) << err;
+  EXPECT_EQ(leftovers("kmtest-" + std::to_string(demo.pid()) + "-"), std::vector<std::string>{});
 }
 
 }  // namespace
