@@ -1,6 +1,7 @@
 # kubemonitor — two commands on a fresh Debian 12 machine:
 #   make run    install what is missing, build, start server + agent on this host
 #   make test   install what is missing, build, run every test (plus sanitizer builds)
+#   make demo   (root) the same plus six fake pods with real load in two namespaces, no cluster needed
 SHELL := /bin/bash
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
@@ -12,7 +13,7 @@ CMAKE_FLAGS ?=
 # Test binaries that exercise threads (server, shipping queue): the TSan build runs these.
 TSAN_TARGETS := server_test agent_test tsdb_test kube_test
 
-.PHONY: all deps build test test-release test-deploy test-asan test-tsan test-fuzz run bench clean format lint
+.PHONY: all deps build test test-release test-deploy test-asan test-tsan test-fuzz run demo bench clean format lint
 
 all: build
 
@@ -59,6 +60,12 @@ test-fuzz: deps
 
 run: build
 	@scripts/run-local.sh $(BUILD_DIR)/bin
+
+# Root, no cluster: fake pods of shop/web, shop/api and batch/worker from real cgroups with real CPU,
+# memory, disk and network load, a Kubernetes API double naming them, server + agent. Ctrl-C removes
+# everything. DEMO_FLAGS passes options, e.g. DEMO_FLAGS="--port 9090".
+demo: build
+	@$(BUILD_DIR)/bin/kubemonitor-demo $(DEMO_FLAGS)
 
 bench: build
 	$(BUILD_DIR)/bin/kubemonitor-bench all
