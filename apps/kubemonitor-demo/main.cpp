@@ -168,20 +168,6 @@ int runDemo(int argc, char** argv) {
     return 1;
   }
 
-  // The agent reads one pod tree per node; another one (a kubelet, kubemonitor's own tests or
-  // benchmarks) may be the one it picks, and then the demo's pods stay invisible. Say so up front.
-  std::string other_roots;
-  for (const auto& root : demo::podRootsUnder("/sys/fs/cgroup/memory")) {
-    if (root != (*cluster)->kubepodsPath()) other_roots += (other_roots.empty() ? "" : ", ") + root;
-  }
-  if (!other_roots.empty()) {
-    std::fprintf(stderr,
-                 "kubemonitor-demo: warning: this host has other kubelet pod trees (%s). The agent reads one pod "
-                 "tree per node, so the demo's pods may not show; stop what made them (a kubelet, kubemonitor tests "
-                 "or benchmarks) for the full demo.\n",
-                 other_roots.c_str());
-  }
-
   const std::string server_log = work.path() + "/server.log";
   const std::string server_port_file = work.path() + "/server.port";
   auto server = demo::ServiceProcess::start(
@@ -204,7 +190,9 @@ int runDemo(int argc, char** argv) {
   const std::string agent_log = work.path() + "/agent.log";
   auto agent = demo::ServiceProcess::start(
       {(bin_dir / "kubemonitor-agent").string(), "--server", url, "--kube-api", (*cluster)->kubeApiUrl(), "--interval",
-       std::to_string(interval_seconds), "--node-name", node_name, "--host-root", "/"},
+       std::to_string(interval_seconds), "--node-name", node_name, "--host-root", "/",
+       // Exactly the demo's pod tree, whatever else (a kubelet, tests, benchmarks) has one here.
+       "--kubepods-cgroup", (*cluster)->kubepodsPath()},
       agent_log);
   if (!agent) {
     std::fprintf(stderr, "kubemonitor-demo: %s\n", agent.error().toString().c_str());

@@ -174,29 +174,6 @@ std::vector<std::string> workloadArgs(const WorkloadSpec& spec, int network_inde
   return {};
 }
 
-std::vector<std::string> podRootsUnder(const std::string& hierarchy_dir) {
-  auto isRoot = [](const std::string& name) {
-    return name == "kubepods" || name == "kubepods.slice" || name.ends_with("-kubepods.slice");
-  };
-  std::vector<std::string> roots;
-  std::error_code ec;
-  for (const auto& top : std::filesystem::directory_iterator(hierarchy_dir, ec)) {
-    if (!top.is_directory(ec)) continue;
-    const std::string name = top.path().filename().string();
-    if (isRoot(name)) {
-      roots.push_back("/" + name);
-      continue;
-    }
-    std::error_code below_ec;
-    for (const auto& child : std::filesystem::directory_iterator(top.path(), below_ec)) {
-      if (child.is_directory(below_ec) && isRoot(child.path().filename().string())) {
-        roots.push_back("/" + name + "/" + child.path().filename().string());
-      }
-    }
-  }
-  std::sort(roots.begin(), roots.end());
-  return roots;
-}
 
 DemoCluster::DemoCluster(std::string node_name, uint32_t run_id)
     : node_name_(std::move(node_name)), pods_(demoPods(run_id)), host_(hosttest::Layout::kCgroupfs) {}

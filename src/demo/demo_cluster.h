@@ -68,12 +68,6 @@ std::string podJson(const DemoPod& pod, std::string_view node_name);
 // (the veth peer is 10.213.<index>.1); `scratch_file` is the O_DIRECT target (direct writes only).
 std::vector<std::string> workloadArgs(const WorkloadSpec& spec, int network_index, const std::string& scratch_file);
 
-// Directories under one cgroup hierarchy (`hierarchy_dir`, e.g. /sys/fs/cgroup/memory) where the
-// agent would look for kubelet's pods: a top-level kubepods / kubepods.slice / *-kubepods.slice, or
-// one level below. The agent reads only one such root per node (the first it finds), so another
-// one beside the demo's (a real kubelet, a benchmark's or a test's fake pods) can hide the demo.
-// Paths are cgroup paths ("/kmtest-1-0/kubepods"), sorted.
-std::vector<std::string> podRootsUnder(const std::string& hierarchy_dir);
 
 // The pods of demoPods() made real, plus the API that names them. Destruction removes every
 // process, cgroup, network namespace and scratch file (FakePodHost) and stops the API.

@@ -117,21 +117,6 @@ TEST(MakeDemo, ShowsMovingPodsNamespacesAndDeploymentsThenCleansUp) {
     }
     if (!done()) std::this_thread::sleep_for(std::chrono::milliseconds(250));  // the next report is ≥ 2 s away
   }
-  if (!done()) {
-    // The agent reads one pod tree per node: another engineer's benchmark or real-kernel test running
-    // beside this one (or a kubelet) may own it. Then the demo cannot show its pods; that is not a
-    // demo bug, so stop it cleanly and skip.
-    std::vector<std::string> others;
-    for (const auto& root : demo::podRootsUnder("/sys/fs/cgroup/memory")) {
-      if (root.find(mine) == std::string::npos) others.push_back(root);
-    }
-    if (!others.empty()) {
-      demo.signal(SIGTERM);
-      EXPECT_EQ(demo.waitExit(std::chrono::seconds(30)), 0);
-      EXPECT_EQ(leftovers(mine), std::vector<std::string>{});
-      GTEST_SKIP() << "another pod tree is on this host (" << others.front() << "), the agent may read that one";
-    }
-  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::printf("demo: everything visible and moving %.1f s after the demo printed its URLs\n", seconds);
   EXPECT_TRUE(namespaces.count("shop") && namespaces.count("batch")) << body;

@@ -123,18 +123,6 @@ TEST(WorkloadArgs, EachKindMapsToTheHostWorkloadMode) {
             (std::vector<std::string>{"udp-send-every", "10.213.2.1", "9", "40", "1200", "1"}));
 }
 
-TEST(PodRootsUnder, FindsKubeletRootsAtTheTopAndOneLevelDown) {
-  testing::TempDir dir;
-  for (const auto* sub : {"kubepods/burstable", "kmtest-1-0/kubepods", "system.slice/kubelet-kubepods.slice",
-                          "user.slice/kubepods-besteffort", "a/b/kubepods", "kubepods.slice"}) {
-    std::filesystem::create_directories(dir.path() + "/" + sub);
-  }
-  std::ofstream(dir.path() + "/kmtest-1-0/cgroup.procs") << "";
-  EXPECT_EQ(podRootsUnder(dir.path()), (std::vector<std::string>{"/kmtest-1-0/kubepods", "/kubepods", "/kubepods.slice",
-                                                                 "/system.slice/kubelet-kubepods.slice"}));
-  EXPECT_EQ(podRootsUnder(dir.path() + "/missing"), std::vector<std::string>{});
-}
-
 // --- the real kernel (root only) ---
 
 std::string readFile(const std::string& path) {
@@ -190,8 +178,6 @@ TEST(DemoCluster, BuildsRealPodsAndRemovesThemAll) {
     EXPECT_EQ(readFile("/proc/" + std::to_string(pids.front()) + "/comm"), "pause\n");
     EXPECT_EQ((*cluster)->kubeApiUrl().rfind("http://127.0.0.1:", 0), 0u);
     EXPECT_FALSE(leftovers(prefix).empty());
-    const auto roots = podRootsUnder("/sys/fs/cgroup/memory");
-    EXPECT_NE(std::find(roots.begin(), roots.end(), (*cluster)->kubepodsPath()), roots.end());
   }
   for (pid_t pid : pids) EXPECT_NE(::kill(pid, 0), 0) << pid << " still alive";
   EXPECT_EQ(leftovers(prefix), std::vector<std::string>{});
