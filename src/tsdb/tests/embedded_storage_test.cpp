@@ -2,6 +2,8 @@
 // tails, corrupt blocks, retention, compaction, exact aggregates after replays and restarts.
 
 #include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <thread>
@@ -371,6 +373,86 @@ TEST_F(EmbeddedStorageTest, ReadOnlyDataDirIsAClearError) {
   auto none = EmbeddedStorage::open(clock_, o);
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.error().code, ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace kubemonitor::tsdb
+
+namespace kubemonitor::tsdb {
+namespace {
+
+// A small tmpfs as the data dir: root only (skipped otherwise), always unmounted.
+class SmallTmpfs {
+ public:
+  explicit SmallTmpfs(const std::string& dir, size_t bytes) : dir_(dir) {
+    const std::string options = "size=" + std::to_string(bytes);
+    mounted_ = ::geteuid() == 0 && ::mount("tmpfs", dir.c_str(), "tmpfs", 0, options.c_str()) == 0;
+  }
+  ~SmallTmpfs() {
+    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+  }
+  bool mounted() const { return mounted_; }
+
+ private:
+  std::string dir_;
+  bool mounted_ = false;
+};
+
+TEST(EmbeddedStorageDiskFull, FullDiskIsAnErrorNothingAcknowledgedIsLostAndItRecovers) {
+  kubemonitor::testing::TempDir dir;
+  SmallTmpfs tmpfs(dir.path(), 2 << 20);
+  if (!tmpfs.mounted()) GTEST_SKIP() << "needs root to mount a small tmpfs as a full disk (uid " << ::geteuid() << ")";
+  FakeClock clock;
+  EmbeddedOptions o;
+  o.data_dir = dir.path() + "/data";
+  o.wal.segment_bytes = 256 << 10;
+  o.wal.sync_interval_ms = 0;  // every append durable before it returns
+  o.checkpoint_records = 40;
+  const int64_t start_ms = toUnixMs(clock.wallNow()) - 3'600'000;
+  size_t acknowledged = 0;
+  Error failure;
+  {
+    auto storage = EmbeddedStorage::open(clock, o);
+    ASSERT_TRUE(storage.ok()) << storage.error().toString();
+    // Eat most of the space, then ingest until the disk is full.
+    {
+      std::ofstream filler(dir.path() + "/filler", std::ios::binary);
+      const std::string block(64 << 10, 'x');
+      for (int i = 0; i < 20; ++i) filler << block;
+    }
+    for (uint64_t tick = 0; tick < 10'000; ++tick) {
+      auto outcome = (*storage)->ingest(testing::generateNodeReport(0, 20, tick, start_ms));
+      if (!outcome) {
+        failure = outcome.error();
+        break;
+      }
+      ++acknowledged;
+    }
+    ASSERT_GT(acknowledged, 0U);
+    EXPECT_EQ(failure.code, ErrorCode::kIo) << failure.toString();
+    EXPECT_NE(failure.message.find("no space left on device"), std::string::npos) << failure.toString();
+    EXPECT_NE((*storage)->engineStats().last_error.find("no space"), std::string::npos);
+    // Still full: still an error, and nothing stored changes.
+    EXPECT_FALSE((*storage)->ingest(testing::generateNodeReport(0, 20, 20'000, start_ms)).ok());
+    // Refused by the log itself (sync_interval_ms 0: an append returns once durable): never applied.
+    EXPECT_EQ((*storage)->stats().samples, acknowledged);
+    // Space returns: the engine recovers by itself.
+    std::filesystem::remove(dir.path() + "/filler");
+    auto again = (*storage)->ingest(testing::generateNodeReport(0, 20, 30'000, start_ms));
+    ASSERT_TRUE(again.ok()) << again.error().toString();
+    ++acknowledged;
+    EXPECT_TRUE((*storage)->engineStats().last_error.empty());
+  }
+  auto reopened = EmbeddedStorage::open(clock, o);
+  ASSERT_TRUE(reopened.ok()) << reopened.error().toString();
+  // Every acknowledged report is back (the refused ones are not required, and need not be there).
+  EXPECT_GE((*reopened)->stats().samples, acknowledged);
+  EXPECT_EQ((*reopened)->engineStats().corrupt_entries, 0U);
+  for (uint64_t tick = 0; tick < acknowledged - 1; ++tick) {
+    auto s = (*reopened)->nodeSeries("node-0", SeriesQuery{start_ms + static_cast<int64_t>(tick) * 10'000,
+                                                           start_ms + static_cast<int64_t>(tick) * 10'000, 10'000});
+    ASSERT_EQ(s.size(), 1U) << "acknowledged tick " << tick << " missing";
+  }
 }
 
 }  // namespace
