@@ -67,9 +67,16 @@ int main(int argc, char** argv) {
   codec->add_option("--samples", codec_options.samples_per_series, "samples per generated series");
   codec->add_option("--repetitions", codec_options.repetitions, "timed encode/decode passes");
   codec->add_option("--corpus-dir", codec_options.corpus_dir, "also write one seed chunk per series shape here");
+  StorageBenchOptions storage_options;
+  storage_options.dir = std::filesystem::temp_directory_path().string();
+  auto* storage = app.add_subcommand("storage", "embedded engine: ingest samples/s, bytes/sample, RAM/series, "
+                                                "restart, 1 h query p99, latest of 10k pods");
+  storage->add_option("--agents", storage_options.agents, "ingesting threads, one node of 110 pods each");
+  storage->add_option("--ticks", storage_options.ticks, "reports per node (10 s apart)");
+  storage->add_option("--dir", storage_options.dir, "directory on the disk to measure");
   auto* all = app.add_subcommand("all", "every benchmark");
   app.require_subcommand(1);
-  for (auto* sub : {agent, ingest, pods, wal, codec, all}) sub->add_flag("--json", json, "one JSON line of figures");
+  for (auto* sub : {agent, ingest, pods, wal, codec, storage, all}) sub->add_flag("--json", json, "one JSON line of figures");
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_level(spdlog::level::warn);
@@ -99,6 +106,11 @@ int main(int argc, char** argv) {
   if (codec->parsed() || all->parsed()) {
     BenchResult result{"codec", {}};
     rc |= runCodecBench(codec_options, result);
+    result.print(json);
+  }
+  if (storage->parsed() || all->parsed()) {
+    BenchResult result{"storage", {}};
+    rc |= runStorageBench(storage_options, result);
     result.print(json);
   }
   curl_global_cleanup();
