@@ -42,6 +42,12 @@ BlockHeader headerFor(uint64_t first_lsn, uint64_t last_lsn, std::span<const mod
 
 }  // namespace
 
+int64_t rollupResolutionFor(int64_t step_ms) {
+  if (step_ms >= kRollupHourMs && step_ms % kRollupHourMs == 0) return kRollupHourMs;
+  if (step_ms >= kRollupMinuteMs && step_ms % kRollupMinuteMs == 0) return kRollupMinuteMs;
+  return 0;
+}
+
 EmbeddedStorage::EmbeddedStorage(const Clock& clock, EmbeddedOptions options)
     : clock_(clock),
       options_(std::move(options)),
@@ -155,6 +161,15 @@ Result<IngestOutcome> EmbeddedStorage::ingest(const model::Report& report) {
     }
     lsn = *appended;
     wal = wal_;
+    {
+      std::lock_guard rollup_lock(rollup_mutex_);
+      if (sorted.timestamp_ms < rollup_cached_until_ms_) {
+        // A replay into a sealed bucket (rare: an agent back from an outage): recompute lazily.
+        rollup_cache_.clear();
+        rollup_cached_until_ms_ = INT64_MIN;
+        ++rollup_generation_;
+      }
+    }
     // Applied under the same lock as the append: the head sees reports in log order, as a replay will.
     auto applied = head_.ingest(sorted);
     if (!applied) return applied.error();
@@ -259,6 +274,15 @@ void EmbeddedStorage::dropExpiredBlocksLocked() {
 
 Status EmbeddedStorage::compactLocked() {
   dropExpiredBlocksLocked();
+  {
+    // Rollups of expired buckets and of series gone with them.
+    const int64_t cutoff_ms = cutoffMs();
+    std::lock_guard lock(rollup_mutex_);
+    for (auto it = rollup_cache_.begin(); it != rollup_cache_.end();) {
+      it->second.erase(it->second.begin(), it->second.lower_bound(cutoff_ms));
+      it = it->second.empty() ? rollup_cache_.erase(it) : std::next(it);
+    }
+  }
   // Greedy runs of neighbouring blocks whose merged time span fits compact_span_ms.
   size_t begin = 0;
   while (begin < blocks_.size()) {
@@ -299,6 +323,96 @@ Status EmbeddedStorage::compactLocked() {
     begin += 1;
   }
   return {};
+}
+
+std::vector<RollupPoint> EmbeddedStorage::rollups(const ObjectKey& key, int64_t resolution_ms, int64_t start_ms,
+                                                  int64_t end_ms) const {
+  std::vector<RollupPoint> out;
+  if (resolution_ms <= 0 || end_ms < start_ms) return out;
+  const int64_t now_ms = toUnixMs(clock_.wallNow());
+  const int64_t first_bucket = start_ms - ((start_ms % resolution_ms) + resolution_ms) % resolution_ms;
+  uint64_t generation = 0;
+  std::map<int64_t, RollupPoint> cached;
+  {
+    std::lock_guard lock(rollup_mutex_);
+    generation = rollup_generation_;
+    if (auto it = rollup_cache_.find({key, resolution_ms}); it != rollup_cache_.end()) {
+      cached.insert(it->second.lower_bound(first_bucket), it->second.upper_bound(end_ms));
+    }
+  }
+  // Raw samples for the buckets not cached, folded into rollup buckets.
+  std::map<int64_t, RollupPoint> computed;
+  int64_t lo = std::max(start_ms, cutoffMs());
+  while (lo <= end_ms) {
+    // Skip over runs of cached buckets; fetch raw samples for the next uncached stretch.
+    const int64_t bucket = lo - ((lo % resolution_ms) + resolution_ms) % resolution_ms;
+    if (cached.contains(bucket) && bucket >= start_ms && bucket + resolution_ms - 1 <= end_ms) {
+      lo = bucket + resolution_ms;
+      continue;
+    }
+    int64_t hi = bucket + resolution_ms - 1;
+    while (hi < end_ms && !cached.contains(hi + 1)) hi += resolution_ms;
+    hi = std::min(hi, end_ms);
+    for (const ObjectSample& raw : head_.series(key, SeriesQuery{lo, hi, 1})) {
+      const int64_t b = raw.timestamp_ms - ((raw.timestamp_ms % resolution_ms) + resolution_ms) % resolution_ms;
+      RollupPoint& point = computed[b];
+      point.bucket_ms = b;
+      point.values.add(raw.values);
+      point.labels = raw;
+    }
+    lo = hi + 1;
+  }
+  {
+    std::lock_guard lock(rollup_mutex_);
+    if (generation == rollup_generation_) {
+      auto& series_cache = rollup_cache_[{key, resolution_ms}];
+      for (const auto& [b, point] : computed) {
+        // Only whole, sealed buckets: an edge bucket holds part of its samples.
+        if (b < start_ms || b + resolution_ms - 1 > end_ms || b + resolution_ms > now_ms - kRollupSealDelayMs) continue;
+        series_cache.insert_or_assign(b, point);
+        rollup_cached_until_ms_ = std::max(rollup_cached_until_ms_, b + resolution_ms);
+      }
+    }
+  }
+  for (auto& [b, point] : cached) {
+    if (b >= start_ms && b + resolution_ms - 1 <= end_ms) computed.try_emplace(b, std::move(point));
+  }
+  out.reserve(computed.size());
+  for (auto& [b, point] : computed) out.push_back(std::move(point));
+  return out;
+}
+
+size_t EmbeddedStorage::cachedRollups() const {
+  std::lock_guard lock(rollup_mutex_);
+  size_t n = 0;
+  for (const auto& [key, buckets] : rollup_cache_) n += buckets.size();
+  return n;
+}
+
+std::vector<ObjectSample> EmbeddedStorage::series(const ObjectKey& key, const SeriesQuery& query) const {
+  const int64_t resolution_ms = rollupResolutionFor(query.step_ms);
+  if (resolution_ms == 0 || query.end_ms < query.start_ms) return head_.series(key, query);
+  std::vector<ObjectSample> out;
+  ObjectBucketAggregator bucket;
+  ObjectSample labels;
+  int64_t bucket_ms = 0;
+  auto flush = [&] {
+    if (bucket.empty()) return;
+    labels.timestamp_ms = bucket_ms;
+    labels.values = bucket.result();
+    out.push_back(labels);
+    bucket.reset();
+  };
+  for (const RollupPoint& point : rollups(key, resolution_ms, query.start_ms, query.end_ms)) {
+    const int64_t step_bucket =
+        point.bucket_ms - ((point.bucket_ms % query.step_ms) + query.step_ms) % query.step_ms;
+    if (!bucket.empty() && step_bucket != bucket_ms) flush();
+    bucket_ms = step_bucket;
+    bucket.merge(point.values);
+    labels = point.labels;
+  }
+  flush();
+  return out;
 }
 
 StorageStats EmbeddedStorage::stats() const {

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,6 +37,23 @@ struct EmbeddedOptions {
   WalOptions wal;                                 // sync_interval_ms: the group commit window
   uint64_t checkpoint_records = 4096;             // reports logged since the last checkpoint that trigger one
   int64_t compact_span_ms = 6 * 3600 * 1000;      // merged blocks cover at most this much time (ms)
+};
+
+// Rollup resolutions (min, max, avg, last per field), picked by rollupResolutionFor.
+inline constexpr int64_t kRollupMinuteMs = 60'000;
+inline constexpr int64_t kRollupHourMs = 3'600'000;
+// A rollup bucket is cached once it ended this long ago: later reports for it are replays, which
+// drop the cache (ms).
+inline constexpr int64_t kRollupSealDelayMs = 5 * 60'000;
+
+// The coarsest rollup whose resolution divides step_ms (the step the API chose from the window and
+// max-data-points): kRollupHourMs, kRollupMinuteMs, or 0 for raw samples.
+int64_t rollupResolutionFor(int64_t step_ms);
+
+struct RollupPoint {
+  int64_t bucket_ms = 0;           // bucket start, Unix ms, a multiple of the resolution
+  ObjectBucketAggregator values;   // min(), max(), result() (gauges averaged), last()
+  ObjectSample labels;             // the bucket's newest sample (node, deployment, uid, interval)
 };
 
 struct EngineStats {
@@ -71,9 +89,13 @@ class EmbeddedStorage final : public Storage {
   std::optional<ObjectSample> latestObject(const ObjectKey& key, int64_t stale_after_ms) const override {
     return head_.latestObject(key, stale_after_ms);
   }
-  std::vector<ObjectSample> series(const ObjectKey& key, const SeriesQuery& query) const override {
-    return head_.series(key, query);
-  }
+  // Steps that are whole minutes or hours fold cached rollups instead of every raw sample; the
+  // points are the same as from raw samples (gauge sums add exactly across buckets).
+  std::vector<ObjectSample> series(const ObjectKey& key, const SeriesQuery& query) const override;
+  // The rollup buckets of `resolution_ms` (kRollupMinuteMs or kRollupHourMs) that hold samples in
+  // [start_ms, end_ms]; edge buckets only fold the samples inside the range.
+  std::vector<RollupPoint> rollups(const ObjectKey& key, int64_t resolution_ms, int64_t start_ms, int64_t end_ms) const;
+  size_t cachedRollups() const;
   std::vector<NamespaceCandidate> findNamespaces(ObjectKind kind, std::string_view name,
                                                  int64_t stale_after_ms) const override {
     return head_.findNamespaces(kind, name, stale_after_ms);
@@ -125,6 +147,11 @@ class EmbeddedStorage final : public Storage {
   size_t corrupt_entries_ = 0;     // set by restore()
   size_t corrupt_blocks_ = 0;      // set by restore()
   uint64_t replayed_records_ = 0;  // set by restore()
+  // Sealed rollup buckets by (series, resolution); dropped whole when a report lands in one.
+  mutable std::mutex rollup_mutex_;
+  mutable std::map<std::pair<ObjectKey, int64_t>, std::map<int64_t, RollupPoint>> rollup_cache_;  // guarded
+  mutable int64_t rollup_cached_until_ms_ = INT64_MIN;  // guarded: end of the newest cached bucket
+  uint64_t rollup_generation_ = 0;                      // guarded: bumped when the cache is dropped
   mutable std::mutex error_mutex_;
   std::string last_error_;         // guarded by error_mutex_
 };

@@ -457,3 +457,107 @@ TEST(EmbeddedStorageDiskFull, FullDiskIsAnErrorNothingAcknowledgedIsLostAndItRec
 
 }  // namespace
 }  // namespace kubemonitor::tsdb
+
+namespace kubemonitor::tsdb {
+namespace {
+
+void expectSameValues(const ObjectValues& a, const ObjectValues& b, const std::string& where) {
+  EXPECT_NEAR(a.cpu_millicores, b.cpu_millicores, 1e-9 * std::max(1.0, std::abs(b.cpu_millicores))) << where;
+  EXPECT_NEAR(a.network_rx_bytes_per_sec, b.network_rx_bytes_per_sec, 1e-9 * std::max(1.0, b.network_rx_bytes_per_sec))
+      << where;
+  EXPECT_EQ(a.memory_working_set_bytes, b.memory_working_set_bytes) << where;
+  EXPECT_EQ(a.network_rx_bytes, b.network_rx_bytes) << where;
+  EXPECT_EQ(a.pod_count, b.pod_count) << where;
+  EXPECT_EQ(a.memory_limit_bytes, b.memory_limit_bytes) << where;
+}
+
+TEST(EmbeddedStorageRollups, PickedFromTheStep) {
+  EXPECT_EQ(rollupResolutionFor(10'000), 0);
+  EXPECT_EQ(rollupResolutionFor(90'000), 0);
+  EXPECT_EQ(rollupResolutionFor(60'000), kRollupMinuteMs);
+  EXPECT_EQ(rollupResolutionFor(300'000), kRollupMinuteMs);
+  EXPECT_EQ(rollupResolutionFor(3'600'000), kRollupHourMs);
+  EXPECT_EQ(rollupResolutionFor(86'400'000), kRollupHourMs);
+}
+
+TEST(EmbeddedStorageRollups, EqualRecomputationFromRawSamplesAndFollowReplays) {
+  kubemonitor::testing::TempDir dir;
+  FakeClock clock;
+  EmbeddedOptions o;
+  o.data_dir = dir.path();
+  o.wal.sync_mode = WalSyncMode::kNever;
+  auto storage = EmbeddedStorage::open(clock, o);
+  ASSERT_TRUE(storage.ok());
+  MemoryStorage raw(clock, o.retention);  // the reference: folds every raw sample per query
+  const int64_t start_ms = toUnixMs(clock.wallNow()) / 3'600'000 * 3'600'000 - 3 * 3'600'000 + 7'000;
+  for (uint64_t tick = 0; tick < 3 * 360; ++tick) {
+    for (size_t n = 0; n < 2; ++n) {
+      model::Report r = testing::generateNodeReport(n, 6, tick, start_ms);
+      sortPods(r);
+      ASSERT_TRUE((*storage)->ingest(r).ok());
+      ASSERT_TRUE(raw.ingest(r).ok());
+    }
+  }
+  const int64_t end_ms = start_ms + 3 * 3'600'000;
+  const std::vector<ObjectKey> keys{{ObjectKind::kPod, "ns-1", "deploy-1-1-0x1"},
+                                    {ObjectKind::kNamespace, "", "ns-2"},
+                                    {ObjectKind::kDeployment, "ns-0", "deploy-0-0"}};
+  for (const ObjectKey& key : keys) {
+    // min, max, last of each 1-min bucket against the raw samples themselves.
+    const auto samples = raw.series(key, SeriesQuery{start_ms, end_ms, 1});
+    ASSERT_FALSE(samples.empty()) << key.name;
+    const auto minutes = (*storage)->rollups(key, kRollupMinuteMs, start_ms, end_ms);
+    ASSERT_EQ(minutes.size(), 180U) << key.name;  // 3 h of samples from 7 s past a minute
+    size_t i = 0;
+    for (const RollupPoint& point : minutes) {
+      double lo = 1e300, hi = -1e300;
+      ObjectValues last;
+      size_t count = 0;
+      for (; i < samples.size() && samples[i].timestamp_ms < point.bucket_ms + kRollupMinuteMs; ++i) {
+        lo = std::min(lo, samples[i].values.cpu_millicores);
+        hi = std::max(hi, samples[i].values.cpu_millicores);
+        last = samples[i].values;
+        ++count;
+      }
+      ASSERT_EQ(point.values.count(), count) << key.name << " @" << point.bucket_ms;
+      EXPECT_EQ(point.values.min().cpu_millicores, lo);
+      EXPECT_EQ(point.values.max().cpu_millicores, hi);
+      EXPECT_EQ(point.values.last().network_rx_bytes, last.network_rx_bytes);
+    }
+    // Whole series at 1-min, 5-min and 1-h steps: the same points as folding raw samples, twice
+    // (the second time from the cache).
+    for (int pass = 0; pass < 2; ++pass) {
+      for (int64_t step : {kRollupMinuteMs, 5 * kRollupMinuteMs, kRollupHourMs}) {
+        const auto expected = raw.series(key, SeriesQuery{start_ms, end_ms, step});
+        const auto actual = (*storage)->series(key, SeriesQuery{start_ms, end_ms, step});
+        ASSERT_EQ(actual.size(), expected.size()) << key.name << " step " << step;
+        for (size_t k = 0; k < actual.size(); ++k) {
+          EXPECT_EQ(actual[k].timestamp_ms, expected[k].timestamp_ms);
+          EXPECT_EQ(actual[k].node, expected[k].node);
+          expectSameValues(actual[k].values, expected[k].values, key.name + " step " + std::to_string(step));
+        }
+      }
+    }
+  }
+  EXPECT_GT((*storage)->cachedRollups(), 0U);
+  // A replayed report with other values lands in a sealed bucket: the cache goes, the points follow.
+  model::Report replay = testing::generateNodeReport(0, 6, 30, start_ms);
+  for (auto& pod : replay.pods) pod.usage.cpu_millicores = 100'000;
+  sortPods(replay);
+  ASSERT_TRUE((*storage)->ingest(replay).ok());
+  ASSERT_TRUE(raw.ingest(replay).ok());
+  EXPECT_EQ((*storage)->cachedRollups(), 0U);
+  const ObjectKey ns{ObjectKind::kNamespace, "", "ns-1"};
+  const auto expected = raw.series(ns, SeriesQuery{start_ms, end_ms, kRollupHourMs});
+  const auto actual = (*storage)->series(ns, SeriesQuery{start_ms, end_ms, kRollupHourMs});
+  ASSERT_EQ(actual.size(), expected.size());
+  for (size_t k = 0; k < actual.size(); ++k) expectSameValues(actual[k].values, expected[k].values, "after replay");
+  const auto hours = (*storage)->rollups(ns, kRollupHourMs, start_ms, end_ms);
+  ASSERT_FALSE(hours.empty());
+  // ns-1 has one pod on node-0 (now 100000 m) plus its pod on node-1.
+  EXPECT_GT(hours.front().values.max().cpu_millicores, 100'000);
+  EXPECT_LT(hours.front().values.max().cpu_millicores, 100'300);
+}
+
+}  // namespace
+}  // namespace kubemonitor::tsdb
