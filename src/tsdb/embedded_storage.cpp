@@ -6,6 +6,7 @@
 #include <map>
 
 #include "tsdb/report_record.h"
+#include "tsdb/series_folder.h"
 
 namespace kubemonitor::tsdb {
 namespace {
@@ -391,27 +392,18 @@ size_t EmbeddedStorage::cachedRollups() const {
 
 std::vector<ObjectSample> EmbeddedStorage::series(const ObjectKey& key, const SeriesQuery& query) const {
   const int64_t resolution_ms = rollupResolutionFor(query.step_ms);
-  if (resolution_ms == 0 || query.end_ms < query.start_ms) return head_.series(key, query);
+  // Nodes keep folding their raw samples (few series; nodeSeries folds whole NodeUsage alike).
+  if (resolution_ms == 0 || key.kind == ObjectKind::kNode || query.end_ms < query.start_ms) {
+    return head_.series(key, query);
+  }
   std::vector<ObjectSample> out;
-  ObjectBucketAggregator bucket;
-  ObjectSample labels;
-  int64_t bucket_ms = 0;
-  auto flush = [&] {
-    if (bucket.empty()) return;
-    labels.timestamp_ms = bucket_ms;
-    labels.values = bucket.result();
-    out.push_back(labels);
-    bucket.reset();
-  };
+  ObjectSeriesFolder folder(out);
   for (const RollupPoint& point : rollups(key, resolution_ms, query.start_ms, query.end_ms)) {
     const int64_t step_bucket =
         point.bucket_ms - ((point.bucket_ms % query.step_ms) + query.step_ms) % query.step_ms;
-    if (!bucket.empty() && step_bucket != bucket_ms) flush();
-    bucket_ms = step_bucket;
-    bucket.merge(point.values);
-    labels = point.labels;
+    folder.merge(step_bucket, point.labels, point.values);
   }
-  flush();
+  folder.finish();
   return out;
 }
 

@@ -10,10 +10,8 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "agent/http_client.h"
@@ -28,18 +26,7 @@ namespace {
 
 using testing::ChildProcess;
 using testing::TempDir;
-
-std::string binDir() {
-  const char* dir = std::getenv("KUBEMONITOR_BIN_DIR");
-  return dir != nullptr ? dir : "build/bin";
-}
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::binDir;
 
 class CrashTest : public ::testing::Test {
  protected:
@@ -52,7 +39,7 @@ class CrashTest : public ::testing::Test {
          "--storage", "embedded", "--wal-sync-ms", "5", "--threads", "4", "--port-file", port_file_},
         "", dir_.path() + "/server.log");
     auto port = testing::waitForPortFile(port_file_, std::chrono::seconds(20));
-    EXPECT_TRUE(port.has_value()) << "server did not start: " << readFile(dir_.path() + "/server.log");
+    EXPECT_TRUE(port.has_value()) << "server did not start: " << testing::readTextFile(dir_.path() + "/server.log");
     port_ = port.value_or(0);
     return server;
   }
@@ -99,7 +86,7 @@ TEST_F(CrashTest, EveryAcknowledgedReportSurvivesKillDashNine) {
   (void)server->waitExit(std::chrono::seconds(10));
   server.reset();
   for (auto& t : agents) t.join();
-  ASSERT_GE(total.load(), 300U) << readFile(dir_.path() + "/server.log");
+  ASSERT_GE(total.load(), 300U) << testing::readTextFile(dir_.path() + "/server.log");
 
   server.emplace(startServer());
   ASSERT_NE(port_, 0);
@@ -129,7 +116,7 @@ TEST_F(CrashTest, EveryAcknowledgedReportSurvivesKillDashNine) {
                               {"Content-Type: application/json"});
   ASSERT_TRUE(response.ok());
   EXPECT_EQ(response->status, 202) << response->body;
-  EXPECT_NE(readFile(dir_.path() + "/server.log").find("WAL records replayed"), std::string::npos);
+  EXPECT_NE(testing::readTextFile(dir_.path() + "/server.log").find("WAL records replayed"), std::string::npos);
 }
 
 }  // namespace
