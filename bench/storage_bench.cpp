@@ -85,7 +85,8 @@ int runStorageBench(const StorageBenchOptions& options, BenchResult& result) {
     if (failed) return 1;
     reports.clear();
     result.add("samples_per_sec", static_cast<double>(samples) / ingest_seconds);
-    result.add("reports_per_sec", static_cast<double>(options.agents * static_cast<size_t>(options.ticks)) / ingest_seconds);
+    result.add("reports_per_sec",
+               static_cast<double>(options.agents * static_cast<size_t>(options.ticks)) / ingest_seconds);
     if (auto done = (*storage)->checkpoint(); !done || !(*storage)->compact()) {
       spdlog::error("storage bench: checkpoint or compaction failed");
       return 1;

@@ -76,8 +76,10 @@ Status encodeNode(std::vector<uint8_t>& out, std::span<const Report> reports, si
     for (const Report& r : reports) {
       const Value value = std::visit(
           [&](auto m) {
-            if constexpr (std::is_same_v<decltype(m), double NodeUsage::*>) return Value::ofDouble(r.node_usage.*m);
-            else return Value::ofUint64(r.node_usage.*m);
+            if constexpr (std::is_same_v<decltype(m), double NodeUsage::*>)
+              return Value::ofDouble(r.node_usage.*m);
+            else
+              return Value::ofUint64(r.node_usage.*m);
           },
           member);
       if (auto s = appendSample(encoder, r.timestamp_ms, value, samples); !s) return s;
@@ -92,7 +94,8 @@ Status encodeNode(std::vector<uint8_t>& out, std::span<const Report> reports, si
     for (const PodUsage& pod : r.pods) {
       auto& appearances = pods[PodIdentity{pod.namespace_name, pod.name, pod.uid, pod.deployment}];
       // The same identity twice in one report cannot be told apart later: the first one stays.
-      if (appearances.empty() || appearances.back().first != r.timestamp_ms) appearances.emplace_back(r.timestamp_ms, &pod);
+      if (appearances.empty() || appearances.back().first != r.timestamp_ms)
+        appearances.emplace_back(r.timestamp_ms, &pod);
     }
   }
   for (const auto& [identity, appearances] : pods) {
@@ -107,8 +110,8 @@ Status encodeNode(std::vector<uint8_t>& out, std::span<const Report> reports, si
       ChunkEncoder encoder(field.as_double != nullptr ? ValueKind::kDouble : ValueKind::kUint64);
       for (const auto& [ts, pod] : appearances) {
         auto& p = const_cast<PodUsage&>(*pod);  // the accessors only read here
-        const Value value = field.as_double != nullptr ? Value::ofDouble(*field.as_double(p))
-                                                       : Value::ofUint64(*field.as_uint(p));
+        const Value value =
+            field.as_double != nullptr ? Value::ofDouble(*field.as_double(p)) : Value::ofUint64(*field.as_uint(p));
         if (auto s = appendSample(encoder, ts, value, samples); !s) return s;
       }
       putChunk(entry, encoder);
@@ -128,7 +131,8 @@ Status encodeNode(std::vector<uint8_t>& out, std::span<const Report> reports, si
       ChunkEncoder memory(ValueKind::kUint64);
       for (const auto& [ts, c] : list) {
         if (auto s = appendSample(cpu, ts, Value::ofDouble(c->usage.cpu_millicores), samples); !s) return s;
-        if (auto s = appendSample(memory, ts, Value::ofUint64(c->usage.memory_working_set_bytes), samples); !s) return s;
+        if (auto s = appendSample(memory, ts, Value::ofUint64(c->usage.memory_working_set_bytes), samples); !s)
+          return s;
       }
       putChunk(entry, cpu);
       putChunk(entry, memory);
@@ -171,8 +175,10 @@ Status decodeNodeEntry(ByteCursor& in, std::map<std::string, NodeReports, std::l
       std::visit(
           [&](auto m) {
             using T = std::remove_reference_t<decltype(it->second.node_usage.*m)>;
-            if constexpr (std::is_same_v<T, double>) it->second.node_usage.*m = s.value.asDouble();
-            else it->second.node_usage.*m = static_cast<T>(s.value.asUint64());
+            if constexpr (std::is_same_v<T, double>)
+              it->second.node_usage.*m = s.value.asDouble();
+            else
+              it->second.node_usage.*m = static_cast<T>(s.value.asUint64());
           },
           member);
       ++it;
@@ -205,8 +211,10 @@ Status decodePodEntry(ByteCursor& in, std::map<std::string, NodeReports, std::le
       auto [it, inserted] = by_ts.try_emplace(s.ts_ms, pod);
       if (!inserted && &field == &kPodFields.front()) return corrupt("duplicate pod timestamp");
       if (inserted && &field != &kPodFields.front()) return corrupt("pod column with other timestamps");
-      if (field.as_double != nullptr) *field.as_double(it->second) = s.value.asDouble();
-      else *field.as_uint(it->second) = s.value.asUint64();
+      if (field.as_double != nullptr)
+        *field.as_double(it->second) = s.value.asDouble();
+      else
+        *field.as_uint(it->second) = s.value.asUint64();
     }
   }
   auto container_count = in.varint("container count");
@@ -346,7 +354,7 @@ Result<BlockContents> decodeBlock(std::span<const uint8_t> bytes) {
     }
     ByteCursor entry_in(*entry, "block entry");
     auto type = entry_in.byte("type");
-    Status status = !type                  ? Status(type.error())
+    Status status = !type                 ? Status(type.error())
                     : *type == kNodeEntry ? decodeNodeEntry(entry_in, nodes, out.samples)
                     : *type == kPodEntry  ? decodePodEntry(entry_in, nodes, out.samples)
                                           : Status(corrupt("unknown entry type"));
@@ -365,7 +373,8 @@ Status writeFileDurably(const std::filesystem::path& path, std::span<const uint8
   const std::filesystem::path temp = path.string() + ".tmp";
   auto fail = [&](std::string_view what, const std::filesystem::path& subject) {
     const int err = errno;
-    if (err == ENOSPC) return makeError(ErrorCode::kIo, std::string(what) + ": no space left on device", subject.string());
+    if (err == ENOSPC)
+      return makeError(ErrorCode::kIo, std::string(what) + ": no space left on device", subject.string());
     return errnoError(err, what, subject.string());
   };
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -26,7 +26,7 @@ namespace kubemonitor::tsdb {
 struct BlockHeader {
   uint64_t first_lsn = 0;  // WAL records [first_lsn, last_lsn] are in the block
   uint64_t last_lsn = 0;
-  int64_t min_ts_ms = 0;   // oldest and newest report timestamp, Unix ms
+  int64_t min_ts_ms = 0;  // oldest and newest report timestamp, Unix ms
   int64_t max_ts_ms = 0;
 };
 

@@ -64,7 +64,8 @@ class ByteCursor {
       value |= static_cast<uint64_t>(b & 0x7F) << shift;
       if ((b & 0x80) == 0) return value;
     }
-    return makeError(ErrorCode::kParse, std::string(what_) + " " + std::string(field) + " varint is longer than 64 bits");
+    return makeError(ErrorCode::kParse,
+                     std::string(what_) + " " + std::string(field) + " varint is longer than 64 bits");
   }
   Result<uint64_t> fixed(std::string_view field, int bytes) {
     if (remaining() < static_cast<size_t>(bytes)) return truncated(field);

@@ -25,8 +25,10 @@ std::vector<model::Report> newestCopies(std::vector<model::Report> reports) {
   std::vector<model::Report> out;
   for (model::Report& r : reports) {
     auto [it, inserted] = index.try_emplace({r.node, r.timestamp_ms}, out.size());
-    if (inserted) out.push_back(std::move(r));
-    else out[it->second] = std::move(r);
+    if (inserted)
+      out.push_back(std::move(r));
+    else
+      out[it->second] = std::move(r);
   }
   return out;
 }
@@ -319,7 +321,8 @@ Status EmbeddedStorage::compactLocked() {
     }
     std::error_code ec;
     for (size_t i = begin; i < end; ++i) std::filesystem::remove(blocks_[i].path, ec);
-    blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(begin), blocks_.begin() + static_cast<std::ptrdiff_t>(end));
+    blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(begin),
+                  blocks_.begin() + static_cast<std::ptrdiff_t>(end));
     blocks_.insert(blocks_.begin() + static_cast<std::ptrdiff_t>(begin), *merged);
     begin += 1;
   }
@@ -399,8 +402,7 @@ std::vector<ObjectSample> EmbeddedStorage::series(const ObjectKey& key, const Se
   std::vector<ObjectSample> out;
   ObjectSeriesFolder folder(out);
   for (const RollupPoint& point : rollups(key, resolution_ms, query.start_ms, query.end_ms)) {
-    const int64_t step_bucket =
-        point.bucket_ms - ((point.bucket_ms % query.step_ms) + query.step_ms) % query.step_ms;
+    const int64_t step_bucket = point.bucket_ms - ((point.bucket_ms % query.step_ms) + query.step_ms) % query.step_ms;
     folder.merge(step_bucket, point.labels, point.values);
   }
   folder.finish();

@@ -51,21 +51,21 @@ inline constexpr int64_t kRollupSealDelayMs = 5 * 60'000;
 int64_t rollupResolutionFor(int64_t step_ms);
 
 struct RollupPoint {
-  int64_t bucket_ms = 0;           // bucket start, Unix ms, a multiple of the resolution
-  ObjectBucketAggregator values;   // min(), max(), result() (gauges averaged), last()
-  ObjectSample labels;             // the bucket's newest sample (node, deployment, uid, interval)
+  int64_t bucket_ms = 0;          // bucket start, Unix ms, a multiple of the resolution
+  ObjectBucketAggregator values;  // min(), max(), result() (gauges averaged), last()
+  ObjectSample labels;            // the bucket's newest sample (node, deployment, uid, interval)
 };
 
 struct EngineStats {
-  size_t blocks = 0;             // block files on disk
-  uint64_t block_bytes = 0;      // their total size (bytes)
-  uint64_t block_samples = 0;    // field values they hold (a replayed report counts once per block)
-  size_t corrupt_entries = 0;    // block entries skipped at open for a bad checksum or chunk
-  size_t corrupt_blocks = 0;     // block files unreadable as a whole at open (left on disk, renamed *.corrupt)
-  uint64_t replayed_records = 0; // WAL records replayed at open
-  uint64_t checkpoint_lsn = 0;   // WAL records before this are in blocks
+  size_t blocks = 0;              // block files on disk
+  uint64_t block_bytes = 0;       // their total size (bytes)
+  uint64_t block_samples = 0;     // field values they hold (a replayed report counts once per block)
+  size_t corrupt_entries = 0;     // block entries skipped at open for a bad checksum or chunk
+  size_t corrupt_blocks = 0;      // block files unreadable as a whole at open (left on disk, renamed *.corrupt)
+  uint64_t replayed_records = 0;  // WAL records replayed at open
+  uint64_t checkpoint_lsn = 0;    // WAL records before this are in blocks
   WalStats wal;
-  std::string last_error;        // the most recent write failure, empty once writes succeed again
+  std::string last_error;  // the most recent write failure, empty once writes succeed again
 };
 
 class EmbeddedStorage final : public Storage {
@@ -153,7 +153,7 @@ class EmbeddedStorage final : public Storage {
   mutable int64_t rollup_cached_until_ms_ = INT64_MIN;  // guarded: end of the newest cached bucket
   uint64_t rollup_generation_ = 0;                      // guarded: bumped when the cache is dropped
   mutable std::mutex error_mutex_;
-  std::string last_error_;         // guarded by error_mutex_
+  std::string last_error_;  // guarded by error_mutex_
 };
 
 }  // namespace kubemonitor::tsdb

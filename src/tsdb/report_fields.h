@@ -18,13 +18,13 @@ using Member = std::variant<double S::*, uint64_t S::*, uint32_t S::*>;
 
 // Every NodeUsage field: nodeSeries() serves them all.
 inline constexpr std::array<Member<NodeUsage>, 20> kNodeFields{{
-    &NodeUsage::cpu_millicores, &NodeUsage::cpu_capacity_millicores, &NodeUsage::cpu_count,
-    &NodeUsage::memory_capacity_bytes, &NodeUsage::memory_working_set_bytes, &NodeUsage::memory_used_bytes,
-    &NodeUsage::memory_rss_bytes, &NodeUsage::memory_cache_bytes, &NodeUsage::memory_buffers_bytes,
-    &NodeUsage::network_rx_bytes, &NodeUsage::network_tx_bytes, &NodeUsage::network_rx_bytes_per_sec,
-    &NodeUsage::network_tx_bytes_per_sec, &NodeUsage::disk_read_bytes, &NodeUsage::disk_write_bytes,
-    &NodeUsage::disk_read_bytes_per_sec, &NodeUsage::disk_write_bytes_per_sec, &NodeUsage::filesystem_capacity_bytes,
-    &NodeUsage::filesystem_used_bytes, &NodeUsage::uptime_seconds,
+    &NodeUsage::cpu_millicores,           &NodeUsage::cpu_capacity_millicores,  &NodeUsage::cpu_count,
+    &NodeUsage::memory_capacity_bytes,    &NodeUsage::memory_working_set_bytes, &NodeUsage::memory_used_bytes,
+    &NodeUsage::memory_rss_bytes,         &NodeUsage::memory_cache_bytes,       &NodeUsage::memory_buffers_bytes,
+    &NodeUsage::network_rx_bytes,         &NodeUsage::network_tx_bytes,         &NodeUsage::network_rx_bytes_per_sec,
+    &NodeUsage::network_tx_bytes_per_sec, &NodeUsage::disk_read_bytes,          &NodeUsage::disk_write_bytes,
+    &NodeUsage::disk_read_bytes_per_sec,  &NodeUsage::disk_write_bytes_per_sec, &NodeUsage::filesystem_capacity_bytes,
+    &NodeUsage::filesystem_used_bytes,    &NodeUsage::uptime_seconds,
 }};
 static_assert(sizeof(NodeUsage) <= kNodeFields.size() * 8, "NodeUsage changed: update kNodeFields");
 

@@ -11,16 +11,18 @@
 namespace kubemonitor::tsdb {
 namespace {
 
-using model::ContainerUsage;
-using model::NodeUsage;
-using model::PodUsage;
 using internal::kNodeFields;
 using internal::kPodFields;
 using internal::PodField;
+using model::ContainerUsage;
+using model::NodeUsage;
+using model::PodUsage;
 
 constexpr size_t kMaxNameBytes = 4096;  // longer than any Kubernetes name or UID
 
-Error corrupt(std::string message) { return makeError(ErrorCode::kParse, "corrupt report record: " + std::move(message)); }
+Error corrupt(std::string message) {
+  return makeError(ErrorCode::kParse, "corrupt report record: " + std::move(message));
+}
 
 }  // namespace
 
@@ -88,7 +90,10 @@ Result<model::Report> decodeReportRecord(std::span<const uint8_t> bytes) {
           using T = std::remove_reference_t<decltype(report.node_usage.*m)>;
           if constexpr (std::is_same_v<T, double>) {
             auto v = in.float64("node field");
-            if (v) report.node_usage.*m = *v; else status = v.error();
+            if (v)
+              report.node_usage.*m = *v;
+            else
+              status = v.error();
           } else {
             auto v = in.varint("node field");
             if (!v) {
@@ -106,7 +111,8 @@ Result<model::Report> decodeReportRecord(std::span<const uint8_t> bytes) {
   auto pod_count = in.varint("pod count");
   if (!pod_count) return pod_count.error();
   // Each pod takes at least 4 string lengths, its fields and a container count: bounds the reserve.
-  if (*pod_count > in.remaining() / 20) return corrupt("pod count " + std::to_string(*pod_count) + " exceeds the record");
+  if (*pod_count > in.remaining() / 20)
+    return corrupt("pod count " + std::to_string(*pod_count) + " exceeds the record");
   report.pods.resize(*pod_count);
   for (PodUsage& pod : report.pods) {
     for (std::string* text : {&pod.uid, &pod.name, &pod.namespace_name, &pod.deployment}) {

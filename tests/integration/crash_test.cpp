@@ -24,9 +24,9 @@
 namespace kubemonitor {
 namespace {
 
+using testing::binDir;
 using testing::ChildProcess;
 using testing::TempDir;
-using testing::binDir;
 
 class CrashTest : public ::testing::Test {
  protected:
@@ -35,8 +35,8 @@ class CrashTest : public ::testing::Test {
   ChildProcess startServer() {
     std::filesystem::remove(port_file_);
     ChildProcess server = ChildProcess::spawn(
-        {binDir() + "/kubemonitor-server", "--listen", "127.0.0.1:0", "--data-dir", dir_.path() + "/data",
-         "--storage", "embedded", "--wal-sync-ms", "5", "--threads", "4", "--port-file", port_file_},
+        {binDir() + "/kubemonitor-server", "--listen", "127.0.0.1:0", "--data-dir", dir_.path() + "/data", "--storage",
+         "embedded", "--wal-sync-ms", "5", "--threads", "4", "--port-file", port_file_},
         "", dir_.path() + "/server.log");
     auto port = testing::waitForPortFile(port_file_, std::chrono::seconds(20));
     EXPECT_TRUE(port.has_value()) << "server did not start: " << testing::readTextFile(dir_.path() + "/server.log");
@@ -67,8 +67,8 @@ TEST_F(CrashTest, EveryAcknowledgedReportSurvivesKillDashNine) {
       agent::HttpClient client;
       for (int tick = 0; tick < kMaxReports; ++tick) {
         const model::Report report = tsdb::testing::generateNodeReport(a, 20, tick, start_ms, 1000);
-        auto response = client.post(url() + "/api/ingest", model::encodeReport(report),
-                                    {"Content-Type: application/json"});
+        auto response =
+            client.post(url() + "/api/ingest", model::encodeReport(report), {"Content-Type: application/json"});
         if (!response.ok()) return;  // the server is gone
         if (response->status != 202) continue;
         std::lock_guard lock(mutex);
@@ -111,9 +111,9 @@ TEST_F(CrashTest, EveryAcknowledgedReportSurvivesKillDashNine) {
   }
   EXPECT_EQ(found, total.load());
   // And the restarted server takes new reports.
-  auto response = client.post(url() + "/api/ingest",
-                              model::encodeReport(tsdb::testing::generateNodeReport(0, 20, kMaxReports, start_ms, 1000)),
-                              {"Content-Type: application/json"});
+  auto response = client.post(
+      url() + "/api/ingest", model::encodeReport(tsdb::testing::generateNodeReport(0, 20, kMaxReports, start_ms, 1000)),
+      {"Content-Type: application/json"});
   ASSERT_TRUE(response.ok());
   EXPECT_EQ(response->status, 202) << response->body;
   EXPECT_NE(testing::readTextFile(dir_.path() + "/server.log").find("WAL records replayed"), std::string::npos);

@@ -1,6 +1,8 @@
 // The embedded engine: report records, block files, restart from blocks + WAL tail, torn WAL
 // tails, corrupt blocks, retention, compaction, exact aggregates after replays and restarts.
 
+#include "tsdb/embedded_storage.h"
+
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -11,7 +13,6 @@
 #include "common/testing/child_process.h"
 #include "common/testing/fake_clock.h"
 #include "tsdb/block.h"
-#include "tsdb/embedded_storage.h"
 #include "tsdb/report_record.h"
 #include "tsdb/testing/report_generator.h"
 
@@ -25,8 +26,7 @@ constexpr int64_t kIntervalMs = 10'000;
 bool sameStoredFields(const model::Report& a, const model::Report& b) {
   if (a.node != b.node || a.timestamp_ms != b.timestamp_ms || a.interval_ms != b.interval_ms) return false;
   if (a.node_usage.cpu_millicores != b.node_usage.cpu_millicores ||
-      a.node_usage.uptime_seconds != b.node_usage.uptime_seconds ||
-      a.node_usage.cpu_count != b.node_usage.cpu_count ||
+      a.node_usage.uptime_seconds != b.node_usage.uptime_seconds || a.node_usage.cpu_count != b.node_usage.cpu_count ||
       a.node_usage.filesystem_used_bytes != b.node_usage.filesystem_used_bytes || a.pods.size() != b.pods.size()) {
     return false;
   }
@@ -192,7 +192,7 @@ TEST_F(EmbeddedStorageTest, RestartReplaysTheWalAndAnswersTheSame) {
 TEST_F(EmbeddedStorageTest, CheckpointWritesABlockTruncatesTheWalAndRestartReplaysOnlyTheTail) {
   std::string before;
   {
-    auto storage = open(30);  // a checkpoint every 30 reports
+    auto storage = open(30);       // a checkpoint every 30 reports
     ingestTicks(*storage, 0, 25);  // 75 reports: two checkpoints, 15 in the WAL
     const EngineStats stats = storage->engineStats();
     EXPECT_GE(stats.blocks, 1U);
