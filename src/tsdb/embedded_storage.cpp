@@ -120,18 +120,26 @@ Status EmbeddedStorage::restore() {
     corrupt_entries_ += contents->corrupt_entries;
     if (!contents->first_error.empty()) noteError(makeError(ErrorCode::kParse, contents->first_error, block.path));
     for (const model::Report& report : contents->reports) {
-      if (auto applied = head_.ingest(report); !applied) return applied.error();
+      if (auto applied = head_.ingest(report); !applied) {
+        ++corrupt_entries_;
+        noteError(applied.error());
+      }
     }
     checkpoint_lsn_ = std::max(checkpoint_lsn_, block.header.last_lsn + 1);
   }
   const WalStats wal = wal_->stats();
   checkpoint_lsn_ = std::max(checkpoint_lsn_, std::min(wal.first_lsn, wal.next_lsn));
-  Status replayed = wal_->replay(checkpoint_lsn_, [&](uint64_t, std::span<const uint8_t> payload) -> Status {
+  Status replayed = wal_->replay(checkpoint_lsn_, [&](uint64_t lsn, std::span<const uint8_t> payload) -> Status {
+    // The WAL checked the record's CRC: a record we cannot use is skipped and counted, so one bad
+    // record never keeps the server from starting with everything else.
     auto report = decodeReportRecord(payload);
-    if (!report) return report.error();
+    auto applied = report ? head_.ingest(*report) : Result<IngestOutcome>(report.error());
+    if (!applied) {
+      ++corrupt_entries_;
+      noteError(makeError(applied.error().code, applied.error().message, "WAL record " + std::to_string(lsn)));
+      return {};
+    }
     ++replayed_records_;
-    auto applied = head_.ingest(*report);
-    if (!applied) return applied.error();
     return {};
   });
   if (!replayed) return replayed;

@@ -60,7 +60,7 @@ struct EngineStats {
   size_t blocks = 0;              // block files on disk
   uint64_t block_bytes = 0;       // their total size (bytes)
   uint64_t block_samples = 0;     // field values they hold (a replayed report counts once per block)
-  size_t corrupt_entries = 0;     // block entries skipped at open for a bad checksum or chunk
+  size_t corrupt_entries = 0;     // block entries and WAL records skipped at open (bad checksum, chunk, record)
   size_t corrupt_blocks = 0;      // block files unreadable as a whole at open (left on disk, renamed *.corrupt)
   uint64_t replayed_records = 0;  // WAL records replayed at open
   uint64_t checkpoint_lsn = 0;    // WAL records before this are in blocks

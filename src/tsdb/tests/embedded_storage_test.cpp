@@ -278,6 +278,26 @@ TEST_F(EmbeddedStorageTest, CorruptBlockEntryIsDetectedAndTheRestServed) {
   EXPECT_EQ(reopened->latest(ObjectKind::kPod, LatestFilter{"", "", "", 1LL << 40}).size(), 3U * 12 - 1);
 }
 
+TEST_F(EmbeddedStorageTest, UnusableWalRecordIsSkippedAndCountedNotFatal) {
+  {
+    auto storage = open();
+    ingestTicks(*storage, 0, 2);
+  }
+  {
+    // A record whose checksum is right but whose payload is no report (a future version, say).
+    auto wal = Wal::open(dir_.path() + "/wal", WalOptions{.sync_mode = WalSyncMode::kNever});
+    ASSERT_TRUE(wal.ok());
+    const uint8_t payload[] = {99, 1, 2, 3};
+    ASSERT_TRUE((*wal)->append(payload).ok());
+  }
+  auto reopened = open();
+  EXPECT_EQ(reopened->engineStats().corrupt_entries, 1U);
+  EXPECT_NE(reopened->engineStats().last_error.find("unknown version 99"), std::string::npos);
+  EXPECT_EQ(reopened->stats().samples, 6U);
+  ingestTicks(*reopened, 2, 3);
+  EXPECT_EQ(reopened->stats().samples, 9U);
+}
+
 TEST_F(EmbeddedStorageTest, UnreadableBlockHeaderSetsTheBlockAsideAndServesTheRest) {
   {
     auto storage = open();
