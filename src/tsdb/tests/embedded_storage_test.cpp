@@ -146,6 +146,24 @@ class EmbeddedStorageTest : public ::testing::Test {
       }
     }
   }
+  // The newest-named file in a subdirectory of the data dir (one block, one WAL segment).
+  std::filesystem::path lastFileIn(const std::string& subdir) const {
+    std::filesystem::path last;
+    for (const auto& e : std::filesystem::directory_iterator(dir_.path() + "/" + subdir))
+      last = std::max(last, e.path());
+    return last;
+  }
+  static void overwriteByte(const std::filesystem::path& path, int64_t offset_from_start, char byte) {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(offset_from_start));
+    f.put(byte);
+  }
+  // After a recovery: `samples` node samples are served and the next tick (3 nodes) goes in.
+  void expectServesAndIngests(EmbeddedStorage& storage, size_t samples, uint64_t next_tick) {
+    EXPECT_EQ(storage.stats().samples, samples);
+    ingestTicks(storage, next_tick, next_tick + 1);
+    EXPECT_EQ(storage.stats().samples, samples + 3);
+  }
   // Everything a query can see of the data, for before/after comparisons.
   static std::string fingerprint(const Storage& storage, int64_t start_ms) {
     std::string out;
@@ -242,8 +260,7 @@ TEST_F(EmbeddedStorageTest, TornWalTailIsCutAndTheValidPrefixKept) {
     ingestTicks(*storage, 0, 4);
   }
   // A crash in the middle of a write: garbage after the last record.
-  std::filesystem::path segment;
-  for (const auto& e : std::filesystem::directory_iterator(dir_.path() + "/wal")) segment = e.path();
+  const std::filesystem::path segment = lastFileIn("wal");
   ASSERT_FALSE(segment.empty());
   {
     std::ofstream out(segment, std::ios::app | std::ios::binary);
@@ -252,9 +269,7 @@ TEST_F(EmbeddedStorageTest, TornWalTailIsCutAndTheValidPrefixKept) {
   auto reopened = open();
   EXPECT_EQ(reopened->engineStats().replayed_records, 12U);
   EXPECT_GT(reopened->engineStats().wal.truncated_bytes, 0U);
-  EXPECT_EQ(reopened->stats().samples, 12U);
-  ingestTicks(*reopened, 4, 5);
-  EXPECT_EQ(reopened->stats().samples, 15U);
+  expectServesAndIngests(*reopened, 12, 4);
 }
 
 TEST_F(EmbeddedStorageTest, CorruptBlockEntryIsDetectedAndTheRestServed) {
@@ -263,14 +278,9 @@ TEST_F(EmbeddedStorageTest, CorruptBlockEntryIsDetectedAndTheRestServed) {
     ingestTicks(*storage, 0, 10);
     ASSERT_TRUE(storage->checkpoint().ok());
   }
-  std::filesystem::path block;
-  for (const auto& e : std::filesystem::directory_iterator(dir_.path() + "/blocks")) block = e.path();
+  const std::filesystem::path block = lastFileIn("blocks");
   ASSERT_EQ(block.extension(), ".kmb");
-  {
-    std::fstream f(block, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(std::filesystem::file_size(block) - 20));
-    f.put('\x7f');
-  }
+  overwriteByte(block, static_cast<int64_t>(std::filesystem::file_size(block)) - 20, '\x7f');
   auto reopened = open();
   EXPECT_EQ(reopened->engineStats().corrupt_entries, 1U);
   EXPECT_NE(reopened->engineStats().last_error.find("checksum"), std::string::npos);
@@ -293,9 +303,7 @@ TEST_F(EmbeddedStorageTest, UnusableWalRecordIsSkippedAndCountedNotFatal) {
   auto reopened = open();
   EXPECT_EQ(reopened->engineStats().corrupt_entries, 1U);
   EXPECT_NE(reopened->engineStats().last_error.find("unknown version 99"), std::string::npos);
-  EXPECT_EQ(reopened->stats().samples, 6U);
-  ingestTicks(*reopened, 2, 3);
-  EXPECT_EQ(reopened->stats().samples, 9U);
+  expectServesAndIngests(*reopened, 6, 2);
 }
 
 TEST_F(EmbeddedStorageTest, UnreadableBlockHeaderSetsTheBlockAsideAndServesTheRest) {
@@ -305,13 +313,8 @@ TEST_F(EmbeddedStorageTest, UnreadableBlockHeaderSetsTheBlockAsideAndServesTheRe
     ASSERT_TRUE(storage->checkpoint().ok());
     ingestTicks(*storage, 3, 6);
   }
-  std::filesystem::path block;
-  for (const auto& e : std::filesystem::directory_iterator(dir_.path() + "/blocks")) block = e.path();
-  {
-    std::fstream f(block, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(0);
-    f.put('X');
-  }
+  const std::filesystem::path block = lastFileIn("blocks");
+  overwriteByte(block, 0, 'X');
   auto reopened = open();
   EXPECT_EQ(reopened->engineStats().corrupt_blocks, 1U);
   EXPECT_TRUE(std::filesystem::exists(block.string() + ".corrupt"));
