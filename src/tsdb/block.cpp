@@ -8,6 +8,7 @@
 #include <map>
 #include <tuple>
 
+#include "common/compression.h"
 #include "tsdb/bit_stream.h"
 #include "tsdb/byte_codec.h"
 #include "tsdb/chunk.h"
@@ -27,6 +28,9 @@ constexpr uint8_t kMagic[4] = {'K', 'M', 'B', 'K'};
 constexpr uint8_t kVersion = 1;
 constexpr uint8_t kNodeEntry = 1;
 constexpr uint8_t kPodEntry = 2;
+constexpr uint8_t kZstdEntry = 0x80;  // the rest of the entry is a zstd frame of a node or pod entry
+constexpr int kEntryZstdLevel = 9;
+constexpr size_t kMaxEntryBytes = 64 << 20;  // inflated; bounds what a corrupt frame may allocate
 constexpr size_t kMaxNameBytes = 4096;
 
 Error corrupt(std::string message) { return makeError(ErrorCode::kParse, "corrupt block: " + std::move(message)); }
@@ -54,10 +58,21 @@ Status appendSample(ChunkEncoder& encoder, int64_t ts_ms, Value value, size_t& s
   return {};
 }
 
+// Entries are zstd-compressed whole when that is smaller: the chunks of one series repeat the same
+// timestamp column (one per field), which zstd finds across chunks and a chunk alone cannot.
 void putEntry(std::vector<uint8_t>& out, const std::vector<uint8_t>& entry) {
-  putVarint(out, entry.size());
-  out.insert(out.end(), entry.begin(), entry.end());
-  putFixed32(out, crc32c(entry));
+  const std::string packed =
+      compressZstd(std::string_view(reinterpret_cast<const char*>(entry.data()), entry.size()), kEntryZstdLevel);
+  std::vector<uint8_t> stored;
+  if (packed.size() + 1 < entry.size()) {
+    stored.reserve(packed.size() + 1);
+    stored.push_back(kZstdEntry);
+    stored.insert(stored.end(), packed.begin(), packed.end());
+  }
+  const std::vector<uint8_t>& bytes = stored.empty() ? entry : stored;
+  putVarint(out, bytes.size());
+  out.insert(out.end(), bytes.begin(), bytes.end());
+  putFixed32(out, crc32c(bytes));
 }
 
 // Encodes one node's reports (sorted by timestamp) as a node entry and one entry per pod series.
@@ -352,7 +367,20 @@ Result<BlockContents> decodeBlock(std::span<const uint8_t> bytes) {
       note(corrupt("entry checksum mismatch at offset " + std::to_string(in.position())));
       continue;
     }
-    ByteCursor entry_in(*entry, "block entry");
+    std::string inflated;
+    std::span<const uint8_t> plain = *entry;
+    if (!entry->empty() && (*entry)[0] == kZstdEntry) {
+      auto unpacked = decompress(ContentEncoding::kZstd,
+                                 std::string_view(reinterpret_cast<const char*>(entry->data() + 1), entry->size() - 1),
+                                 kMaxEntryBytes);
+      if (!unpacked) {
+        note(unpacked.error());
+        continue;
+      }
+      inflated = std::move(*unpacked);
+      plain = std::span(reinterpret_cast<const uint8_t*>(inflated.data()), inflated.size());
+    }
+    ByteCursor entry_in(plain, "block entry");
     auto type = entry_in.byte("type");
     Status status = !type                 ? Status(type.error())
                     : *type == kNodeEntry ? decodeNodeEntry(entry_in, nodes, out.samples)
