@@ -5,7 +5,8 @@
 //
 // Layout: magic "KMBK" · version (1) · first_lsn, last_lsn (varints) · min_ts, max_ts (zigzag
 // varints, ms) · header CRC32C (4) · entries until the end of the file. An entry is its length
-// (varint) · bytes · CRC32C of the bytes (4); its bytes are a type (1 node, 2 pod), the node name,
+// (varint) · bytes · CRC32C of the bytes (4); the bytes are 0x80 + a zstd frame of the entry when
+// that is smaller, else the entry itself: a type (1 node, 2 pod), the node name,
 //   node: a kUint64 chunk of interval_ms at each report timestamp, then one chunk per node field;
 //   pod:  uid, name, namespace, deployment, one chunk per pod field (its timestamps say which
 //         reports listed it), container count, per container its name and two chunks (CPU, memory).
