@@ -79,9 +79,16 @@ int main(int argc, char** argv) {
   load->add_option("--rounds", load_options.rounds, "reports per agent (5 s apart)")->check(CLI::Range(1, 100000));
   load->add_option("--client-threads", load_options.client_threads, "client threads")->check(CLI::Range(1, 1024));
   load->add_option("--query-repeats", load_options.query_repeats, "GETs per query")->check(CLI::Range(1, 100000));
+  StorageBenchOptions storage_options;
+  storage_options.dir = std::filesystem::temp_directory_path().string();
+  auto* storage = app.add_subcommand("storage", "embedded engine: ingest samples/s, bytes/sample, RAM/series, "
+                                                "restart, 1 h query p99, latest of 10k pods");
+  storage->add_option("--agents", storage_options.agents, "ingesting threads, one node of 110 pods each");
+  storage->add_option("--ticks", storage_options.ticks, "reports per node (10 s apart)");
+  storage->add_option("--dir", storage_options.dir, "directory on the disk to measure");
   auto* all = app.add_subcommand("all", "every benchmark");
   app.require_subcommand(1);
-  for (auto* sub : {agent, ingest, pods, wal, codec, load, all}) sub->add_flag("--json", json, "one JSON line of figures");
+  for (auto* sub : {agent, ingest, pods, wal, codec, load, storage, all}) sub->add_flag("--json", json, "one JSON line of figures");
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_level(spdlog::level::warn);
@@ -116,6 +123,11 @@ int main(int argc, char** argv) {
   if (load->parsed()) {  // not part of `all`: minutes, and gigabytes of server memory
     BenchResult result{"load", {}};
     rc |= runLoadBench(load_options, result);
+    result.print(json);
+  }
+  if (storage->parsed() || all->parsed()) {
+    BenchResult result{"storage", {}};
+    rc |= runStorageBench(storage_options, result);
     result.print(json);
   }
   curl_global_cleanup();

@@ -20,6 +20,7 @@
 #include "common/time_format.h"
 #include "server/http_server.h"
 #include "server/router.h"
+#include "tsdb/embedded_storage.h"
 #include "tsdb/memory_storage.h"
 
 namespace {
@@ -63,11 +64,16 @@ int runServer(int argc, char** argv) {
   std::string stale_after_text;
   std::string port_file;
   std::string log_level = "info";
+  uint32_t wal_sync_ms = 10;
   auto* listen_option = app.add_option("--listen", listen,
                                        "ADDR:PORT to listen on; PORT may be 0 (ephemeral). Without this flag, the "
                                        "PORT environment variable sets the port of the default 127.0.0.1:8080");
   app.add_option("--data-dir", data_dir, "data directory (created if missing)")->envname("DATA_DIR");
-  app.add_option("--storage", storage_spec, "storage engine: embedded")->envname("STORAGE");
+  app.add_option("--storage", storage_spec, "storage engine: embedded (persists to --data-dir) or memory (nothing survives a restart)")->envname("STORAGE");
+  app.add_option("--wal-sync-ms", wal_sync_ms,
+                 "group commit window: the WAL syncs at most this long after a write (ms); an ingest is "
+                 "acknowledged only once durable")
+      ->envname("WAL_SYNC_MS");
   app.add_option("--retention", retention_text, "how long samples are kept, e.g. 7d")->envname("RETENTION");
   app.add_option("--ingest-token-file", token_file, "file with the Bearer token POST /api/ingest requires")
       ->envname("INGEST_TOKEN_FILE");
@@ -115,8 +121,8 @@ int runServer(int argc, char** argv) {
     spdlog::error("--listen: {}", address.error().toString());
     return kUsageError;
   }
-  if (storage_spec != "embedded") {
-    spdlog::error("--storage: \"{}\" is not available in this version; the only engine is \"embedded\"", storage_spec);
+  if (storage_spec != "embedded" && storage_spec != "memory") {
+    spdlog::error("--storage: \"{}\" is not available in this version: \"embedded\" or \"memory\"", storage_spec);
     return kUsageError;
   }
   auto retention_seconds = parseDurationSeconds(retention_text);
@@ -183,10 +189,28 @@ int runServer(int argc, char** argv) {
   options.stale_after = stale_after;
 
   SystemClock clock;
-  tsdb::MemoryStorage storage(clock, std::chrono::seconds(*retention_seconds));
-  spdlog::info("storage: in memory for now (retention {}); the embedded engine that persists to {} comes later",
-               formatDurationSeconds(*retention_seconds), data_dir);
-  server::Router router(storage, clock, options);
+  std::unique_ptr<tsdb::Storage> storage;
+  if (storage_spec == "memory") {
+    storage = std::make_unique<tsdb::MemoryStorage>(clock, std::chrono::seconds(*retention_seconds));
+    spdlog::info("storage: in memory (retention {}); nothing survives a restart",
+                 formatDurationSeconds(*retention_seconds));
+  } else {
+    tsdb::EmbeddedOptions engine_options;
+    engine_options.data_dir = data_dir;
+    engine_options.retention = std::chrono::seconds(*retention_seconds);
+    engine_options.wal.sync_interval_ms = wal_sync_ms;
+    auto engine = tsdb::EmbeddedStorage::open(clock, engine_options);
+    if (!engine) {
+      spdlog::error("--data-dir {}: {}", data_dir, engine.error().toString());
+      return 1;
+    }
+    const tsdb::EngineStats engine_stats = (*engine)->engineStats();
+    spdlog::info("storage: embedded in {} (retention {}): {} blocks, {} WAL records replayed, {} corrupt entries skipped",
+                 data_dir, formatDurationSeconds(*retention_seconds), engine_stats.blocks,
+                 engine_stats.replayed_records, engine_stats.corrupt_entries + engine_stats.corrupt_blocks);
+    storage = std::move(*engine);
+  }
+  server::Router router(*storage, clock, options);
   server::HttpServer http(options, [&router](const server::HttpRequest& request) { return router.handle(request); });
   http.stopOnSignals({SIGTERM, SIGINT});
   if (auto started = http.start(); !started) {

@@ -49,6 +49,20 @@ HttpResponse unauthorized() {
   return response;
 }
 
+// A write the storage could not make durable: the agent keeps the report and retries. A full disk
+// is 507 (the operator must free space; the engine recovers by itself once there is some); a
+// read-only or failing data dir is 503; anything else is our bug.
+HttpResponse storageErrorResponse(const Error& error) {
+  const std::string message = "storage: " + error.toString();
+  if (error.code == ErrorCode::kIo && containsCaseInsensitive(error.message, "no space left")) {
+    return errorResponse(507, "insufficient_storage", message);
+  }
+  if (error.code == ErrorCode::kIo || error.code == ErrorCode::kPermission || error.code == ErrorCode::kUnavailable) {
+    return errorResponse(503, "storage_unavailable", message);
+  }
+  return errorResponse(500, "internal", message);
+}
+
 HttpResponse notFoundNode(const std::string& name) {
   return errorResponse(404, "not_found", "node \"" + name + "\" has not reported");
 }
@@ -179,7 +193,7 @@ HttpResponse Router::ingest(const HttpRequest& request) const {
   auto report = model::decodeReport(json);
   if (!report) return errorResponse(400, "bad_request", report.error().toString());
   auto outcome = storage_.ingest(*report);
-  if (!outcome) return errorResponse(500, "internal", "storage: " + outcome.error().toString());
+  if (!outcome) return storageErrorResponse(outcome.error());
   HttpResponse response;
   response.status = 202;
   JsonWriter writer(response.body);

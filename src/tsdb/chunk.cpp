@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "common/compression.h"
+#include "tsdb/byte_codec.h"
 #include "tsdb/crc32c.h"
 
 namespace kubemonitor::tsdb {
@@ -42,54 +43,6 @@ std::optional<int64_t> toScaled(double value, uint32_t scale) {
   if (std::bit_cast<uint64_t>(back) != std::bit_cast<uint64_t>(value)) return std::nullopt;  // -0.0 too
   return n;
 }
-
-void putVarint(std::vector<uint8_t>& out, uint64_t value) {
-  while (value >= 0x80) {
-    out.push_back(static_cast<uint8_t>(value | 0x80));
-    value >>= 7;
-  }
-  out.push_back(static_cast<uint8_t>(value));
-}
-
-size_t varintBytes(uint64_t value) {
-  size_t n = 1;
-  while (value >= 0x80) {
-    value >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-// Reads the header fields in order, each bounds-checked.
-class ByteCursor {
- public:
-  explicit ByteCursor(std::span<const uint8_t> bytes) : bytes_(bytes) {}
-  Result<uint8_t> byte(std::string_view field) {
-    if (position_ >= bytes_.size()) return truncated(field);
-    return bytes_[position_++];
-  }
-  Result<uint64_t> varint(std::string_view field) {
-    uint64_t value = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (position_ >= bytes_.size()) return truncated(field);
-      const uint8_t b = bytes_[position_++];
-      if (shift == 63 && (b & 0x7E) != 0) break;  // more than 64 bits
-      value |= static_cast<uint64_t>(b & 0x7F) << shift;
-      if ((b & 0x80) == 0) return value;
-    }
-    return makeError(ErrorCode::kParse, "chunk " + std::string(field) + " varint is longer than 64 bits");
-  }
-  size_t position() const { return position_; }
-  size_t remaining() const { return bytes_.size() - position_; }
-
- private:
-  Error truncated(std::string_view field) const {
-    return makeError(ErrorCode::kTruncated, "chunk ends inside its " + std::string(field) + " (" +
-                                                std::to_string(bytes_.size()) + " bytes)");
-  }
-  std::span<const uint8_t> bytes_;
-  size_t position_ = 0;
-};
 
 Error corrupt(std::string message) { return makeError(ErrorCode::kParse, "corrupt chunk: " + std::move(message)); }
 
@@ -207,7 +160,7 @@ std::vector<uint8_t> ChunkEncoder::finish() {
 }
 
 Result<ChunkIterator> ChunkIterator::open(std::span<const uint8_t> chunk) {
-  ByteCursor cursor(chunk);
+  ByteCursor cursor(chunk, "chunk");
   auto magic0 = cursor.byte("magic");
   if (!magic0) return magic0.error();
   auto magic1 = cursor.byte("magic");

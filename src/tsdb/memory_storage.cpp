@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "tsdb/bucket_aggregator.h"
+#include "tsdb/series_folder.h"
 
 namespace kubemonitor::tsdb {
 namespace {
@@ -317,24 +318,11 @@ std::vector<ObjectSample> MemoryStorage::series(const ObjectKey& key, const Seri
   if (series_it == objects_.end()) return out;
   const auto& points = series_it->second.points;
 
-  ObjectBucketAggregator bucket;
-  ObjectSample labels;  // the bucket's newest point's labels
-  int64_t bucket_ms = 0;
-  auto flush = [&] {
-    if (bucket.empty()) return;
-    labels.timestamp_ms = bucket_ms;
-    labels.values = bucket.result();
-    out.push_back(labels);
-    bucket.reset();
-  };
+  ObjectSeriesFolder folder(out);
   for (auto it = points.lower_bound(start_ms); it != points.end() && it->first <= query.end_ms; ++it) {
-    const int64_t this_bucket_ms = bucketStart(it->first, query.step_ms);
-    if (!bucket.empty() && this_bucket_ms != bucket_ms) flush();
-    bucket_ms = this_bucket_ms;
-    bucket.add(it->second.values);
-    labels = toObjectSample(key, it->first, it->second);
+    folder.add(bucketStart(it->first, query.step_ms), toObjectSample(key, it->first, it->second), it->second.values);
   }
-  flush();
+  folder.finish();
   return out;
 }
 

@@ -141,8 +141,33 @@ void ObjectBucketAggregator::add(const ObjectValues& values) {
   for (const auto& rule : kFieldRules) {
     if (rule.kind == FieldKind::kGauge) sums_[i++] += internal::readAsDouble(values, rule.member);
   }
+  foldMinMax(values, values);
   last_ = values;
   ++count_;
+}
+
+void ObjectBucketAggregator::foldMinMax(const ObjectValues& low, const ObjectValues& high) {
+  if (count_ == 0) {
+    min_ = low;
+    max_ = high;
+    return;
+  }
+  for (const auto& rule : kFieldRules) {
+    std::visit(
+        [&](auto m) {
+          min_.*m = std::min(min_.*m, low.*m);
+          max_.*m = std::max(max_.*m, high.*m);
+        },
+        rule.member);
+  }
+}
+
+void ObjectBucketAggregator::merge(const ObjectBucketAggregator& later) {
+  if (later.count_ == 0) return;
+  for (size_t i = 0; i < sums_.size(); ++i) sums_[i] += later.sums_[i];
+  foldMinMax(later.min_, later.max_);
+  last_ = later.last_;
+  count_ += later.count_;
 }
 
 ObjectValues ObjectBucketAggregator::result() const {
@@ -160,6 +185,8 @@ ObjectValues ObjectBucketAggregator::result() const {
 void ObjectBucketAggregator::reset() {
   std::fill(sums_.begin(), sums_.end(), 0.0);
   last_ = {};
+  min_ = {};
+  max_ = {};
   count_ = 0;
 }
 

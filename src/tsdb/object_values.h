@@ -74,19 +74,31 @@ double objectCpuPercent(ObjectKind kind, const ObjectValues& values);
 // model::podMemoryPercent), else of the capacity; 0 without either.
 double objectMemoryPercent(ObjectKind kind, const ObjectValues& values);
 
-// Folds the samples of one step bucket: gauges averaged, counters and capacities last.
+// Folds the samples of one step bucket: gauges averaged, counters and capacities last; it also
+// keeps each field's min and max, so it is the rollup bucket (min, max, avg, last) of the engine.
 // Not thread-safe; samples oldest first.
 class ObjectBucketAggregator {
  public:
   ObjectBucketAggregator();
   void add(const ObjectValues& values);
+  // Folds a later bucket into this one, as if its samples had been added one by one (gauge sums
+  // add, so averages stay exact sums / counts however buckets were cut).
+  void merge(const ObjectBucketAggregator& later);
   bool empty() const { return count_ == 0; }
-  ObjectValues result() const;  // requires !empty()
+  size_t count() const { return count_; }
+  ObjectValues result() const;  // requires !empty(): gauges averaged, the rest last
+  const ObjectValues& last() const { return last_; }
+  const ObjectValues& min() const { return min_; }
+  const ObjectValues& max() const { return max_; }
   void reset();
 
  private:
+  void foldMinMax(const ObjectValues& low, const ObjectValues& high);  // before count_ changes
+
   std::vector<double> sums_;  // one per gauge, in table order
   ObjectValues last_;
+  ObjectValues min_;
+  ObjectValues max_;
   size_t count_ = 0;
 };
 

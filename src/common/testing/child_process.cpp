@@ -110,4 +110,14 @@ std::optional<int> waitForPortFile(const std::string& path, std::chrono::millise
   return std::nullopt;
 }
 
+std::string binDir() {
+  const char* dir = std::getenv("KUBEMONITOR_BIN_DIR");
+  return dir != nullptr ? dir : "build/bin";
+}
+
+std::string readTextFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 }  // namespace kubemonitor::testing

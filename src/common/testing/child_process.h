@@ -53,4 +53,9 @@ bool waitForFileContaining(const std::string& path, const std::string& needle, s
 // Polls `read_port_file` until the server wrote its bound port, up to `timeout`.
 std::optional<int> waitForPortFile(const std::string& path, std::chrono::milliseconds timeout);
 
+// Where the integration suites find the binaries: $KUBEMONITOR_BIN_DIR, else build/bin.
+std::string binDir();
+// The whole file (a server log, for failure messages); empty when unreadable.
+std::string readTextFile(const std::string& path);
+
 }  // namespace kubemonitor::testing

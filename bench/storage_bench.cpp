@@ -1,0 +1,167 @@
+// `kubemonitor-bench storage`: the embedded engine in-process (docs/tsdb-engine.md, issue 4).
+//   A: `agents` threads each ingest one node's reports (110 pods) through the WAL with group
+//      commit → samples_per_sec; then checkpoint + compaction → bytes_per_sample on disk; then a
+//      1 h window of one pod series, raw step → query_1h_p99_ms.
+//   B: 10k pods (91 nodes × 110) → latest_10k_pods_ms, ram_bytes_per_series (heap growth / series),
+//      restart_seconds_per_million_series (reopen: blocks + WAL tail).
+// A sample is one field value of one series at one timestamp (node: 20 fields, pod: 15 + 2 per container).
+
+#include <malloc.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "bench_result.h"
+#include "common/clock.h"
+#include "tsdb/embedded_storage.h"
+#include "tsdb/testing/report_generator.h"
+
+namespace kubemonitor::bench {
+namespace {
+
+using Seconds = std::chrono::duration<double>;
+constexpr int64_t kIntervalMs = 10'000;
+constexpr size_t kPods = 110;
+
+size_t samplesOf(const model::Report& r) {
+  size_t n = 20;
+  for (const auto& p : r.pods) n += 15 + 2 * p.containers.size();
+  return n;
+}
+
+// Heap bytes in use: unlike RSS, not hidden by what part A freed and malloc kept for reuse.
+uint64_t heapBytesInUse() { return ::mallinfo2().uordblks; }
+
+}  // namespace
+
+int runStorageBench(const StorageBenchOptions& options, BenchResult& result) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::path(options.dir) / "kubemonitor-storage-bench";
+  std::error_code ec;
+  fs::remove_all(root, ec);
+  SystemClock clock;
+  const int64_t now_ms = toUnixMs(clock.wallNow()) / kIntervalMs * kIntervalMs;
+
+  // A: ingest throughput, on-disk size, query latency.
+  {
+    tsdb::EmbeddedOptions engine_options;
+    engine_options.data_dir = root / "a";
+    engine_options.wal.sync_interval_ms = 10;
+    engine_options.checkpoint_records = 1'000'000;  // one block at the end: ingest alone is timed
+    auto storage = tsdb::EmbeddedStorage::open(clock, engine_options);
+    if (!storage) {
+      spdlog::error("storage bench: {}", storage.error().toString());
+      return 1;
+    }
+    const int64_t start_ms = now_ms - options.ticks * kIntervalMs;
+    std::vector<std::vector<model::Report>> reports(options.agents);
+    size_t samples = 0;
+    for (size_t a = 0; a < options.agents; ++a) {
+      for (int tick = 0; tick < options.ticks; ++tick) {
+        reports[a].push_back(tsdb::testing::generateNodeReport(a, kPods, tick, start_ms, kIntervalMs));
+        samples += samplesOf(reports[a].back());
+      }
+    }
+    std::atomic<bool> failed{false};
+    const auto begin = std::chrono::steady_clock::now();
+    std::vector<std::thread> agents;
+    for (size_t a = 0; a < options.agents; ++a) {
+      agents.emplace_back([&, a] {
+        for (const auto& r : reports[a]) {
+          if (auto outcome = (*storage)->ingest(r); !outcome) {
+            spdlog::error("storage bench: {}", outcome.error().toString());
+            failed = true;
+            return;
+          }
+        }
+      });
+    }
+    for (auto& t : agents) t.join();
+    const double ingest_seconds = Seconds(std::chrono::steady_clock::now() - begin).count();
+    if (failed) return 1;
+    reports.clear();
+    result.add("samples_per_sec", static_cast<double>(samples) / ingest_seconds);
+    result.add("reports_per_sec",
+               static_cast<double>(options.agents * static_cast<size_t>(options.ticks)) / ingest_seconds);
+    if (auto done = (*storage)->checkpoint(); !done || !(*storage)->compact()) {
+      spdlog::error("storage bench: checkpoint or compaction failed");
+      return 1;
+    }
+    const tsdb::EngineStats stats = (*storage)->engineStats();
+    result.add("bytes_per_sample", static_cast<double>(stats.block_bytes) / static_cast<double>(stats.block_samples));
+    result.add("wal_bytes_per_sample_before_checkpoint",
+               static_cast<double>(stats.wal.bytes) / static_cast<double>(std::max<size_t>(samples, 1)));
+
+    const auto pods = (*storage)->latest(tsdb::ObjectKind::kPod, tsdb::LatestFilter{"", "", "", 1LL << 40});
+    if (pods.empty()) return 1;
+    const tsdb::ObjectKey key = pods[pods.size() / 2].key;
+    const tsdb::SeriesQuery hour{now_ms - 3'600'000, now_ms, kIntervalMs};
+    std::vector<double> latencies_ms;
+    size_t points = 0;
+    for (int i = 0; i < 2000; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      points = (*storage)->series(key, hour).size();
+      latencies_ms.push_back(Seconds(std::chrono::steady_clock::now() - t0).count() * 1000);
+    }
+    std::sort(latencies_ms.begin(), latencies_ms.end());
+    result.add("query_1h_points", static_cast<double>(points));
+    result.add("query_1h_p99_ms", latencies_ms[latencies_ms.size() * 99 / 100]);
+  }
+
+  // B: 10k pods.
+  {
+    tsdb::EmbeddedOptions engine_options;
+    engine_options.data_dir = root / "b";
+    engine_options.wal.sync_mode = tsdb::WalSyncMode::kNever;  // setup only: durability measured in A
+    engine_options.checkpoint_records = 1'000'000;
+    const size_t nodes = (options.latest_pods + kPods - 1) / kPods;
+    const int ticks = 12;
+    const int64_t start_ms = now_ms - ticks * kIntervalMs;
+    size_t series = 0;
+    {
+      const uint64_t heap_before = heapBytesInUse();
+      auto storage = tsdb::EmbeddedStorage::open(clock, engine_options);
+      if (!storage) return 1;
+      for (int tick = 0; tick < ticks; ++tick) {
+        for (size_t n = 0; n < nodes; ++n) {
+          if (!(*storage)->ingest(tsdb::testing::generateNodeReport(n, kPods, tick, start_ms, kIntervalMs))) return 1;
+        }
+      }
+      const uint64_t heap_after = heapBytesInUse();
+      const tsdb::StorageStats stats = (*storage)->stats();
+      series = stats.objects * 17 + stats.nodes * 20;
+      result.add("series", static_cast<double>(series));
+      result.add("ram_bytes_per_series", static_cast<double>(heap_after - heap_before) / static_cast<double>(series));
+      result.add("ram_samples_per_series", ticks);
+      std::vector<double> ms;
+      size_t live = 0;
+      for (int i = 0; i < 21; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        live = (*storage)->latest(tsdb::ObjectKind::kPod, tsdb::LatestFilter{}).size();
+        ms.push_back(Seconds(std::chrono::steady_clock::now() - t0).count() * 1000);
+      }
+      std::sort(ms.begin(), ms.end());
+      result.add("latest_pods", static_cast<double>(live));
+      result.add("latest_10k_pods_ms", ms[ms.size() / 2]);
+      // Half in blocks, half in the WAL tail, as after a day of checkpoints.
+      if (!(*storage)->checkpoint()) return 1;
+      for (size_t n = 0; n < nodes; ++n) {
+        if (!(*storage)->ingest(tsdb::testing::generateNodeReport(n, kPods, ticks, start_ms, kIntervalMs))) return 1;
+      }
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    auto reopened = tsdb::EmbeddedStorage::open(clock, engine_options);
+    const double restart_seconds = Seconds(std::chrono::steady_clock::now() - t0).count();
+    if (!reopened) return 1;
+    result.add("restart_seconds", restart_seconds);
+    result.add("restart_seconds_per_million_series", restart_seconds / static_cast<double>(series) * 1e6);
+  }
+  fs::remove_all(root, ec);
+  return 0;
+}
+
+}  // namespace kubemonitor::bench

@@ -1,0 +1,449 @@
+#include "tsdb/embedded_storage.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <map>
+
+#include "tsdb/report_record.h"
+#include "tsdb/series_folder.h"
+
+namespace kubemonitor::tsdb {
+namespace {
+
+constexpr std::string_view kBlockSuffix = ".kmb";
+
+std::string blockName(uint64_t first_lsn, uint64_t last_lsn) {
+  char name[64];
+  std::snprintf(name, sizeof name, "block-%020" PRIu64 "-%020" PRIu64 ".kmb", first_lsn, last_lsn);
+  return name;
+}
+
+// Keeps the newest copy of each (node, timestamp): `reports` in log order, a replay replaces.
+std::vector<model::Report> newestCopies(std::vector<model::Report> reports) {
+  std::map<std::pair<std::string, int64_t>, size_t> index;
+  std::vector<model::Report> out;
+  for (model::Report& r : reports) {
+    auto [it, inserted] = index.try_emplace({r.node, r.timestamp_ms}, out.size());
+    if (inserted)
+      out.push_back(std::move(r));
+    else
+      out[it->second] = std::move(r);
+  }
+  return out;
+}
+
+BlockHeader headerFor(uint64_t first_lsn, uint64_t last_lsn, std::span<const model::Report> reports) {
+  BlockHeader h{first_lsn, last_lsn, INT64_MAX, INT64_MIN};
+  for (const auto& r : reports) {
+    h.min_ts_ms = std::min(h.min_ts_ms, r.timestamp_ms);
+    h.max_ts_ms = std::max(h.max_ts_ms, r.timestamp_ms);
+  }
+  if (reports.empty()) h.min_ts_ms = h.max_ts_ms = 0;
+  return h;
+}
+
+}  // namespace
+
+int64_t rollupResolutionFor(int64_t step_ms) {
+  if (step_ms >= kRollupHourMs && step_ms % kRollupHourMs == 0) return kRollupHourMs;
+  if (step_ms >= kRollupMinuteMs && step_ms % kRollupMinuteMs == 0) return kRollupMinuteMs;
+  return 0;
+}
+
+EmbeddedStorage::EmbeddedStorage(const Clock& clock, EmbeddedOptions options)
+    : clock_(clock),
+      options_(std::move(options)),
+      block_dir_(options_.data_dir / "blocks"),
+      head_(clock, options_.retention) {}
+
+EmbeddedStorage::~EmbeddedStorage() = default;
+
+Result<std::unique_ptr<EmbeddedStorage>> EmbeddedStorage::open(const Clock& clock, EmbeddedOptions options) {
+  if (options.data_dir.empty()) return makeError(ErrorCode::kInvalidArgument, "the embedded engine needs a data dir");
+  if (options.checkpoint_records == 0) options.checkpoint_records = 1;
+  std::unique_ptr<EmbeddedStorage> storage(new EmbeddedStorage(clock, std::move(options)));
+  std::error_code ec;
+  std::filesystem::create_directories(storage->block_dir_, ec);
+  if (ec) return makeError(ErrorCode::kIo, "cannot create the block directory: " + ec.message(), storage->block_dir_);
+  auto wal = Wal::open(storage->options_.data_dir / "wal", storage->options_.wal);
+  if (!wal) return wal.error();
+  storage->wal_ = std::move(*wal);
+  if (auto restored = storage->restore(); !restored) return restored.error();
+  return storage;
+}
+
+int64_t EmbeddedStorage::cutoffMs() const {
+  return toUnixMs(clock_.wallNow()) - std::chrono::duration_cast<std::chrono::milliseconds>(options_.retention).count();
+}
+
+Status EmbeddedStorage::restore() {
+  std::lock_guard lock(maintenance_mutex_);
+  std::vector<BlockFile> found;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(block_dir_, ec)) {
+    const auto& path = entry.path();
+    if (path.extension() != kBlockSuffix) {
+      // A temp file of a checkpoint or compaction cut short by a crash: its source is still there.
+      if (path.string().ends_with(".kmb.tmp")) std::filesystem::remove(path, ec);
+      continue;
+    }
+    auto bytes = readWholeFile(path);
+    auto header = bytes ? decodeBlockHeader(*bytes) : Result<BlockHeader>(bytes.error());
+    if (!header) {
+      ++corrupt_blocks_;
+      noteError(header.error());
+      std::filesystem::rename(path, path.string() + ".corrupt", ec);  // kept for inspection, not read again
+      continue;
+    }
+    found.push_back(BlockFile{path, *header, bytes->size(), 0});
+  }
+  if (ec) return makeError(ErrorCode::kIo, "cannot list the block directory: " + ec.message(), block_dir_);
+  std::sort(found.begin(), found.end(), [](const BlockFile& a, const BlockFile& b) {
+    return std::pair(a.header.first_lsn, b.header.last_lsn) < std::pair(b.header.first_lsn, a.header.last_lsn);
+  });
+  // A compaction cut short leaves its inputs beside its output: the inputs are covered, drop them.
+  for (const BlockFile& block : found) {
+    if (!blocks_.empty() && block.header.last_lsn <= blocks_.back().header.last_lsn) {
+      std::filesystem::remove(block.path, ec);
+      continue;
+    }
+    blocks_.push_back(block);
+  }
+  dropExpiredBlocksLocked();
+  for (BlockFile& block : blocks_) {
+    auto bytes = readWholeFile(block.path);
+    if (!bytes) return bytes.error();
+    auto contents = decodeBlock(*bytes);
+    if (!contents) return contents.error();
+    block.samples = contents->samples;
+    corrupt_entries_ += contents->corrupt_entries;
+    if (!contents->first_error.empty()) noteError(makeError(ErrorCode::kParse, contents->first_error, block.path));
+    for (const model::Report& report : contents->reports) {
+      if (auto applied = head_.ingest(report); !applied) {
+        ++corrupt_entries_;
+        noteError(applied.error());
+      }
+    }
+    checkpoint_lsn_ = std::max(checkpoint_lsn_, block.header.last_lsn + 1);
+  }
+  const WalStats wal = wal_->stats();
+  checkpoint_lsn_ = std::max(checkpoint_lsn_, std::min(wal.first_lsn, wal.next_lsn));
+  Status replayed = wal_->replay(checkpoint_lsn_, [&](uint64_t lsn, std::span<const uint8_t> payload) -> Status {
+    // The WAL checked the record's CRC: a record we cannot use is skipped and counted, so one bad
+    // record never keeps the server from starting with everything else.
+    auto report = decodeReportRecord(payload);
+    auto applied = report ? head_.ingest(*report) : Result<IngestOutcome>(report.error());
+    if (!applied) {
+      ++corrupt_entries_;
+      noteError(makeError(applied.error().code, applied.error().message, "WAL record " + std::to_string(lsn)));
+      return {};
+    }
+    ++replayed_records_;
+    return {};
+  });
+  if (!replayed) return replayed;
+  logged_since_checkpoint_ = replayed_records_;
+  return {};
+}
+
+Result<IngestOutcome> EmbeddedStorage::ingest(const model::Report& report) {
+  if (report.node.empty()) return makeError(ErrorCode::kInvalidArgument, "report without a node name");
+  model::Report sorted = report;
+  sortPods(sorted);  // the order a block gives back, so sums add alike before and after a restart
+  const std::vector<uint8_t> record = encodeReportRecord(sorted);
+  std::shared_ptr<Wal> wal;
+  uint64_t lsn = 0;
+  IngestOutcome outcome;
+  {
+    std::lock_guard lock(ingest_mutex_);
+    if (wal_failed_) {
+      if (auto reopened = reopenWalLocked(); !reopened) {
+        noteError(reopened.error());
+        return reopened.error();
+      }
+    }
+    auto appended = wal_->append(record);
+    if (!appended) {
+      // A rejected write may have left the WAL unwilling to go on (failed sync): start afresh next time.
+      if (appended.error().code != ErrorCode::kTooLarge) wal_failed_ = true;
+      noteError(appended.error());
+      return appended.error();
+    }
+    lsn = *appended;
+    wal = wal_;
+    {
+      std::lock_guard rollup_lock(rollup_mutex_);
+      if (sorted.timestamp_ms < rollup_cached_until_ms_) {
+        // A replay into a sealed bucket (rare: an agent back from an outage): recompute lazily.
+        rollup_cache_.clear();
+        rollup_cached_until_ms_ = INT64_MIN;
+        ++rollup_generation_;
+      }
+    }
+    // Applied under the same lock as the append: the head sees reports in log order, as a replay will.
+    auto applied = head_.ingest(sorted);
+    if (!applied) return applied.error();
+    outcome = *applied;
+  }
+  // Outside the lock: concurrent ingests share one fdatasync (group commit).
+  if (auto durable = wal->waitDurable(lsn); !durable) {
+    std::lock_guard lock(ingest_mutex_);
+    if (wal_ == wal) wal_failed_ = true;
+    noteError(durable.error());
+    return durable.error();
+  }
+  {
+    std::lock_guard lock(error_mutex_);
+    last_error_.clear();
+  }
+  if (++logged_since_checkpoint_ >= options_.checkpoint_records) {
+    std::unique_lock maintenance(maintenance_mutex_, std::try_to_lock);
+    // A failed checkpoint leaves everything in the WAL: the report is durable, so it stays acknowledged.
+    if (maintenance.owns_lock()) {
+      if (auto done = checkpointLocked(); done) (void)compactLocked();
+    }
+  }
+  return outcome;
+}
+
+Status EmbeddedStorage::reopenWalLocked() {
+  wal_.reset();  // in-flight waiters keep the old one until they return
+  auto wal = Wal::open(options_.data_dir / "wal", options_.wal);
+  if (!wal) return wal.error();
+  wal_ = std::move(*wal);
+  wal_failed_ = false;
+  return {};
+}
+
+void EmbeddedStorage::noteError(const Error& error) {
+  std::lock_guard lock(error_mutex_);
+  last_error_ = error.toString();
+}
+
+Status EmbeddedStorage::checkpoint() {
+  std::lock_guard lock(maintenance_mutex_);
+  return checkpointLocked();
+}
+
+Status EmbeddedStorage::compact() {
+  std::lock_guard lock(maintenance_mutex_);
+  return compactLocked();
+}
+
+Result<EmbeddedStorage::BlockFile> EmbeddedStorage::writeBlock(const BlockHeader& header,
+                                                               std::span<const model::Report> reports) {
+  size_t samples = 0;
+  auto bytes = encodeBlock(header, reports, &samples);
+  if (!bytes) return bytes.error();
+  const auto path = block_dir_ / blockName(header.first_lsn, header.last_lsn);
+  if (auto written = writeFileDurably(path, *bytes); !written) return written.error();
+  return BlockFile{path, header, bytes->size(), samples};
+}
+
+Status EmbeddedStorage::checkpointLocked() {
+  std::shared_ptr<Wal> wal;
+  {
+    std::lock_guard lock(ingest_mutex_);
+    if (wal_failed_) return makeError(ErrorCode::kUnavailable, "the WAL awaits reopening after a failed write");
+    wal = wal_;
+  }
+  const uint64_t upto = wal->stats().next_lsn;
+  if (upto <= checkpoint_lsn_) return {};
+  std::vector<model::Report> reports;
+  const Error kDone = makeError(ErrorCode::kInternal, "checkpoint range read");
+  Status read = wal->replay(checkpoint_lsn_, [&](uint64_t lsn, std::span<const uint8_t> payload) -> Status {
+    if (lsn >= upto) return kDone;
+    auto report = decodeReportRecord(payload);
+    if (!report) return report.error();
+    reports.push_back(std::move(*report));
+    return {};
+  });
+  if (!read && read.error().message != kDone.message) return read;
+  reports = newestCopies(std::move(reports));
+  const BlockHeader header = headerFor(checkpoint_lsn_, upto - 1, reports);
+  auto block = writeBlock(header, reports);
+  if (!block) {
+    noteError(block.error());
+    return block.error();
+  }
+  blocks_.push_back(*block);
+  checkpoint_lsn_ = upto;
+  logged_since_checkpoint_ = 0;
+  return wal->truncateBefore(upto);
+}
+
+void EmbeddedStorage::dropExpiredBlocksLocked() {
+  const int64_t cutoff_ms = cutoffMs();
+  std::error_code ec;
+  std::erase_if(blocks_, [&](const BlockFile& block) {
+    if (block.header.max_ts_ms >= cutoff_ms) return false;
+    std::filesystem::remove(block.path, ec);
+    return true;
+  });
+}
+
+Status EmbeddedStorage::compactLocked() {
+  dropExpiredBlocksLocked();
+  {
+    // Rollups of expired buckets and of series gone with them.
+    const int64_t cutoff_ms = cutoffMs();
+    std::lock_guard lock(rollup_mutex_);
+    for (auto it = rollup_cache_.begin(); it != rollup_cache_.end();) {
+      it->second.erase(it->second.begin(), it->second.lower_bound(cutoff_ms));
+      it = it->second.empty() ? rollup_cache_.erase(it) : std::next(it);
+    }
+  }
+  // Greedy runs of neighbouring blocks whose merged time span fits compact_span_ms.
+  size_t begin = 0;
+  while (begin < blocks_.size()) {
+    size_t end = begin + 1;
+    int64_t min_ts = blocks_[begin].header.min_ts_ms;
+    int64_t max_ts = blocks_[begin].header.max_ts_ms;
+    while (end < blocks_.size()) {
+      const int64_t lo = std::min(min_ts, blocks_[end].header.min_ts_ms);
+      const int64_t hi = std::max(max_ts, blocks_[end].header.max_ts_ms);
+      if (hi - lo >= options_.compact_span_ms) break;
+      min_ts = lo;
+      max_ts = hi;
+      ++end;
+    }
+    if (end - begin < 2) {
+      begin = end;
+      continue;
+    }
+    std::vector<model::Report> reports;
+    for (size_t i = begin; i < end; ++i) {
+      auto bytes = readWholeFile(blocks_[i].path);
+      if (!bytes) return bytes.error();
+      auto contents = decodeBlock(*bytes);
+      if (!contents) return contents.error();
+      for (auto& r : contents->reports) reports.push_back(std::move(r));
+    }
+    reports = newestCopies(std::move(reports));
+    const BlockHeader header = headerFor(blocks_[begin].header.first_lsn, blocks_[end - 1].header.last_lsn, reports);
+    auto merged = writeBlock(header, reports);
+    if (!merged) {
+      noteError(merged.error());
+      return merged.error();
+    }
+    std::error_code ec;
+    for (size_t i = begin; i < end; ++i) std::filesystem::remove(blocks_[i].path, ec);
+    blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(begin),
+                  blocks_.begin() + static_cast<std::ptrdiff_t>(end));
+    blocks_.insert(blocks_.begin() + static_cast<std::ptrdiff_t>(begin), *merged);
+    begin += 1;
+  }
+  return {};
+}
+
+std::vector<RollupPoint> EmbeddedStorage::rollups(const ObjectKey& key, int64_t resolution_ms, int64_t start_ms,
+                                                  int64_t end_ms) const {
+  std::vector<RollupPoint> out;
+  if (resolution_ms <= 0 || end_ms < start_ms) return out;
+  const int64_t now_ms = toUnixMs(clock_.wallNow());
+  const int64_t first_bucket = start_ms - ((start_ms % resolution_ms) + resolution_ms) % resolution_ms;
+  uint64_t generation = 0;
+  std::map<int64_t, RollupPoint> cached;
+  {
+    std::lock_guard lock(rollup_mutex_);
+    generation = rollup_generation_;
+    if (auto it = rollup_cache_.find({key, resolution_ms}); it != rollup_cache_.end()) {
+      cached.insert(it->second.lower_bound(first_bucket), it->second.upper_bound(end_ms));
+    }
+  }
+  // Raw samples for the buckets not cached, folded into rollup buckets.
+  std::map<int64_t, RollupPoint> computed;
+  int64_t lo = std::max(start_ms, cutoffMs());
+  while (lo <= end_ms) {
+    // Skip over runs of cached buckets; fetch raw samples for the next uncached stretch.
+    const int64_t bucket = lo - ((lo % resolution_ms) + resolution_ms) % resolution_ms;
+    if (cached.contains(bucket) && bucket >= start_ms && bucket + resolution_ms - 1 <= end_ms) {
+      lo = bucket + resolution_ms;
+      continue;
+    }
+    int64_t hi = bucket + resolution_ms - 1;
+    while (hi < end_ms && !cached.contains(hi + 1)) hi += resolution_ms;
+    hi = std::min(hi, end_ms);
+    for (const ObjectSample& raw : head_.series(key, SeriesQuery{lo, hi, 1})) {
+      const int64_t b = raw.timestamp_ms - ((raw.timestamp_ms % resolution_ms) + resolution_ms) % resolution_ms;
+      RollupPoint& point = computed[b];
+      point.bucket_ms = b;
+      point.values.add(raw.values);
+      point.labels = raw;
+    }
+    lo = hi + 1;
+  }
+  {
+    std::lock_guard lock(rollup_mutex_);
+    if (generation == rollup_generation_) {
+      auto& series_cache = rollup_cache_[{key, resolution_ms}];
+      for (const auto& [b, point] : computed) {
+        // Only whole, sealed buckets: an edge bucket holds part of its samples.
+        if (b < start_ms || b + resolution_ms - 1 > end_ms || b + resolution_ms > now_ms - kRollupSealDelayMs) continue;
+        series_cache.insert_or_assign(b, point);
+        rollup_cached_until_ms_ = std::max(rollup_cached_until_ms_, b + resolution_ms);
+      }
+    }
+  }
+  for (auto& [b, point] : cached) {
+    if (b >= start_ms && b + resolution_ms - 1 <= end_ms) computed.try_emplace(b, std::move(point));
+  }
+  out.reserve(computed.size());
+  for (auto& [b, point] : computed) out.push_back(std::move(point));
+  return out;
+}
+
+size_t EmbeddedStorage::cachedRollups() const {
+  std::lock_guard lock(rollup_mutex_);
+  size_t n = 0;
+  for (const auto& [key, buckets] : rollup_cache_) n += buckets.size();
+  return n;
+}
+
+std::vector<ObjectSample> EmbeddedStorage::series(const ObjectKey& key, const SeriesQuery& query) const {
+  const int64_t resolution_ms = rollupResolutionFor(query.step_ms);
+  // Nodes keep folding their raw samples (few series; nodeSeries folds whole NodeUsage alike).
+  if (resolution_ms == 0 || key.kind == ObjectKind::kNode || query.end_ms < query.start_ms) {
+    return head_.series(key, query);
+  }
+  std::vector<ObjectSample> out;
+  ObjectSeriesFolder folder(out);
+  for (const RollupPoint& point : rollups(key, resolution_ms, query.start_ms, query.end_ms)) {
+    const int64_t step_bucket = point.bucket_ms - ((point.bucket_ms % query.step_ms) + query.step_ms) % query.step_ms;
+    folder.merge(step_bucket, point.labels, point.values);
+  }
+  folder.finish();
+  return out;
+}
+
+StorageStats EmbeddedStorage::stats() const {
+  StorageStats out = head_.stats();
+  out.engine = "embedded";
+  return out;
+}
+
+EngineStats EmbeddedStorage::engineStats() const {
+  EngineStats out;
+  {
+    std::lock_guard lock(maintenance_mutex_);
+    out.blocks = blocks_.size();
+    for (const auto& b : blocks_) {
+      out.block_bytes += b.bytes;
+      out.block_samples += b.samples;
+    }
+    out.checkpoint_lsn = checkpoint_lsn_;
+  }
+  out.corrupt_entries = corrupt_entries_;
+  out.corrupt_blocks = corrupt_blocks_;
+  out.replayed_records = replayed_records_;
+  {
+    std::lock_guard lock(ingest_mutex_);
+    if (wal_) out.wal = wal_->stats();
+  }
+  std::lock_guard lock(error_mutex_);
+  out.last_error = last_error_;
+  return out;
+}
+
+}  // namespace kubemonitor::tsdb

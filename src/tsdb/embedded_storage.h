@@ -1,0 +1,159 @@
+#pragma once
+// The embedded engine (DESIGN §4): the server's default Storage. Design and figures in
+// docs/tsdb-engine.md. In short:
+//   ingest  = log the report (report_record.h) in the WAL, apply it to the in-RAM head (a
+//             MemoryStorage: latest values, sums, liveness), then wait until the record is durable
+//             (group commit) before acknowledging;
+//   checkpoint = every `checkpoint_records` reports, the WAL range since the last checkpoint
+//             becomes an immutable, column-compressed block file (block.h) and the WAL is truncated
+//             before it, so a restart replays only the tail;
+//   compaction = neighbouring blocks merge into one of at most `compact_span_ms`, where chunks
+//             are longer and compress better; retention deletes whole expired blocks, the head
+//             frees the series of pods gone longer than the retention;
+//   restart = load the blocks into the head (corrupt entries are skipped and counted), then replay
+//             the WAL from the checkpoint.
+// A failed write (ENOSPC, EROFS) is an error value (ingest → 507/503 by the router); the WAL is
+// reopened on the next ingest, so the engine recovers by itself once space returns.
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "tsdb/block.h"
+#include "tsdb/memory_storage.h"
+#include "tsdb/wal.h"
+
+namespace kubemonitor::tsdb {
+
+struct EmbeddedOptions {
+  std::filesystem::path data_dir;                 // holds wal/ and blocks/
+  std::chrono::seconds retention{7 * 24 * 3600};  // data older than now − retention is dropped
+  WalOptions wal;                                 // sync_interval_ms: the group commit window
+  uint64_t checkpoint_records = 4096;             // reports logged since the last checkpoint that trigger one
+  int64_t compact_span_ms = 6 * 3600 * 1000;      // merged blocks cover at most this much time (ms)
+};
+
+// Rollup resolutions (min, max, avg, last per field), picked by rollupResolutionFor.
+inline constexpr int64_t kRollupMinuteMs = 60'000;
+inline constexpr int64_t kRollupHourMs = 3'600'000;
+// A rollup bucket is cached once it ended this long ago: later reports for it are replays, which
+// drop the cache (ms).
+inline constexpr int64_t kRollupSealDelayMs = 5 * 60'000;
+
+// The coarsest rollup whose resolution divides step_ms (the step the API chose from the window and
+// max-data-points): kRollupHourMs, kRollupMinuteMs, or 0 for raw samples.
+int64_t rollupResolutionFor(int64_t step_ms);
+
+struct RollupPoint {
+  int64_t bucket_ms = 0;          // bucket start, Unix ms, a multiple of the resolution
+  ObjectBucketAggregator values;  // min(), max(), result() (gauges averaged), last()
+  ObjectSample labels;            // the bucket's newest sample (node, deployment, uid, interval)
+};
+
+struct EngineStats {
+  size_t blocks = 0;              // block files on disk
+  uint64_t block_bytes = 0;       // their total size (bytes)
+  uint64_t block_samples = 0;     // field values they hold (a replayed report counts once per block)
+  size_t corrupt_entries = 0;     // block entries and WAL records skipped at open (bad checksum, chunk, record)
+  size_t corrupt_blocks = 0;      // block files unreadable as a whole at open (left on disk, renamed *.corrupt)
+  uint64_t replayed_records = 0;  // WAL records replayed at open
+  uint64_t checkpoint_lsn = 0;    // WAL records before this are in blocks
+  WalStats wal;
+  std::string last_error;  // the most recent write failure, empty once writes succeed again
+};
+
+class EmbeddedStorage final : public Storage {
+ public:
+  // Opens (creating when missing) the engine in options.data_dir and restores its state. `clock`
+  // must outlive the storage. Errors: the WAL's (kPermission, kParse, kIo) and kIo for the directory.
+  static Result<std::unique_ptr<EmbeddedStorage>> open(const Clock& clock, EmbeddedOptions options);
+  ~EmbeddedStorage() override;
+
+  // Errors: kIo with "no space left on device" (ENOSPC), kPermission (read-only data dir), kIo.
+  // Nothing is acknowledged that is not durable; nothing durable is damaged by a failed write.
+  Result<IngestOutcome> ingest(const model::Report& report) override;
+  std::vector<NodeSample> latestNodes() const override { return head_.latestNodes(); }
+  std::optional<NodeSample> latestNode(std::string_view node) const override { return head_.latestNode(node); }
+  std::vector<NodeSample> nodeSeries(std::string_view node, const SeriesQuery& query) const override {
+    return head_.nodeSeries(node, query);
+  }
+  std::vector<ObjectSample> latest(ObjectKind kind, const LatestFilter& filter) const override {
+    return head_.latest(kind, filter);
+  }
+  std::optional<ObjectSample> latestObject(const ObjectKey& key, int64_t stale_after_ms) const override {
+    return head_.latestObject(key, stale_after_ms);
+  }
+  // Steps that are whole minutes or hours fold cached rollups instead of every raw sample; the
+  // points are the same as from raw samples (gauge sums add exactly across buckets).
+  std::vector<ObjectSample> series(const ObjectKey& key, const SeriesQuery& query) const override;
+  // The rollup buckets of `resolution_ms` (kRollupMinuteMs or kRollupHourMs) that hold samples in
+  // [start_ms, end_ms]; edge buckets only fold the samples inside the range.
+  std::vector<RollupPoint> rollups(const ObjectKey& key, int64_t resolution_ms, int64_t start_ms, int64_t end_ms) const;
+  size_t cachedRollups() const;
+  std::vector<NamespaceCandidate> findNamespaces(ObjectKind kind, std::string_view name,
+                                                 int64_t stale_after_ms) const override {
+    return head_.findNamespaces(kind, name, stale_after_ms);
+  }
+  std::vector<ContainerSample> latestContainers(const ObjectKey& pod) const override {
+    return head_.latestContainers(pod);
+  }
+  StorageStats stats() const override;
+
+  // Writes the WAL records since the last checkpoint as a block and truncates the WAL before them.
+  Status checkpoint();
+  // Merges neighbouring blocks (up to compact_span_ms each) and deletes expired ones.
+  Status compact();
+  EngineStats engineStats() const;
+
+ private:
+  struct BlockFile {
+    std::filesystem::path path;
+    BlockHeader header;
+    uint64_t bytes = 0;
+    uint64_t samples = 0;
+  };
+  EmbeddedStorage(const Clock& clock, EmbeddedOptions options);
+  Status restore();
+  // Reopens the WAL after a failed write. Caller holds ingest_mutex_.
+  Status reopenWalLocked();
+  Status checkpointLocked();
+  Status compactLocked();
+  void dropExpiredBlocksLocked();
+  Result<BlockFile> writeBlock(const BlockHeader& header, std::span<const model::Report> reports);
+  void noteError(const Error& error);
+  int64_t cutoffMs() const;
+
+  const Clock& clock_;
+  const EmbeddedOptions options_;
+  const std::filesystem::path block_dir_;
+  MemoryStorage head_;  // thread-safe on its own
+
+  // Serialises WAL appends with head applies, so both see reports in the same order.
+  mutable std::mutex ingest_mutex_;
+  std::shared_ptr<Wal> wal_;  // guarded by ingest_mutex_; waiters keep their copy alive
+  bool wal_failed_ = false;   // guarded by ingest_mutex_: reopen before the next append
+
+  // Checkpoints, compaction, retention: one at a time.
+  mutable std::mutex maintenance_mutex_;
+  std::vector<BlockFile> blocks_;  // guarded by maintenance_mutex_, sorted by first_lsn
+  uint64_t checkpoint_lsn_ = 0;    // guarded by maintenance_mutex_
+  std::atomic<uint64_t> logged_since_checkpoint_{0};
+  size_t corrupt_entries_ = 0;     // set by restore()
+  size_t corrupt_blocks_ = 0;      // set by restore()
+  uint64_t replayed_records_ = 0;  // set by restore()
+  // Sealed rollup buckets by (series, resolution); dropped whole when a report lands in one.
+  mutable std::mutex rollup_mutex_;
+  mutable std::map<std::pair<ObjectKey, int64_t>, std::map<int64_t, RollupPoint>> rollup_cache_;  // guarded
+  mutable int64_t rollup_cached_until_ms_ = INT64_MIN;  // guarded: end of the newest cached bucket
+  uint64_t rollup_generation_ = 0;                      // guarded: bumped when the cache is dropped
+  mutable std::mutex error_mutex_;
+  std::string last_error_;  // guarded by error_mutex_
+};
+
+}  // namespace kubemonitor::tsdb

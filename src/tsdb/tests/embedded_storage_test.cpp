@@ -1,0 +1,586 @@
+// The embedded engine: report records, block files, restart from blocks + WAL tail, torn WAL
+// tails, corrupt blocks, retention, compaction, exact aggregates after replays and restarts.
+
+#include "tsdb/embedded_storage.h"
+
+#include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
+#include "common/testing/child_process.h"
+#include "common/testing/fake_clock.h"
+#include "tsdb/block.h"
+#include "tsdb/report_record.h"
+#include "tsdb/testing/report_generator.h"
+
+namespace kubemonitor::tsdb {
+namespace {
+
+using testing::generateNodeReport;
+
+constexpr int64_t kIntervalMs = 10'000;
+
+bool sameStoredFields(const model::Report& a, const model::Report& b) {
+  if (a.node != b.node || a.timestamp_ms != b.timestamp_ms || a.interval_ms != b.interval_ms) return false;
+  if (a.node_usage.cpu_millicores != b.node_usage.cpu_millicores ||
+      a.node_usage.uptime_seconds != b.node_usage.uptime_seconds || a.node_usage.cpu_count != b.node_usage.cpu_count ||
+      a.node_usage.filesystem_used_bytes != b.node_usage.filesystem_used_bytes || a.pods.size() != b.pods.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.pods.size(); ++i) {
+    const auto& p = a.pods[i];
+    const auto& q = b.pods[i];
+    if (p.uid != q.uid || p.name != q.name || p.namespace_name != q.namespace_name || p.deployment != q.deployment ||
+        p.usage.cpu_millicores != q.usage.cpu_millicores ||
+        p.usage.memory_working_set_bytes != q.usage.memory_working_set_bytes ||
+        p.network.rx_bytes != q.network.rx_bytes || p.spec.memory_limit_bytes != q.spec.memory_limit_bytes ||
+        p.containers.size() != q.containers.size() ||
+        (!p.containers.empty() && p.containers[0].usage.cpu_millicores != q.containers[0].usage.cpu_millicores)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+TEST(ReportRecord, RoundTripsWhatStorageServes) {
+  const model::Report report = generateNodeReport(3, 20, 7, 1'800'000'000'000);
+  auto decoded = decodeReportRecord(encodeReportRecord(report));
+  ASSERT_TRUE(decoded.ok()) << decoded.error().toString();
+  EXPECT_TRUE(sameStoredFields(report, *decoded));
+  EXPECT_EQ(decoded->node_usage.network_rx_bytes, report.node_usage.network_rx_bytes);
+}
+
+TEST(ReportRecord, EveryTruncationAndBadVersionIsAnError) {
+  const auto bytes = encodeReportRecord(generateNodeReport(0, 3, 1, 0));
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    EXPECT_FALSE(decodeReportRecord(std::span(bytes).first(n)).ok()) << n;
+  }
+  auto bad = bytes;
+  bad[0] = 99;
+  auto decoded = decodeReportRecord(bad);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_NE(decoded.error().message.find("unknown version"), std::string::npos);
+  auto longer = bytes;
+  longer.push_back(0);
+  EXPECT_FALSE(decodeReportRecord(longer).ok());
+}
+
+TEST(Block, RoundTripsReportsAndCountsSamples) {
+  std::vector<model::Report> reports;
+  for (uint64_t tick = 0; tick < 30; ++tick) {
+    for (size_t node = 0; node < 2; ++node) {
+      reports.push_back(generateNodeReport(node, 10, tick, 1'800'000'000'000));
+      sortPods(reports.back());
+    }
+  }
+  size_t samples = 0;
+  auto bytes = encodeBlock(BlockHeader{5, 64, 1, 2}, reports, &samples);
+  ASSERT_TRUE(bytes.ok()) << bytes.error().toString();
+  EXPECT_EQ(samples, 60 * (20 + 10 * (15 + 2)));
+  auto contents = decodeBlock(*bytes);
+  ASSERT_TRUE(contents.ok()) << contents.error().toString();
+  EXPECT_EQ(contents->header.first_lsn, 5U);
+  EXPECT_EQ(contents->header.last_lsn, 64U);
+  EXPECT_EQ(contents->samples, samples);
+  EXPECT_EQ(contents->corrupt_entries, 0U);
+  ASSERT_EQ(contents->reports.size(), reports.size());
+  std::sort(reports.begin(), reports.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.node, a.timestamp_ms) < std::tie(b.node, b.timestamp_ms);
+  });
+  for (size_t i = 0; i < reports.size(); ++i) EXPECT_TRUE(sameStoredFields(reports[i], contents->reports[i])) << i;
+  // Far below the ~4 bytes/sample of the WAL record: columns compress (random full-precision CPU
+  // doubles in the generator cost most of what is left).
+  EXPECT_LT(static_cast<double>(bytes->size()) / static_cast<double>(samples), 2.5);
+  EXPECT_LT(bytes->size() * 2, encodeReportRecord(reports[0]).size() * reports.size());
+}
+
+TEST(Block, CorruptEntryIsSkippedAndTheRestServed) {
+  std::vector<model::Report> reports;
+  for (uint64_t tick = 0; tick < 5; ++tick) {
+    for (size_t node = 0; node < 3; ++node) reports.push_back(generateNodeReport(node, 4, tick, 0));
+  }
+  for (auto& r : reports) sortPods(r);
+  auto bytes = encodeBlock(BlockHeader{0, 14, 0, 40'000}, reports);
+  ASSERT_TRUE(bytes.ok());
+  auto damaged = *bytes;
+  damaged[damaged.size() - 10] ^= 0x55;  // inside the last pod entry of the last node
+  auto contents = decodeBlock(damaged);
+  ASSERT_TRUE(contents.ok());
+  EXPECT_EQ(contents->corrupt_entries, 1U);
+  EXPECT_NE(contents->first_error.find("checksum"), std::string::npos);
+  ASSERT_EQ(contents->reports.size(), 15U);
+  EXPECT_EQ(contents->reports.front().pods.size(), 4U);
+  EXPECT_EQ(contents->reports.back().pods.size(), 3U);  // one pod series of node-2 lost, the rest kept
+  // A bad header is an error for the whole block; every truncation is handled without a crash.
+  auto bad_header = *bytes;
+  bad_header[5] ^= 1;
+  EXPECT_FALSE(decodeBlock(bad_header).ok());
+  for (size_t n = 0; n < bytes->size(); n += 7) (void)decodeBlock(std::span(*bytes).first(n));
+}
+
+class EmbeddedStorageTest : public ::testing::Test {
+ protected:
+  EmbeddedOptions options(uint64_t checkpoint_records = 1'000'000) const {
+    EmbeddedOptions o;
+    o.data_dir = dir_.path();
+    o.retention = std::chrono::hours(24);
+    o.wal.sync_mode = WalSyncMode::kNever;
+    o.checkpoint_records = checkpoint_records;
+    return o;
+  }
+  std::unique_ptr<EmbeddedStorage> open(uint64_t checkpoint_records = 1'000'000) {
+    auto storage = EmbeddedStorage::open(clock_, options(checkpoint_records));
+    EXPECT_TRUE(storage.ok()) << storage.error().toString();
+    return storage ? std::move(*storage) : nullptr;
+  }
+  int64_t startMs() const { return toUnixMs(clock_.wallNow()) - 3'600'000; }
+  void ingestTicks(EmbeddedStorage& storage, uint64_t from, uint64_t to, size_t nodes = 3, size_t pods = 12) {
+    for (uint64_t tick = from; tick < to; ++tick) {
+      for (size_t n = 0; n < nodes; ++n) {
+        auto outcome = storage.ingest(generateNodeReport(n, pods, tick, startMs(), kIntervalMs));
+        ASSERT_TRUE(outcome.ok()) << outcome.error().toString();
+        ASSERT_EQ(outcome->accepted, 1U);
+      }
+    }
+  }
+  // The newest-named file in a subdirectory of the data dir (one block, one WAL segment).
+  std::filesystem::path lastFileIn(const std::string& subdir) const {
+    std::filesystem::path last;
+    for (const auto& e : std::filesystem::directory_iterator(dir_.path() + "/" + subdir))
+      last = std::max(last, e.path());
+    return last;
+  }
+  static void overwriteByte(const std::filesystem::path& path, int64_t offset_from_start, char byte) {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(offset_from_start));
+    f.put(byte);
+  }
+  // After a recovery: `samples` node samples are served and the next tick (3 nodes) goes in.
+  void expectServesAndIngests(EmbeddedStorage& storage, size_t samples, uint64_t next_tick) {
+    EXPECT_EQ(storage.stats().samples, samples);
+    ingestTicks(storage, next_tick, next_tick + 1);
+    EXPECT_EQ(storage.stats().samples, samples + 3);
+  }
+  // Everything a query can see of the data, for before/after comparisons.
+  static std::string fingerprint(const Storage& storage, int64_t start_ms) {
+    std::string out;
+    const SeriesQuery raw{start_ms, start_ms + 10'000'000, kIntervalMs};
+    for (const auto& n : storage.latestNodes()) {
+      out += n.node + ":" + std::to_string(n.timestamp_ms) + ":" + std::to_string(n.usage.cpu_millicores) + ";";
+      for (const auto& p : storage.nodeSeries(n.node, raw)) out += std::to_string(p.usage.network_rx_bytes) + ",";
+    }
+    for (ObjectKind kind : {ObjectKind::kPod, ObjectKind::kNamespace, ObjectKind::kDeployment}) {
+      for (const auto& o : storage.latest(kind, LatestFilter{"", "", "", 1LL << 40})) {
+        char buffer[128];
+        std::snprintf(buffer, sizeof buffer, "|%a/%llu/%llu", o.values.cpu_millicores,
+                      static_cast<unsigned long long>(o.values.memory_working_set_bytes),
+                      static_cast<unsigned long long>(o.values.network_rx_bytes));
+        out += o.key.namespace_name + "/" + o.key.name + buffer;
+        for (const auto& p : storage.series(o.key, raw)) {
+          std::snprintf(buffer, sizeof buffer, "(%a)", p.values.cpu_millicores);
+          out += buffer;
+        }
+      }
+    }
+    return out;
+  }
+
+  FakeClock clock_;
+  kubemonitor::testing::TempDir dir_;
+};
+
+TEST_F(EmbeddedStorageTest, RestartReplaysTheWalAndAnswersTheSame) {
+  std::string before;
+  {
+    auto storage = open();
+    ingestTicks(*storage, 0, 20);
+    before = fingerprint(*storage, startMs());
+    EXPECT_EQ(storage->stats().engine, "embedded");
+    EXPECT_EQ(storage->stats().samples, 60U);
+  }
+  auto reopened = open();
+  EXPECT_EQ(reopened->engineStats().replayed_records, 60U);
+  EXPECT_EQ(fingerprint(*reopened, startMs()), before);
+  EXPECT_FALSE(before.empty());
+}
+
+TEST_F(EmbeddedStorageTest, CheckpointWritesABlockTruncatesTheWalAndRestartReplaysOnlyTheTail) {
+  std::string before;
+  {
+    auto storage = open(30);       // a checkpoint every 30 reports
+    ingestTicks(*storage, 0, 25);  // 75 reports: two checkpoints, 15 in the WAL
+    const EngineStats stats = storage->engineStats();
+    EXPECT_GE(stats.blocks, 1U);
+    EXPECT_EQ(stats.checkpoint_lsn, stats.wal.next_lsn - 15);
+    EXPECT_GT(stats.block_samples, 0U);
+    before = fingerprint(*storage, startMs());
+  }
+  auto reopened = open(30);
+  EXPECT_EQ(reopened->engineStats().replayed_records, 15U);
+  EXPECT_EQ(fingerprint(*reopened, startMs()), before);
+  // A further checkpoint of the tail, then a restart from blocks alone.
+  ASSERT_TRUE(reopened->checkpoint().ok());
+  reopened.reset();
+  auto again = open(30);
+  EXPECT_EQ(again->engineStats().replayed_records, 0U);
+  EXPECT_EQ(fingerprint(*again, startMs()), before);
+}
+
+TEST_F(EmbeddedStorageTest, ReplayedReportsReplaceAndAggregatesStayExactSumsAcrossRestarts) {
+  std::string before;
+  {
+    auto storage = open(7);
+    ingestTicks(*storage, 0, 6);
+    // Agents replay their outage buffers: the same reports again, some after a checkpoint.
+    ingestTicks(*storage, 2, 6);
+    const auto ns = storage->latestObject(ObjectKey{ObjectKind::kNamespace, "", "ns-1"}, 1LL << 40);
+    ASSERT_TRUE(ns.has_value());
+    double cpu = 0;
+    uint64_t memory = 0;
+    for (const auto& pod : storage->latest(ObjectKind::kPod, LatestFilter{"ns-1", "", "", 1LL << 40})) {
+      cpu += pod.values.cpu_millicores;
+      memory += pod.values.memory_working_set_bytes;
+    }
+    EXPECT_NEAR(ns->values.cpu_millicores, cpu, 1e-9);
+    EXPECT_EQ(ns->values.memory_working_set_bytes, memory);
+    EXPECT_EQ(storage->stats().samples, 18U);  // 3 nodes × 6 ticks, replays not counted twice
+    before = fingerprint(*storage, startMs());
+  }
+  auto reopened = open(7);
+  EXPECT_EQ(reopened->stats().samples, 18U);
+  EXPECT_EQ(fingerprint(*reopened, startMs()), before);
+}
+
+TEST_F(EmbeddedStorageTest, TornWalTailIsCutAndTheValidPrefixKept) {
+  {
+    auto storage = open();
+    ingestTicks(*storage, 0, 4);
+  }
+  // A crash in the middle of a write: garbage after the last record.
+  const std::filesystem::path segment = lastFileIn("wal");
+  ASSERT_FALSE(segment.empty());
+  {
+    std::ofstream out(segment, std::ios::app | std::ios::binary);
+    out << "\x17\x00\x00\x00torn-record";
+  }
+  auto reopened = open();
+  EXPECT_EQ(reopened->engineStats().replayed_records, 12U);
+  EXPECT_GT(reopened->engineStats().wal.truncated_bytes, 0U);
+  expectServesAndIngests(*reopened, 12, 4);
+}
+
+TEST_F(EmbeddedStorageTest, CorruptBlockEntryIsDetectedAndTheRestServed) {
+  {
+    auto storage = open();
+    ingestTicks(*storage, 0, 10);
+    ASSERT_TRUE(storage->checkpoint().ok());
+  }
+  const std::filesystem::path block = lastFileIn("blocks");
+  ASSERT_EQ(block.extension(), ".kmb");
+  overwriteByte(block, static_cast<int64_t>(std::filesystem::file_size(block)) - 20, '\x7f');
+  auto reopened = open();
+  EXPECT_EQ(reopened->engineStats().corrupt_entries, 1U);
+  EXPECT_NE(reopened->engineStats().last_error.find("checksum"), std::string::npos);
+  EXPECT_EQ(reopened->latestNodes().size(), 3U);
+  EXPECT_EQ(reopened->latest(ObjectKind::kPod, LatestFilter{"", "", "", 1LL << 40}).size(), 3U * 12 - 1);
+}
+
+TEST_F(EmbeddedStorageTest, UnusableWalRecordIsSkippedAndCountedNotFatal) {
+  {
+    auto storage = open();
+    ingestTicks(*storage, 0, 2);
+  }
+  {
+    // A record whose checksum is right but whose payload is no report (a future version, say).
+    auto wal = Wal::open(dir_.path() + "/wal", WalOptions{.sync_mode = WalSyncMode::kNever});
+    ASSERT_TRUE(wal.ok());
+    const uint8_t payload[] = {99, 1, 2, 3};
+    ASSERT_TRUE((*wal)->append(payload).ok());
+  }
+  auto reopened = open();
+  EXPECT_EQ(reopened->engineStats().corrupt_entries, 1U);
+  EXPECT_NE(reopened->engineStats().last_error.find("unknown version 99"), std::string::npos);
+  expectServesAndIngests(*reopened, 6, 2);
+}
+
+TEST_F(EmbeddedStorageTest, UnreadableBlockHeaderSetsTheBlockAsideAndServesTheRest) {
+  {
+    auto storage = open();
+    ingestTicks(*storage, 0, 3);
+    ASSERT_TRUE(storage->checkpoint().ok());
+    ingestTicks(*storage, 3, 6);
+  }
+  const std::filesystem::path block = lastFileIn("blocks");
+  overwriteByte(block, 0, 'X');
+  auto reopened = open();
+  EXPECT_EQ(reopened->engineStats().corrupt_blocks, 1U);
+  EXPECT_TRUE(std::filesystem::exists(block.string() + ".corrupt"));
+  // The WAL's only segment still holds the checkpointed records too (segments go whole), so all is back.
+  EXPECT_EQ(reopened->stats().samples, 18U);
+}
+
+TEST_F(EmbeddedStorageTest, CompactionMergesBlocksShrinksThemAndKeepsTheData) {
+  auto storage = open();
+  for (uint64_t tick = 0; tick < 40; ++tick) {  // a checkpoint per tick: 40 small blocks
+    ingestTicks(*storage, tick, tick + 1);
+    ASSERT_TRUE(storage->checkpoint().ok());
+  }
+  const EngineStats small = storage->engineStats();
+  EXPECT_EQ(small.blocks, 40U);
+  ASSERT_TRUE(storage->compact().ok());
+  const std::string before = fingerprint(*storage, startMs());
+  const EngineStats stats = storage->engineStats();
+  EXPECT_EQ(stats.blocks, 1U);
+  EXPECT_EQ(stats.block_samples, 120U * (20 + 12 * 17));
+  EXPECT_EQ(stats.block_samples, small.block_samples);
+  // Longer chunks: headers and first values amortised over 40 samples instead of one.
+  EXPECT_LT(stats.block_bytes * 3, small.block_bytes);
+  storage.reset();
+  auto reopened = open();
+  EXPECT_EQ(fingerprint(*reopened, startMs()), before);
+}
+
+TEST_F(EmbeddedStorageTest, RetentionDeletesExpiredBlocksAndFreesDeadSeries) {
+  auto storage = open();
+  ingestTicks(*storage, 0, 5, 2, 6);
+  ASSERT_TRUE(storage->checkpoint().ok());
+  EXPECT_EQ(storage->engineStats().blocks, 1U);
+  EXPECT_GT(storage->stats().objects, 12U);
+  // Two days later those pods are gone; a new pod set reports.
+  clock_.advance(std::chrono::hours(48));
+  ingestTicks(*storage, 0, 1, 1, 2);
+  ASSERT_TRUE(storage->checkpoint().ok());
+  ASSERT_TRUE(storage->compact().ok());
+  const EngineStats stats = storage->engineStats();
+  EXPECT_EQ(stats.blocks, 1U);
+  // Only node-0's two new pods, its namespaces and deployments are left.
+  EXPECT_EQ(storage->stats().nodes, 1U);
+  EXPECT_EQ(storage->stats().objects, 2U + 2U + 2U);
+  storage.reset();
+  auto reopened = open();
+  EXPECT_EQ(reopened->stats().samples, 1U);
+}
+
+TEST_F(EmbeddedStorageTest, ConcurrentIngestsShareSyncsAndAllSurvive) {
+  EmbeddedOptions o = options(50);
+  o.wal.sync_mode = WalSyncMode::kAlways;
+  o.wal.sync_interval_ms = 2;
+  {
+    auto storage = EmbeddedStorage::open(clock_, o);
+    ASSERT_TRUE(storage.ok());
+    std::vector<std::thread> agents;
+    for (size_t n = 0; n < 4; ++n) {
+      agents.emplace_back([&, n] {
+        for (uint64_t tick = 0; tick < 40; ++tick) {
+          EXPECT_TRUE((*storage)->ingest(generateNodeReport(n, 5, tick, startMs())).ok());
+        }
+      });
+    }
+    for (auto& t : agents) t.join();
+    EXPECT_EQ((*storage)->stats().samples, 160U);
+  }
+  auto reopened = EmbeddedStorage::open(clock_, o);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ((*reopened)->stats().samples, 160U);
+}
+
+TEST_F(EmbeddedStorageTest, ReadOnlyDataDirIsAClearError) {
+  EmbeddedOptions o = options();
+  o.data_dir = "/proc/kubemonitor-cannot-exist";
+  auto storage = EmbeddedStorage::open(clock_, o);
+  ASSERT_FALSE(storage.ok());
+  o.data_dir.clear();
+  auto none = EmbeddedStorage::open(clock_, o);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().code, ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace kubemonitor::tsdb
+
+namespace kubemonitor::tsdb {
+namespace {
+
+// A small tmpfs as the data dir: root only (skipped otherwise), always unmounted.
+class SmallTmpfs {
+ public:
+  explicit SmallTmpfs(const std::string& dir, size_t bytes) : dir_(dir) {
+    const std::string options = "size=" + std::to_string(bytes);
+    mounted_ = ::geteuid() == 0 && ::mount("tmpfs", dir.c_str(), "tmpfs", 0, options.c_str()) == 0;
+  }
+  ~SmallTmpfs() {
+    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+  }
+  bool mounted() const { return mounted_; }
+
+ private:
+  std::string dir_;
+  bool mounted_ = false;
+};
+
+TEST(EmbeddedStorageDiskFull, FullDiskIsAnErrorNothingAcknowledgedIsLostAndItRecovers) {
+  kubemonitor::testing::TempDir dir;
+  SmallTmpfs tmpfs(dir.path(), 2 << 20);
+  if (!tmpfs.mounted()) GTEST_SKIP() << "needs root to mount a small tmpfs as a full disk (uid " << ::geteuid() << ")";
+  FakeClock clock;
+  EmbeddedOptions o;
+  o.data_dir = dir.path() + "/data";
+  o.wal.segment_bytes = 256 << 10;
+  o.wal.sync_interval_ms = 0;  // every append durable before it returns
+  o.checkpoint_records = 40;
+  const int64_t start_ms = toUnixMs(clock.wallNow()) - 3'600'000;
+  size_t acknowledged = 0;
+  Error failure;
+  {
+    auto storage = EmbeddedStorage::open(clock, o);
+    ASSERT_TRUE(storage.ok()) << storage.error().toString();
+    // Eat most of the space, then ingest until the disk is full.
+    {
+      std::ofstream filler(dir.path() + "/filler", std::ios::binary);
+      const std::string block(64 << 10, 'x');
+      for (int i = 0; i < 20; ++i) filler << block;
+    }
+    for (uint64_t tick = 0; tick < 10'000; ++tick) {
+      auto outcome = (*storage)->ingest(testing::generateNodeReport(0, 20, tick, start_ms));
+      if (!outcome) {
+        failure = outcome.error();
+        break;
+      }
+      ++acknowledged;
+    }
+    ASSERT_GT(acknowledged, 0U);
+    EXPECT_EQ(failure.code, ErrorCode::kIo) << failure.toString();
+    EXPECT_NE(failure.message.find("no space left on device"), std::string::npos) << failure.toString();
+    EXPECT_NE((*storage)->engineStats().last_error.find("no space"), std::string::npos);
+    // Still full: still an error, and nothing stored changes.
+    EXPECT_FALSE((*storage)->ingest(testing::generateNodeReport(0, 20, 20'000, start_ms)).ok());
+    // Refused by the log itself (sync_interval_ms 0: an append returns once durable): never applied.
+    EXPECT_EQ((*storage)->stats().samples, acknowledged);
+    // Space returns: the engine recovers by itself.
+    std::filesystem::remove(dir.path() + "/filler");
+    auto again = (*storage)->ingest(testing::generateNodeReport(0, 20, 30'000, start_ms));
+    ASSERT_TRUE(again.ok()) << again.error().toString();
+    ++acknowledged;
+    EXPECT_TRUE((*storage)->engineStats().last_error.empty());
+  }
+  auto reopened = EmbeddedStorage::open(clock, o);
+  ASSERT_TRUE(reopened.ok()) << reopened.error().toString();
+  // Every acknowledged report is back (the refused ones are not required, and need not be there).
+  EXPECT_GE((*reopened)->stats().samples, acknowledged);
+  EXPECT_EQ((*reopened)->engineStats().corrupt_entries, 0U);
+  for (uint64_t tick = 0; tick < acknowledged - 1; ++tick) {
+    auto s = (*reopened)->nodeSeries("node-0", SeriesQuery{start_ms + static_cast<int64_t>(tick) * 10'000,
+                                                           start_ms + static_cast<int64_t>(tick) * 10'000, 10'000});
+    ASSERT_EQ(s.size(), 1U) << "acknowledged tick " << tick << " missing";
+  }
+}
+
+}  // namespace
+}  // namespace kubemonitor::tsdb
+
+namespace kubemonitor::tsdb {
+namespace {
+
+void expectSameValues(const ObjectValues& a, const ObjectValues& b, const std::string& where) {
+  EXPECT_NEAR(a.cpu_millicores, b.cpu_millicores, 1e-9 * std::max(1.0, std::abs(b.cpu_millicores))) << where;
+  EXPECT_NEAR(a.network_rx_bytes_per_sec, b.network_rx_bytes_per_sec, 1e-9 * std::max(1.0, b.network_rx_bytes_per_sec))
+      << where;
+  EXPECT_EQ(a.memory_working_set_bytes, b.memory_working_set_bytes) << where;
+  EXPECT_EQ(a.network_rx_bytes, b.network_rx_bytes) << where;
+  EXPECT_EQ(a.pod_count, b.pod_count) << where;
+  EXPECT_EQ(a.memory_limit_bytes, b.memory_limit_bytes) << where;
+}
+
+TEST(EmbeddedStorageRollups, PickedFromTheStep) {
+  EXPECT_EQ(rollupResolutionFor(10'000), 0);
+  EXPECT_EQ(rollupResolutionFor(90'000), 0);
+  EXPECT_EQ(rollupResolutionFor(60'000), kRollupMinuteMs);
+  EXPECT_EQ(rollupResolutionFor(300'000), kRollupMinuteMs);
+  EXPECT_EQ(rollupResolutionFor(3'600'000), kRollupHourMs);
+  EXPECT_EQ(rollupResolutionFor(86'400'000), kRollupHourMs);
+}
+
+TEST(EmbeddedStorageRollups, EqualRecomputationFromRawSamplesAndFollowReplays) {
+  kubemonitor::testing::TempDir dir;
+  FakeClock clock;
+  EmbeddedOptions o;
+  o.data_dir = dir.path();
+  o.wal.sync_mode = WalSyncMode::kNever;
+  auto storage = EmbeddedStorage::open(clock, o);
+  ASSERT_TRUE(storage.ok());
+  MemoryStorage raw(clock, o.retention);  // the reference: folds every raw sample per query
+  const int64_t start_ms = toUnixMs(clock.wallNow()) / 3'600'000 * 3'600'000 - 3 * 3'600'000 + 7'000;
+  for (uint64_t tick = 0; tick < 3 * 360; ++tick) {
+    for (size_t n = 0; n < 2; ++n) {
+      model::Report r = testing::generateNodeReport(n, 6, tick, start_ms);
+      sortPods(r);
+      ASSERT_TRUE((*storage)->ingest(r).ok());
+      ASSERT_TRUE(raw.ingest(r).ok());
+    }
+  }
+  const int64_t end_ms = start_ms + 3 * 3'600'000;
+  const std::vector<ObjectKey> keys{{ObjectKind::kPod, "ns-1", "deploy-1-1-0x1"},
+                                    {ObjectKind::kNamespace, "", "ns-2"},
+                                    {ObjectKind::kDeployment, "ns-0", "deploy-0-0"}};
+  for (const ObjectKey& key : keys) {
+    // min, max, last of each 1-min bucket against the raw samples themselves.
+    const auto samples = raw.series(key, SeriesQuery{start_ms, end_ms, 1});
+    ASSERT_FALSE(samples.empty()) << key.name;
+    const auto minutes = (*storage)->rollups(key, kRollupMinuteMs, start_ms, end_ms);
+    ASSERT_EQ(minutes.size(), 180U) << key.name;  // 3 h of samples from 7 s past a minute
+    size_t i = 0;
+    for (const RollupPoint& point : minutes) {
+      double lo = 1e300, hi = -1e300;
+      ObjectValues last;
+      size_t count = 0;
+      for (; i < samples.size() && samples[i].timestamp_ms < point.bucket_ms + kRollupMinuteMs; ++i) {
+        lo = std::min(lo, samples[i].values.cpu_millicores);
+        hi = std::max(hi, samples[i].values.cpu_millicores);
+        last = samples[i].values;
+        ++count;
+      }
+      ASSERT_EQ(point.values.count(), count) << key.name << " @" << point.bucket_ms;
+      EXPECT_EQ(point.values.min().cpu_millicores, lo);
+      EXPECT_EQ(point.values.max().cpu_millicores, hi);
+      EXPECT_EQ(point.values.last().network_rx_bytes, last.network_rx_bytes);
+    }
+    // Whole series at 1-min, 5-min and 1-h steps: the same points as folding raw samples, twice
+    // (the second time from the cache).
+    for (int pass = 0; pass < 2; ++pass) {
+      for (int64_t step : {kRollupMinuteMs, 5 * kRollupMinuteMs, kRollupHourMs}) {
+        const auto expected = raw.series(key, SeriesQuery{start_ms, end_ms, step});
+        const auto actual = (*storage)->series(key, SeriesQuery{start_ms, end_ms, step});
+        ASSERT_EQ(actual.size(), expected.size()) << key.name << " step " << step;
+        for (size_t k = 0; k < actual.size(); ++k) {
+          EXPECT_EQ(actual[k].timestamp_ms, expected[k].timestamp_ms);
+          EXPECT_EQ(actual[k].node, expected[k].node);
+          expectSameValues(actual[k].values, expected[k].values, key.name + " step " + std::to_string(step));
+        }
+      }
+    }
+  }
+  EXPECT_GT((*storage)->cachedRollups(), 0U);
+  // A replayed report with other values lands in a sealed bucket: the cache goes, the points follow.
+  model::Report replay = testing::generateNodeReport(0, 6, 30, start_ms);
+  for (auto& pod : replay.pods) pod.usage.cpu_millicores = 100'000;
+  sortPods(replay);
+  ASSERT_TRUE((*storage)->ingest(replay).ok());
+  ASSERT_TRUE(raw.ingest(replay).ok());
+  EXPECT_EQ((*storage)->cachedRollups(), 0U);
+  const ObjectKey ns{ObjectKind::kNamespace, "", "ns-1"};
+  const auto expected = raw.series(ns, SeriesQuery{start_ms, end_ms, kRollupHourMs});
+  const auto actual = (*storage)->series(ns, SeriesQuery{start_ms, end_ms, kRollupHourMs});
+  ASSERT_EQ(actual.size(), expected.size());
+  for (size_t k = 0; k < actual.size(); ++k) expectSameValues(actual[k].values, expected[k].values, "after replay");
+  const auto hours = (*storage)->rollups(ns, kRollupHourMs, start_ms, end_ms);
+  ASSERT_FALSE(hours.empty());
+  // ns-1 has one pod on node-0 (now 100000 m) plus its pod on node-1.
+  EXPECT_GT(hours.front().values.max().cpu_millicores, 100'000);
+  EXPECT_LT(hours.front().values.max().cpu_millicores, 100'300);
+}
+
+}  // namespace
+}  // namespace kubemonitor::tsdb
