@@ -98,7 +98,9 @@ def whole_disk(dev):
 def capture():
     """Returns {logical path: {(hierarchy, file): text}} for qos dirs, pods and containers."""
     disk = os.stat("/").st_dev
-    with open(os.path.join(ROOT, "blkio", "blkio.throttle.write_bps_device"), "w") as f:
+    rules = os.path.join(ROOT, "blkio", "blkio.throttle.write_bps_device")
+    added_rule = whole_disk(disk) not in open(rules).read()
+    with open(rules, "w") as f:
         # blk-throttle counts per-cgroup I/O only once a limit was set for the disk (huge = no limit).
         f.write("%s %d" % (whole_disk(disk), 1 << 50))
     captured, children, index = {}, [], 0
@@ -132,6 +134,9 @@ def capture():
                 except FileNotFoundError:
                     pass
     captured["."] = snapshot(".")
+    if added_rule:  # leave the host's blk-throttle rules as they were
+        with open(rules, "w") as f:
+            f.write("%s 0" % whole_disk(disk))
     return captured
 
 
