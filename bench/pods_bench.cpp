@@ -40,16 +40,8 @@ class NeverWaits final : public agent::Waiter {
   bool sleepUntil(WallTime) override { return true; }
 };
 
-std::string uidFor(int n) {
-  char uid[40];
-  std::snprintf(uid, sizeof uid, "%08x-0000-4000-8000-%012d", 0xbe0c0000 + n, n);
-  return uid;
-}
-std::string idFor(int n) {
-  char id[65];
-  std::snprintf(id, sizeof id, "%056x%08x", 0xbe7c, n);
-  return id;
-}
+std::string uidFor(int n) { return hosttest::fakePodUid(0xbe0c0000, n); }
+std::string idFor(int n) { return hosttest::fakeContainerId(0xbe7c, n); }
 
 // CPU seconds and RSS of `pid` plus its live children (netdata forks helpers).
 ProcessUsage treeUsage(pid_t pid) {

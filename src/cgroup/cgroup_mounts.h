@@ -1,13 +1,13 @@
 #pragma once
 // Where the host's cgroup hierarchies are mounted, and which cgroup mode the host runs, found by
-// parsing <host-root>/proc/1/mountinfo (DESIGN §2: never hard-coded paths). Detection is a pure
+// parsing the mountinfo of the host's pid 1 (DESIGN §2: never hard-coded paths). Detection is a pure
 // function of the mount table; the mode can be forced by a flag (DESIGN rule 3).
 //
 // Modes (the kernel's Documentation/admin-guide/cgroup-v2.rst and systemd's naming):
 //   v1      only cgroup v1 hierarchies ("cgroup" mounts), controllers co-mounted ("cpu,cpuacct")
 //           or mounted apart ("cpu" and "cpuacct", as on this project's build machine);
 //   hybrid  v1 hierarchies hold the controllers, and a controller-less cgroup2 is mounted beside
-//           them (systemd's /sys/fs/cgroup/unified): counters come from v1, pressure (PSI) from
+//           them (systemd's "unified" mount): counters come from v1, pressure (PSI) from
 //           the cgroup2 tree when the kernel has it;
 //   v2      one cgroup2 hierarchy holds every controller.
 
@@ -30,10 +30,10 @@ std::string_view cgroupModeName(CgroupMode mode);  // "v1", "hybrid", "v2"
 // "auto" → nullopt (detect), "v1" / "hybrid" / "v2" → that mode; anything else kInvalidArgument.
 Result<std::optional<CgroupMode>> parseCgroupModeFlag(std::string_view flag);
 
-// One mounted hierarchy. A cgroup whose path (as /proc/<pid>/cgroup spells it) is P lives in the
+// One mounted hierarchy. A cgroup whose path (as a process's cgroup file spells it) is P lives in the
 // directory mount_point + (P − root); root is "/" on the host, longer inside a cgroup namespace.
 struct HierarchyMount {
-  std::string mount_point;  // absolute, as the host's pid 1 sees it ("/sys/fs/cgroup/cpu,cpuacct")
+  std::string mount_point;  // absolute, as the host's pid 1 sees it (e.g. the "cpu,cpuacct" directory of the cgroup tmpfs)
   std::string root = "/";   // mountinfo field (4)
 };
 
@@ -57,7 +57,8 @@ struct CgroupMounts {
 Result<CgroupMounts> detectCgroupMounts(const std::vector<procfs::MountInfo>& mounts,
                                         std::optional<CgroupMode> forced = std::nullopt);
 
-// detectCgroupMounts over <host-root>/proc/1/mountinfo, read through `fs`.
+// detectCgroupMounts over the mountinfo of the host's pid 1 (HostPaths::procPidMountinfo), read
+// through `fs`.
 Result<CgroupMounts> readHostCgroupMounts(const hostfs::HostFs& fs, std::optional<CgroupMode> forced = std::nullopt);
 
 }  // namespace kubemonitor::cgroup

@@ -37,6 +37,10 @@ std::filesystem::path HostPaths::procPidRoot(int pid) const { return procPid(pid
 std::filesystem::path HostPaths::procPidNetNs(int pid) const { return procPid(pid) / "ns" / "net"; }
 std::filesystem::path HostPaths::procPidComm(int pid) const { return procPid(pid) / "comm"; }
 
+std::filesystem::path HostPaths::sysDevBlock(unsigned major, unsigned minor) const {
+  return root_ / "sys" / "dev" / "block" / (std::to_string(major) + ":" + std::to_string(minor));
+}
+
 std::filesystem::path HostPaths::sysBlock() const { return root_ / "sys" / "block"; }
 
 std::filesystem::path HostPaths::sysBlockDevice(std::string_view device) const {

@@ -37,6 +37,8 @@ class HostPaths {
   std::filesystem::path procPidComm(int pid) const;       // <root>/proc/<pid>/comm
 
   std::filesystem::path sysBlock() const;  // <root>/sys/block
+  // <root>/sys/dev/block/<major>:<minor>: a symlink to the block device's sysfs directory.
+  std::filesystem::path sysDevBlock(unsigned major, unsigned minor) const;
   // <root>/sys/block/<device>. A '/' in a kernel device name ("cciss/c0d0" in /proc/diskstats)
   // is spelled '!' in sysfs ("cciss!c0d0"), as the kernel's device_add() does; we do the same.
   std::filesystem::path sysBlockDevice(std::string_view device) const;

@@ -215,17 +215,21 @@ HttpResponse Router::nodeList() const {
   return response;
 }
 
+Result<SeriesRange> Router::seriesRange(const RequestTarget& target, int64_t interval_ms) const {
+  SeriesDefaults defaults;
+  defaults.now_ms = toUnixMs(clock_.wallNow());
+  defaults.window_seconds = options_.default_window_seconds;
+  defaults.max_data_points = options_.max_data_points;
+  if (interval_ms > 0) defaults.step_ms = interval_ms;  // the reporting interval is the finest step
+  return parseSeriesRange(target.query, defaults);
+}
+
 HttpResponse Router::node(const std::string& name, const RequestTarget& target, bool series) const {
   const auto latest = storage_.latestNode(name);
   // Parameters are checked before the node's existence: a bad window is 400 for any name.
   SeriesRange range;
   if (series) {
-    SeriesDefaults defaults;
-    defaults.now_ms = toUnixMs(clock_.wallNow());
-    defaults.window_seconds = options_.default_window_seconds;
-    defaults.max_data_points = options_.max_data_points;
-    if (latest && latest->interval_ms > 0) defaults.step_ms = latest->interval_ms;
-    auto parsed = parseSeriesRange(target.query, defaults);
+    auto parsed = seriesRange(target, latest ? latest->interval_ms : 0);
     if (!parsed) return errorResponse(400, "bad_request", parsed.error().subject + ": " + parsed.error().message);
     range = *parsed;
   }
@@ -354,12 +358,7 @@ HttpResponse Router::object(const tsdb::ObjectKey& key, const RequestTarget& tar
   // Parameters are checked before the object's existence: a bad window is 400 for any name.
   SeriesRange range;
   if (series) {
-    SeriesDefaults defaults;
-    defaults.now_ms = toUnixMs(clock_.wallNow());
-    defaults.window_seconds = options_.default_window_seconds;
-    defaults.max_data_points = options_.max_data_points;
-    if (latest && latest->interval_ms > 0) defaults.step_ms = latest->interval_ms;
-    auto parsed = parseSeriesRange(target.query, defaults);
+    auto parsed = seriesRange(target, latest ? latest->interval_ms : 0);
     if (!parsed) return errorResponse(400, "bad_request", parsed.error().subject + ": " + parsed.error().message);
     range = *parsed;
   }

@@ -10,6 +10,7 @@
 #include "server/http_message.h"
 #include "server/kube_api_view.h"
 #include "server/request_target.h"
+#include "server/series_params.h"
 #include "server/server_options.h"
 #include "tsdb/storage.h"
 
@@ -29,6 +30,9 @@ class Router {
   HttpResponse ingest(const HttpRequest& request) const;
   HttpResponse nodeList() const;
   HttpResponse node(const std::string& name, const RequestTarget& target, bool series) const;
+  // ?window=/start/end/step of a series route, defaulted from the options and the object's
+  // reporting interval (ms, 0 when unknown).
+  Result<SeriesRange> seriesRange(const RequestTarget& target, int64_t interval_ms) const;
   // /api/{nodes|pods|namespaces|deployments}/...: nullopt when no route matches.
   std::optional<HttpResponse> objectRoute(const RequestTarget& target) const;
   // One pod, namespace or deployment: latest values, or the series when `series`.

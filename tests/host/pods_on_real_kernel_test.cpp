@@ -26,16 +26,8 @@ using std::chrono::milliseconds;
 
 constexpr double kTicksPerSecond = 100.0;  // USER_HZ of /proc/<pid>/stat
 
-std::string uidFor(int n) {
-  char uid[40];
-  std::snprintf(uid, sizeof uid, "%08x-0000-4000-8000-%012d", 0xc0ffee00 + n, n);
-  return uid;
-}
-std::string idFor(int n) {
-  char id[65];
-  std::snprintf(id, sizeof id, "%056x%08x", 0xfeed, n);
-  return id;
-}
+std::string uidFor(int n) { return hosttest::fakePodUid(0xc0ffee00, n); }
+std::string idFor(int n) { return hosttest::fakeContainerId(0xfeed, n); }
 
 // utime + stime of one process, in ticks (/proc/<pid>/stat fields 14 and 15).
 uint64_t cpuTicks(pid_t pid) {

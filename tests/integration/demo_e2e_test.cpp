@@ -45,7 +45,7 @@ struct PodReading {
 std::vector<std::string> leftovers(const std::string& needle) {
   std::vector<std::string> found;
   std::vector<std::string> dirs{"/run/netns", "/var/tmp"};
-  for (const auto& h : hosttest::hierarchies()) dirs.push_back("/sys/fs/cgroup/" + h);
+  for (const auto& h : hosttest::hierarchies()) dirs.push_back(hosttest::hierarchyDir(h));
   for (const auto& dir : dirs) {
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {

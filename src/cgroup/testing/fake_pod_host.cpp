@@ -1,5 +1,8 @@
 #include "cgroup/testing/fake_pod_host.h"
 
+#include "cgroup/cgroup_mounts.h"
+#include "hostfs/rooted_host_fs.h"
+
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -14,6 +17,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace kubemonitor::hosttest {
@@ -21,13 +25,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kCgroupRoot = "/sys/fs/cgroup";
 
 std::string workloadBinary() {
   const char* dir = std::getenv("KUBEMONITOR_BIN_DIR");
   if (dir != nullptr && *dir != '\0') return std::string(dir) + "/kubemonitor-host-workload";
   // Beside the running binary's bin/ directory (tests/ and bin/ are siblings in a build tree).
-  const fs::path self = fs::read_symlink("/proc/self/exe").parent_path();
+  const fs::path self = fs::read_symlink(hostfs::HostPaths("/").procPid(getpid()) / "exe").parent_path();
   for (const fs::path& candidate : {self / "kubemonitor-host-workload", self.parent_path() / "bin" / "kubemonitor-host-workload"}) {
     if (fs::exists(candidate)) return candidate.string();
   }
@@ -52,7 +55,7 @@ std::string readFile(const std::string& path) {
 std::string wholeDiskOf(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return {};
-  fs::path sys = fs::canonical("/sys/dev/block/" + std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev)));
+  fs::path sys = fs::canonical(hostfs::HostPaths("/").sysDevBlock(major(st.st_dev), minor(st.st_dev)));
   if (fs::exists(sys / "partition")) sys = sys.parent_path();
   std::string dev = readFile(sys / "dev");
   while (!dev.empty() && dev.back() == '\n') dev.pop_back();
@@ -60,6 +63,36 @@ std::string wholeDiskOf(const std::string& path) {
 }
 
 }  // namespace
+
+std::string fakePodUid(uint32_t tag, int n) {
+  char uid[40];
+  std::snprintf(uid, sizeof uid, "%08x-0000-4000-8000-%012d", tag + static_cast<uint32_t>(n), n);
+  return uid;
+}
+
+std::string fakeContainerId(uint32_t tag, int n) {
+  char id[65];
+  std::snprintf(id, sizeof id, "%056x%08x", tag, n);
+  return id;
+}
+
+std::string hierarchyDir(const std::string& hierarchy) {
+  // This host's mount points, from its mountinfo like the agent's (DESIGN §2), read once.
+  static const std::map<std::string, std::string> kDirs = [] {
+    std::map<std::string, std::string> dirs;
+    hostfs::RootedHostFs host("/");
+    auto mounts = cgroup::readHostCgroupMounts(host);
+    if (!mounts) return dirs;
+    auto add = [&](const std::string& name, const cgroup::HierarchyMount& mount) {
+      if (auto dir = host.paths().hostPath(mount.mount_point)) dirs[name] = dir->string();
+    };
+    for (const auto& [controller, mount] : mounts->v1) add(controller, mount);
+    if (mounts->unified) add("unified", *mounts->unified);
+    return dirs;
+  }();
+  auto it = kDirs.find(hierarchy);
+  return it == kDirs.end() ? std::string() : it->second;
+}
 
 const std::vector<std::string>& hierarchies() {
   static const std::vector<std::string> kHierarchies = {"cpu", "cpuacct", "memory", "blkio", "pids", "unified"};
@@ -69,8 +102,8 @@ const std::vector<std::string>& hierarchies() {
 std::string FakePodHost::unsupportedReason() {
   if (geteuid() != 0) return "the real-kernel suite needs root (it creates cgroups and network namespaces)";
   for (const auto& h : hierarchies()) {
-    if (!fs::exists(std::string(kCgroupRoot) + "/" + h + "/cgroup.procs")) {
-      return "this host has no cgroup hierarchy at /sys/fs/cgroup/" + h + " (the suite needs v1 controllers mounted apart)";
+    if (hierarchyDir(h).empty() || !fs::exists(hierarchyDir(h) + "/cgroup.procs")) {
+      return "this host has no mounted cgroup hierarchy '" + h + "' (the suite needs v1 controllers and cgroup2)";
     }
   }
   if (std::system("command -v ip >/dev/null 2>&1") != 0) return "iproute2's ip is not installed";
@@ -86,7 +119,7 @@ FakePodHost::FakePodHost(Layout layout) : layout_(layout) {
   // Per-cgroup blkio counters stay 0 on this kernel until a blk-throttle rule exists for the disk;
   // a huge limit turns counting on without limiting anything.
   const std::string disk = wholeDiskOf("/var/tmp");
-  const std::string rules = std::string(kCgroupRoot) + "/blkio/blkio.throttle.write_bps_device";
+  const std::string rules = hierarchyDir("blkio") + "/blkio.throttle.write_bps_device";
   if (!disk.empty() && readFile(rules).find(disk + " ") == std::string::npos) {
     if (writeFile(rules, disk + " 1125899906842624\n")) {
       blkio_rule_to_remove_ = disk;
@@ -107,10 +140,10 @@ FakePodHost::~FakePodHost() {
   for (const auto& file : files_) ::unlink(file.c_str());
   // Deepest first: the reverse of creation order, then the prefix directories themselves.
   for (auto it = cgroups_.rbegin(); it != cgroups_.rend(); ++it) {
-    for (const auto& h : hierarchies()) ::rmdir((std::string(kCgroupRoot) + "/" + h + *it).c_str());
+    for (const auto& h : hierarchies()) ::rmdir((hierarchyDir(h) + *it).c_str());
   }
   if (!blkio_rule_to_remove_.empty()) {
-    writeFile(std::string(kCgroupRoot) + "/blkio/blkio.throttle.write_bps_device", blkio_rule_to_remove_ + " 0\n");
+    writeFile(hierarchyDir("blkio") + "/blkio.throttle.write_bps_device", blkio_rule_to_remove_ + " 0\n");
   }
 }
 
@@ -123,7 +156,7 @@ void FakePodHost::mkdirAll(const std::string& cgroup_path) {
     partial += "/" + part;
     if (std::find(cgroups_.begin(), cgroups_.end(), partial) != cgroups_.end()) continue;
     for (const auto& h : hierarchies()) {
-      const std::string dir = std::string(kCgroupRoot) + "/" + h + partial;
+      const std::string dir = hierarchyDir(h) + partial;
       if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) fail("mkdir " + dir + ": " + std::strerror(errno));
     }
     cgroups_.push_back(partial);
@@ -159,14 +192,14 @@ std::string FakePodHost::addContainer(const std::string& pod_path, const std::st
 
 void FakePodHost::removeCgroup(const std::string& cgroup_path) {
   for (const auto& h : hierarchies()) {
-    const std::string dir = std::string(kCgroupRoot) + "/" + h + cgroup_path;
+    const std::string dir = hierarchyDir(h) + cgroup_path;
     if (::rmdir(dir.c_str()) != 0) fail("rmdir " + dir + ": " + std::strerror(errno));
   }
   cgroups_.erase(std::remove(cgroups_.begin(), cgroups_.end(), cgroup_path), cgroups_.end());
 }
 
 void FakePodHost::setMemoryLimit(const std::string& cgroup_path, unsigned long long bytes) {
-  const std::string file = std::string(kCgroupRoot) + "/memory" + cgroup_path + "/memory.limit_in_bytes";
+  const std::string file = hierarchyDir("memory") + cgroup_path + "/memory.limit_in_bytes";
   if (!writeFile(file, std::to_string(bytes))) fail("write " + file);
 }
 
@@ -203,7 +236,7 @@ Workload FakePodHost::start(const std::string& cgroup_path, const std::string& n
   }
   // Everything the child needs is prepared before fork: after it only async-signal-safe calls.
   std::vector<std::string> procs;
-  for (const auto& h : hierarchies()) procs.push_back(std::string(kCgroupRoot) + "/" + h + cgroup_path + "/cgroup.procs");
+  for (const auto& h : hierarchies()) procs.push_back(hierarchyDir(h) + cgroup_path + "/cgroup.procs");
   const std::string netns_path = netns.empty() ? std::string() : "/run/netns/" + netns;
   std::vector<std::string> argv_storage{workloadBinary()};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());

@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -71,8 +72,15 @@ class FakePodHost {
   std::string blkio_rule_to_remove_;  // "maj:min" when we turned blk-throttle accounting on
 };
 
-// Hierarchies a fake pod's cgroups are made in (mount points of this machine's v1 controllers
-// and its cgroup2 tree).
+// Hierarchies a fake pod's cgroups are made in: this machine's v1 controllers and its cgroup2
+// tree ("unified").
 const std::vector<std::string>& hierarchies();
+// A pod UID and a 64-hex container id for fake pod n; `tag` keeps the users of one host apart
+// (tests, benchmarks and the demo use different tags).
+std::string fakePodUid(uint32_t tag, int n);
+std::string fakeContainerId(uint32_t tag, int n);
+
+// Where `hierarchy` is mounted on this host, from its mountinfo; "" when it is not.
+std::string hierarchyDir(const std::string& hierarchy);
 
 }  // namespace kubemonitor::hosttest
