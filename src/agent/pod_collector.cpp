@@ -36,11 +36,6 @@ void copyStats(const cgroup::CgroupStats& stats, model::CgroupUsage& usage) {
   usage.io_pressure_full_percent = stats.io_pressure.full_avg10_percent;
 }
 
-void addDisk(model::CgroupUsage& sum, const model::CgroupUsage& part) {
-  sum.disk_read_bytes += part.disk_read_bytes;
-  sum.disk_write_bytes += part.disk_write_bytes;
-}
-
 }  // namespace
 
 PodCollector::PodCollector(const hostfs::HostFs& fs, cgroup::CgroupReader& reader,
@@ -63,7 +58,8 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
     }
   }
 
-  std::unordered_map<std::string, CgroupSample> seen;  // this cycle's samples become the baseline
+  Samples seen;  // this cycle's samples become the baseline
+  std::unordered_map<std::string, bool> sandboxes_seen;  // sandbox cgroups still there this cycle
   std::vector<model::PodUsage> pods;
   pods.reserve(found.pods.size());
   for (const auto& pod : found.pods) {
@@ -85,26 +81,57 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
       ++stats.unnamed;
     }
 
-    std::vector<int> pod_pids;       // the sandbox's first: it holds the network namespace
-    model::CgroupUsage children_disk;  // for a pod cgroup that counts no disk I/O itself
+    auto pod_stats = reader_.read(pod.cgroup_path, &stats.warnings);
+    const MonotonicTime pod_read_at = clock_.monotonicNow();
+    if (!pod_stats) {
+      if (pod_stats.error().code != ErrorCode::kVanished) stats.warnings.push_back(pod_stats.error());
+      ++stats.vanished;  // the whole pod went away after discovery
+      continue;
+    }
+    const uint8_t container_pressure = containerPressure(pod.cgroup_path, *pod_stats);
+
+    std::vector<int> sandbox_pids;                  // the pod's network namespace, preferably
+    std::vector<const cgroup::DiscoveredContainer*> apps;  // application containers read this cycle
+    std::unordered_map<const cgroup::DiscoveredContainer*, std::vector<int>> app_pids;  // read for the disk fallback
+    cgroup::DiskBytes children_disk;                 // for a pod cgroup that counts no disk I/O itself
+    auto addSandbox = [&](const cgroup::DiscoveredContainer& container, const std::vector<int>& pids) {
+      sandbox_pids.insert(sandbox_pids.end(), pids.begin(), pids.end());
+      sandboxes_seen.emplace(container.cgroup_path, true);
+    };
     // Returns false when the container's cgroup vanished (a restart, or the pod going away).
     auto readContainer = [&](const cgroup::DiscoveredContainer& container) {
-      auto pids = reader_.pids(container.cgroup_path);
-      if (!pids) {
-        if (pids.error().code == ErrorCode::kVanished) return false;
-        stats.warnings.push_back(pids.error());
-      }
-      const std::vector<int> container_pids = pids ? *pids : std::vector<int>{};
-      model::ContainerUsage usage;
-      if (!readCgroup(container.cgroup_path, [&] { return sumPidDisk(container_pids); }, usage.usage, stats, seen)) {
-        return false;
-      }
-      addDisk(children_disk, usage.usage);
-      if (isSandbox(container.cgroup_path, container_pids)) {
-        pod_pids.insert(pod_pids.begin(), container_pids.begin(), container_pids.end());
+      const auto sandbox = sandbox_by_cgroup_.find(container.cgroup_path);
+      if (sandbox != sandbox_by_cgroup_.end() && sandbox->second) {
+        auto pids = reader_.pids(container.cgroup_path);
+        if (!pids) return pids.error().code != ErrorCode::kVanished;
+        addSandbox(container, *pids);
         return true;
       }
-      pod_pids.insert(pod_pids.end(), container_pids.begin(), container_pids.end());
+      auto read = reader_.read(container.cgroup_path, &stats.warnings, container_pressure);
+      const MonotonicTime now = clock_.monotonicNow();
+      if (!read) {
+        if (read.error().code != ErrorCode::kVanished) stats.warnings.push_back(read.error());
+        return false;
+      }
+      std::optional<std::vector<int>> pids;
+      auto containerPids = [&]() -> const std::vector<int>& {
+        if (!pids) {
+          auto listed = reader_.pids(container.cgroup_path);
+          if (!listed && listed.error().code != ErrorCode::kVanished) stats.warnings.push_back(listed.error());
+          pids = listed ? std::move(*listed) : std::vector<int>{};
+        }
+        return *pids;
+      };
+      if (sandbox == sandbox_by_cgroup_.end() && isSandbox(container.cgroup_path, containerPids())) {
+        addSandbox(container, *pids);
+        return true;
+      }
+      model::ContainerUsage usage;
+      finishCgroup(container.cgroup_path, *read, now, [&] { return sumPidDisk(containerPids()); }, usage.usage, seen);
+      children_disk.read_bytes += usage.usage.disk_read_bytes;
+      children_disk.write_bytes += usage.usage.disk_write_bytes;
+      if (pids) app_pids.emplace(&container, std::move(*pids));
+      apps.push_back(&container);
       usage.id = container.ref.id;
       const ContainerNames* container_names = nullptr;
       if (known != nullptr) {
@@ -121,27 +148,47 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
     for (const auto& container : pod.containers) {
       if (!readContainer(container)) ++vanished_containers;
     }
+    std::vector<cgroup::DiscoveredContainer> fresh;  // outlives `apps`, which may point into it
     if (vanished_containers > 0) {
       stats.vanished += vanished_containers;
       // A container cgroup went away: its replacement (a restart makes a new cgroup) is read now,
-      // not a cycle later.
-      if (auto fresh = discovery_.relistPod(pod.cgroup_path)) {
-        for (const auto& container : *fresh) {
-          if (!seen.contains(container.cgroup_path)) readContainer(container);
+      // not a cycle later. When the pod itself is gone, it is skipped as a whole.
+      auto relisted = discovery_.relistPod(pod.cgroup_path);
+      if (!relisted) {
+        ++stats.vanished;
+        continue;
+      }
+      fresh = std::move(*relisted);
+      for (const auto& container : fresh) {
+        if (!seen.contains(container.cgroup_path) && !sandboxes_seen.contains(container.cgroup_path)) {
+          readContainer(container);
         }
       }
     }
-    if (!readCgroup(pod.cgroup_path, [&] { return cgroup::DiskBytes{children_disk.disk_read_bytes, children_disk.disk_write_bytes}; },
-                    out.usage, stats, seen)) {
-      ++stats.vanished;  // the whole pod went away after discovery
-      continue;
+    finishCgroup(pod.cgroup_path, *pod_stats, pod_read_at, [&] { return children_disk; }, out.usage, seen);
+
+    // The namespace through the sandbox; without one, through any application process.
+    std::vector<int> network_pids = std::move(sandbox_pids);
+    const bool sandbox_known = !network_pids.empty();
+    if (!sandbox_known) {
+      for (const auto* app : apps) {
+        auto it = app_pids.find(app);
+        if (it == app_pids.end()) {
+          auto listed = reader_.pids(app->cgroup_path);
+          if (!listed) continue;
+          it = app_pids.emplace(app, std::move(*listed)).first;
+        }
+        network_pids.insert(network_pids.end(), it->second.begin(), it->second.end());
+      }
     }
-    readNetwork(pod.uid, pod_pids, out, stats);
+    readNetwork(pod.uid, network_pids, sandbox_known, out, stats);
     stats.containers += out.containers.size();
     pods.push_back(std::move(out));
   }
   previous_ = std::move(seen);
-  std::erase_if(sandbox_by_cgroup_, [&](const auto& entry) { return !previous_.contains(entry.first); });
+  std::erase_if(sandbox_by_cgroup_, [&](const auto& entry) {
+    return !previous_.contains(entry.first) && !sandboxes_seen.contains(entry.first);
+  });
   std::erase_if(pid_io_files_, [&](const auto& entry) { return !pid_io_used_.contains(entry.first); });
   pid_io_used_.clear();
   reader_.evictUnused();
@@ -153,22 +200,31 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
   return pods;
 }
 
-bool PodCollector::readCgroup(const std::string& cgroup_path, const std::function<cgroup::DiskBytes()>& fallback_disk,
-                              model::CgroupUsage& usage, PodCycleStats& stats,
-                              std::unordered_map<std::string, CgroupSample>& seen) {
-  auto read = reader_.read(cgroup_path, &stats.warnings);
-  const MonotonicTime now = clock_.monotonicNow();
-  if (!read) {
-    if (read.error().code != ErrorCode::kVanished) stats.warnings.push_back(read.error());
-    return false;
-  }
-  copyStats(*read, usage);
+uint8_t PodCollector::containerPressure(const std::string& pod_cgroup_path, const cgroup::CgroupStats& pod) const {
+  if (!pod.has_pressure) return cgroup::kNoPressure;  // no PSI in this kernel or tree: none below either
+  const auto previous = previous_.find(pod_cgroup_path);
+  if (previous == previous_.end()) return cgroup::kAllPressure;
+  const cgroup::CgroupStats& before = previous->second.stats;
+  auto stalled = [](const cgroup::Pressure& now, const cgroup::Pressure& then) {
+    return now.some_avg10_percent > 0 || now.some_total_us != then.some_total_us;
+  };
+  uint8_t wanted = cgroup::kNoPressure;
+  if (stalled(pod.cpu_pressure, before.cpu_pressure)) wanted |= cgroup::kCpuPressure;
+  if (stalled(pod.memory_pressure, before.memory_pressure)) wanted |= cgroup::kMemoryPressure;
+  if (stalled(pod.io_pressure, before.io_pressure)) wanted |= cgroup::kIoPressure;
+  return wanted;
+}
+
+void PodCollector::finishCgroup(const std::string& cgroup_path, const cgroup::CgroupStats& stats, MonotonicTime now,
+                                const std::function<cgroup::DiskBytes()>& fallback_disk, model::CgroupUsage& usage,
+                                Samples& seen) {
+  copyStats(stats, usage);
   if (usage.disk_read_bytes == 0 && usage.disk_write_bytes == 0) {
     const cgroup::DiskBytes fallback = fallback_disk();
     usage.disk_read_bytes = fallback.read_bytes;
     usage.disk_write_bytes = fallback.write_bytes;
   }
-  const CgroupSample sample{now, usage.cpu_usage_ns, usage.disk_read_bytes, usage.disk_write_bytes};
+  CgroupSample sample{now, usage.cpu_usage_ns, usage.disk_read_bytes, usage.disk_write_bytes, {}};
   if (auto it = previous_.find(cgroup_path); it != previous_.end()) {
     const double seconds = secondsBetween(it->second.taken_at, now);
     // CPU-seconds per second × 1000 = millicores; counterRate gives ns per second.
@@ -176,22 +232,22 @@ bool PodCollector::readCgroup(const std::string& cgroup_path, const std::functio
     usage.disk_read_bytes_per_sec = counterRate(it->second.disk_read_bytes, sample.disk_read_bytes, seconds);
     usage.disk_write_bytes_per_sec = counterRate(it->second.disk_write_bytes, sample.disk_write_bytes, seconds);
   }
-  seen.insert_or_assign(cgroup_path, sample);
-  return true;
+  if (stats.has_pressure) sample.stats = stats;
+  seen.insert_or_assign(cgroup_path, std::move(sample));
 }
 
 Result<std::string_view> PodCollector::readPidIo(int pid) {
   pid_io_used_[pid] = true;
   auto& file = pid_io_files_[pid];
   if (file) {
-    auto text = file->read(4096);
+    auto text = file->read(io_buffer_, 4096);
     if (text || text.error().code != ErrorCode::kVanished) return text;
     file.reset();  // the process exited; the pid may belong to a new one now
   }
   auto opened = fs_.openRereadable(fs_.paths().procPidIo(pid));
   if (!opened) return opened.error();
   file = std::move(*opened);
-  return file->read(4096);
+  return file->read(io_buffer_, 4096);
 }
 
 cgroup::DiskBytes PodCollector::sumPidDisk(const std::vector<int>& pids) {
@@ -218,10 +274,10 @@ bool PodCollector::isSandbox(const std::string& cgroup_path, const std::vector<i
   return sandbox;
 }
 
-void PodCollector::readNetwork(const std::string& uid, const std::vector<int>& pids, model::PodUsage& pod,
-                               PodCycleStats& stats) {
+void PodCollector::readNetwork(const std::string& uid, const std::vector<int>& pids, bool sandbox_first,
+                               model::PodUsage& pod, PodCycleStats& stats) {
   if (pids.empty()) return;  // between containers: no namespace to read this cycle
-  auto sample = readPodNetwork(fs_, pids, host_namespace_id_);
+  auto sample = readPodNetwork(fs_, pids, host_namespace_id_, sandbox_first ? PidOrder::kSandboxFirst : PidOrder::kFindSandbox);
   if (!sample) {
     if (sample.error().code != ErrorCode::kVanished && sample.error().code != ErrorCode::kNotFound) {
       stats.warnings.push_back(sample.error());

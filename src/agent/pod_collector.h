@@ -11,12 +11,18 @@
 // - Where the cgroup counts no disk I/O at all (v1 without blk-throttle accounting), the bytes are
 //   the sum of /proc/<pid>/io read_bytes/write_bytes of the container's processes.
 // - The sandbox ("pause") container is not listed among the containers, but its process gives the
-//   pod's network namespace, and the pod cgroup's totals include it.
+//   pod's network namespace, and the pod cgroup's totals include it. Once known, its counters are
+//   not read at all (nothing reports them): only its cgroup.procs, for the namespace.
+// - The pod is read before its containers. Pressure stall time is charged to every ancestor of a
+//   stalled task (Documentation/accounting/psi.rst, "Cgroup2 interface"), so a container's stall
+//   is its pod's too: when the pod's "some" total did not grow since the last cycle and its avg10
+//   is 0, no container of it stalled on that resource and its pressure file is not read (0).
 //
 // Thread safety: none; one collector per agent loop.
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -54,21 +60,27 @@ class PodCollector {
     uint64_t cpu_usage_ns = 0;
     uint64_t disk_read_bytes = 0;
     uint64_t disk_write_bytes = 0;
+    cgroup::CgroupStats stats;  // pods: what this cycle read, for the next cycle's pressure choice
   };
+  using Samples = std::unordered_map<std::string, CgroupSample>;
   struct NetworkSample {
     MonotonicTime taken_at{};
     std::string namespace_id;
     NetworkCounters counters;
   };
 
-  // Reads one cgroup into `usage`, with rates against its previous sample; false if it vanished.
-  // `fallback_disk` is asked only when the cgroup itself counted no disk I/O.
-  bool readCgroup(const std::string& cgroup_path, const std::function<cgroup::DiskBytes()>& fallback_disk,
-                  model::CgroupUsage& usage, PodCycleStats& stats, std::unordered_map<std::string, CgroupSample>& seen);
+  // Fills `usage` from `stats` read at `now`, with rates against the cgroup's previous sample, and
+  // records the sample in `seen`. `fallback_disk` is asked only when the cgroup counted no disk I/O.
+  void finishCgroup(const std::string& cgroup_path, const cgroup::CgroupStats& stats, MonotonicTime now,
+                    const std::function<cgroup::DiskBytes()>& fallback_disk, model::CgroupUsage& usage, Samples& seen);
+  // The pressure files worth reading for the containers of a pod whose own counters are `pod`.
+  uint8_t containerPressure(const std::string& pod_cgroup_path, const cgroup::CgroupStats& pod) const;
   // Σ /proc/<pid>/io of `pids`: read_bytes and write_bytes − cancelled_write_bytes.
   cgroup::DiskBytes sumPidDisk(const std::vector<int>& pids);
   Result<std::string_view> readPidIo(int pid);
-  void readNetwork(const std::string& uid, const std::vector<int>& pids, model::PodUsage& pod, PodCycleStats& stats);
+  // `sandbox_first`: pids[0…] are the sandbox's (the collector knows it), no need to look for it.
+  void readNetwork(const std::string& uid, const std::vector<int>& pids, bool sandbox_first, model::PodUsage& pod,
+                   PodCycleStats& stats);
   // Whether the container is the pod sandbox (a lone "pause" process); remembered per cgroup.
   bool isSandbox(const std::string& cgroup_path, const std::vector<int>& pids);
 
@@ -77,13 +89,14 @@ class PodCollector {
   cgroup::PodDiscovery& discovery_;
   const Clock& clock_;
   std::string host_namespace_id_;
-  std::unordered_map<std::string, CgroupSample> previous_;        // by cgroup path
+  Samples previous_;                                              // by cgroup path
   std::unordered_map<std::string, NetworkSample> previous_net_;   // by pod UID
   std::unordered_map<std::string, bool> sandbox_by_cgroup_;       // by container cgroup path
   // /proc/<pid>/io kept open for the disk fallback (ESRCH once the process exits: reopened then, a
   // reused pid is a new process); closed when the pid was not asked for in a cycle.
   std::unordered_map<int, std::unique_ptr<hostfs::RereadableFile>> pid_io_files_;
   std::unordered_map<int, bool> pid_io_used_;  // this cycle's pids
+  std::string io_buffer_;                      // the text of the last /proc/<pid>/io read
 };
 
 }  // namespace kubemonitor::agent

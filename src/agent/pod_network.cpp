@@ -56,10 +56,10 @@ Result<std::string> hostNetworkNamespace(const hostfs::HostFs& fs) {
 }
 
 Result<PodNetworkSample> readPodNetwork(const hostfs::HostFs& fs, const std::vector<int>& pids,
-                                        const std::string& host_namespace_id) {
+                                        const std::string& host_namespace_id, PidOrder order) {
   if (pids.empty()) return makeError(ErrorCode::kNotFound, "no process in the pod's cgroup");
   Error last = makeError(ErrorCode::kVanished, "every process of the pod exited while being read");
-  for (int pid : candidateOrder(fs, pids)) {
+  for (int pid : order == PidOrder::kFindSandbox ? candidateOrder(fs, pids) : pids) {
     auto namespace_id = fs.readLink(fs.paths().procPidNetNs(pid));
     if (!namespace_id) {
       last = namespace_id.error();

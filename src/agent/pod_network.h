@@ -30,10 +30,17 @@ struct PodNetworkSample {
 // with hostPID.
 Result<std::string> hostNetworkNamespace(const hostfs::HostFs& fs);
 
+// How readPodNetwork orders the pids it tries.
+enum class PidOrder {
+  kFindSandbox,   // read each pid's comm until the "pause" process is found, try it first
+  kSandboxFirst,  // the caller put the sandbox's pids first (it knows them): no comm reads
+};
+
 // Reads the pod's counters through one of `pids` (the processes of the pod's cgroup). Pids that
 // exit meanwhile are skipped (DESIGN rule 5); kVanished when none is left, kNotFound when `pids`
 // is empty (a pod between containers).
 Result<PodNetworkSample> readPodNetwork(const hostfs::HostFs& fs, const std::vector<int>& pids,
-                                        const std::string& host_namespace_id);
+                                        const std::string& host_namespace_id,
+                                        PidOrder order = PidOrder::kFindSandbox);
 
 }  // namespace kubemonitor::agent

@@ -144,6 +144,13 @@ Result<Pressure> parsePressure(std::string_view text, std::string_view file) {
       return lineError(ErrorCode::kParse, i + 1, "avg10 is not a percentage", file);
     }
     *target = *value;
+    if (fields[0] != "some") continue;
+    for (size_t f = 2; f < fields.size(); ++f) {
+      if (!text::startsWith(fields[f], "total=")) continue;
+      auto total = text::parseUint64(fields[f].substr(6));
+      if (!total) return lineError(ErrorCode::kParse, i + 1, "total is not a count of microseconds", file);
+      pressure.some_total_us = *total;
+    }
   }
   return pressure;
 }

@@ -57,8 +57,9 @@ Result<DiskBytes> parseIoStat(std::string_view text);
 // One pressure file (cpu.pressure, memory.pressure, io.pressure): the avg10 figures in percent of
 // wall time (0–100). cpu.pressure has "full" only since Linux 5.13; absent lines stay 0.
 struct Pressure {
-  double some_avg10_percent = 0;
-  double full_avg10_percent = 0;
+  double some_avg10_percent = 0;  // gauge
+  double full_avg10_percent = 0;  // gauge
+  uint64_t some_total_us = 0;     // counter: time in which at least one task stalled (µs)
 };
 Result<Pressure> parsePressure(std::string_view text, std::string_view file);
 

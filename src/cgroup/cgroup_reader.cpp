@@ -35,8 +35,36 @@ Error vanishedOr(Error error) {
 
 }  // namespace
 
+std::array<CgroupReader::FileName, CgroupReader::kFileCount> CgroupReader::fileNamesFor(const CgroupMounts& mounts) {
+  std::array<FileName, kFileCount> names{};
+  if (mounts.mode == CgroupMode::kV2) {
+    names[kCpuUsage] = {kUnified, "cpu.stat"};  // usage_usec and the throttling figures in one file
+    names[kCpuStat] = {kUnified, "cpu.stat"};
+    names[kMemoryUsage] = {kUnified, "memory.current"};
+    names[kMemoryStat] = {kUnified, "memory.stat"};
+    names[kMemoryLimit] = {kUnified, "memory.max"};
+    names[kMemoryEvents] = {kUnified, "memory.events"};
+    names[kIoStat] = {kUnified, "io.stat"};
+    names[kProcs] = {kUnified, "cgroup.procs"};
+  } else {
+    const std::string_view cpuacct = mounts.v1.contains("cpuacct") ? "cpuacct" : "cpu";
+    names[kCpuUsage] = {cpuacct, "cpuacct.usage"};
+    names[kCpuStat] = {"cpu", "cpu.stat"};
+    names[kMemoryUsage] = {"memory", "memory.usage_in_bytes"};
+    names[kMemoryStat] = {"memory", "memory.stat"};
+    names[kMemoryLimit] = {"memory", "memory.limit_in_bytes"};
+    names[kMemoryEvents] = {"memory", "memory.oom_control"};
+    for (size_t i = 0; i < kBlkioFiles.size(); ++i) names[kBlkio0 + i] = {"blkio", kBlkioFiles[i]};
+    names[kProcs] = {cpuacct, "cgroup.procs"};
+  }
+  names[kCpuPsi] = {kUnified, "cpu.pressure"};
+  names[kMemoryPsi] = {kUnified, "memory.pressure"};
+  names[kIoPsi] = {kUnified, "io.pressure"};
+  return names;
+}
+
 CgroupReader::CgroupReader(const hostfs::HostFs& fs, CgroupMounts mounts, size_t max_open_files)
-    : fs_(fs), mounts_(std::move(mounts)), max_open_files_(max_open_files) {}
+    : fs_(fs), mounts_(std::move(mounts)), max_open_files_(max_open_files), file_names_(fileNamesFor(mounts_)) {}
 
 void CgroupReader::beginCycle() {
   std::lock_guard lock(mutex_);
@@ -47,7 +75,7 @@ void CgroupReader::evictUnused() {
   std::lock_guard lock(mutex_);
   std::erase_if(cache_, [&](auto& entry) {
     if (entry.second.last_cycle == cycle_) return false;
-    for (const auto& [key, slot] : entry.second.files) open_files_ -= slot.file ? 1 : 0;
+    for (const auto& slot : entry.second.files) open_files_ -= slot.file ? 1 : 0;
     return true;
   });
 }
@@ -57,10 +85,17 @@ size_t CgroupReader::openFiles() const {
   return open_files_;
 }
 
+CgroupReader::CachedCgroup& CgroupReader::cached(std::string_view cgroup_path) const {
+  auto it = cache_.find(cgroup_path);
+  if (it == cache_.end()) it = cache_.emplace(std::string(cgroup_path), CachedCgroup{}).first;
+  it->second.last_cycle = cycle_;
+  return it->second;
+}
+
 void CgroupReader::forget(std::string_view cgroup_path) const {
-  auto it = cache_.find(std::string(cgroup_path));
+  auto it = cache_.find(cgroup_path);
   if (it == cache_.end()) return;
-  for (const auto& [key, slot] : it->second.files) open_files_ -= slot.file ? 1 : 0;
+  for (const auto& slot : it->second.files) open_files_ -= slot.file ? 1 : 0;
   cache_.erase(it);
 }
 
@@ -92,70 +127,66 @@ std::string_view CgroupReader::discoveryController() const {
   return mounts_.v1.contains("cpuacct") ? "cpuacct" : "cpu";
 }
 
-Result<std::string_view> CgroupReader::readFile(std::string_view controller, std::string_view cgroup_path,
-                                                std::string_view file) const {
-  CachedCgroup& cgroup = cache_[std::string(cgroup_path)];
-  cgroup.last_cycle = cycle_;
-  std::string key(controller);
-  key += '/';
-  key += file;
-  FileSlot& slot = cgroup.files[key];
-  if (slot.missing) return makeError(ErrorCode::kNotFound, "no such file (remembered)", std::string(file));
+Result<std::string_view> CgroupReader::readUnkept(const std::filesystem::path& path) const {
+  auto text = fs_.readFile(path);
+  if (!text) return text.error();
+  buffer_ = std::move(*text);
+  return std::string_view(buffer_);
+}
+
+Result<std::string_view> CgroupReader::readFile(CachedCgroup& cgroup, std::string_view cgroup_path, File file) const {
+  const FileName& name = file_names_[file];
+  FileSlot& slot = cgroup.files[file];
+  if (slot.missing) return makeError(ErrorCode::kNotFound, "no such file (remembered)", std::string(name.name));
   if (!slot.file) {
-    auto dir = directory(controller, cgroup_path);
+    auto dir = directory(name.controller, cgroup_path);
     if (!dir) return dir.error();
-    if (open_files_ >= max_open_files_) {
-      auto text = fs_.readFile(*dir / file);
-      if (!text) return text.error();
-      slot.text = std::move(*text);
-      return std::string_view(slot.text);
-    }
-    auto opened = fs_.openRereadable(*dir / file);
+    if (open_files_ >= max_open_files_) return readUnkept(*dir / name.name);
+    auto opened = fs_.openRereadable(*dir / name.name);
     if (!opened) {
       if (opened.error().code == ErrorCode::kNotFound) slot.missing = true;
       if (opened.error().code != ErrorCode::kIo) return opened.error();
       // EMFILE/ENFILE (the descriptor limit is lower than the budget): read without keeping it.
-      auto text = fs_.readFile(*dir / file);
-      if (!text) return text.error();
-      slot.text = std::move(*text);
-      return std::string_view(slot.text);
+      return readUnkept(*dir / name.name);
     }
     slot.file = std::move(*opened);
     ++open_files_;
-    return slot.file->read();
+    return slot.file->read(buffer_);
   }
-  auto text = slot.file->read();
+  auto text = slot.file->read(buffer_);
   if (text || text.error().code != ErrorCode::kVanished) return text;
   // The cgroup this descriptor belonged to is gone; one made again at the same path (a container
   // restarted in place) is a new cgroup: open it afresh, once.
   slot.file.reset();
   --open_files_;
-  auto dir = directory(controller, cgroup_path);
+  auto dir = directory(name.controller, cgroup_path);
   if (!dir) return dir.error();
-  auto reopened = fs_.openRereadable(*dir / file);
+  auto reopened = fs_.openRereadable(*dir / name.name);
   if (!reopened) return text.error();
   slot.file = std::move(*reopened);
   ++open_files_;
-  return slot.file->read();
+  return slot.file->read(buffer_);
 }
 
-Result<CgroupStats> CgroupReader::read(std::string_view cgroup_path, std::vector<Error>* warnings) const {
+Result<CgroupStats> CgroupReader::read(std::string_view cgroup_path, std::vector<Error>* warnings,
+                                       uint8_t pressure) const {
   std::lock_guard lock(mutex_);
+  CachedCgroup& cgroup = cached(cgroup_path);
   CgroupStats stats;
-  if (auto status = readCpu(cgroup_path, stats, warnings); !status) {
+  if (auto status = readCpu(cgroup, cgroup_path, stats, warnings); !status) {
     // Its files are closed: a cgroup made again at the same path (a restart) starts afresh.
     forget(cgroup_path);
     return status.error();
   }
-  readMemory(cgroup_path, stats, warnings);
-  readDisk(cgroup_path, stats, warnings);
-  readPressure(cgroup_path, stats, warnings);
+  readMemory(cgroup, cgroup_path, stats, warnings);
+  readDisk(cgroup, cgroup_path, stats, warnings);
+  readPressure(cgroup, cgroup_path, pressure, stats, warnings);
   return stats;
 }
 
 Result<std::vector<int>> CgroupReader::pids(std::string_view cgroup_path) const {
   std::lock_guard lock(mutex_);
-  auto text = readFile(discoveryController(), cgroup_path, "cgroup.procs");
+  auto text = readFile(cached(cgroup_path), cgroup_path, kProcs);
   if (!text) {
     forget(cgroup_path);
     return vanishedOr(text.error());
@@ -163,9 +194,10 @@ Result<std::vector<int>> CgroupReader::pids(std::string_view cgroup_path) const 
   return parseCgroupProcs(*text);
 }
 
-Status CgroupReader::readCpu(std::string_view cgroup_path, CgroupStats& stats, std::vector<Error>* warnings) const {
+Status CgroupReader::readCpu(CachedCgroup& cgroup, std::string_view cgroup_path, CgroupStats& stats,
+                             std::vector<Error>* warnings) const {
   if (mounts_.mode == CgroupMode::kV2) {
-    auto text = readFile(kUnified, cgroup_path, "cpu.stat");
+    auto text = readFile(cgroup, cgroup_path, kCpuUsage);
     if (!text) return vanishedOr(text.error());
     auto values = parseFlatKeyed(*text, "cpu.stat");
     if (!values) return values.error();
@@ -176,13 +208,12 @@ Status CgroupReader::readCpu(std::string_view cgroup_path, CgroupStats& stats, s
     stats.cpu_throttled_ns = flatValue(*values, "throttled_usec") * 1000;
     return {};
   }
-  const std::string_view usage_controller = mounts_.v1.contains("cpuacct") ? "cpuacct" : "cpu";
-  auto usage = readFile(usage_controller, cgroup_path, "cpuacct.usage");
+  auto usage = readFile(cgroup, cgroup_path, kCpuUsage);
   if (!usage) return vanishedOr(usage.error());
   auto usage_ns = parseSingleValue(*usage, "cpuacct.usage");
   if (!usage_ns) return usage_ns.error();
   stats.cpu_usage_ns = *usage_ns;
-  auto throttling = readFile("cpu", cgroup_path, "cpu.stat");
+  auto throttling = readFile(cgroup, cgroup_path, kCpuStat);
   if (!throttling) return warn(warnings, throttling.error()), Status{};
   auto values = parseFlatKeyed(*throttling, "cpu.stat");
   if (!values) return warn(warnings, values.error()), Status{};
@@ -192,16 +223,16 @@ Status CgroupReader::readCpu(std::string_view cgroup_path, CgroupStats& stats, s
   return {};
 }
 
-void CgroupReader::readMemory(std::string_view cgroup_path, CgroupStats& stats, std::vector<Error>* warnings) const {
+void CgroupReader::readMemory(CachedCgroup& cgroup, std::string_view cgroup_path, CgroupStats& stats,
+                              std::vector<Error>* warnings) const {
   const bool v2 = mounts_.mode == CgroupMode::kV2;
-  const std::string_view controller = v2 ? kUnified : "memory";
-  const std::string_view usage_file = v2 ? "memory.current" : "memory.usage_in_bytes";
-  auto usage_text = readFile(controller, cgroup_path, usage_file);
+  const std::string_view usage_file = file_names_[kMemoryUsage].name;
+  auto usage_text = readFile(cgroup, cgroup_path, kMemoryUsage);
   auto usage = usage_text ? parseSingleValue(*usage_text, usage_file) : Result<uint64_t>(usage_text.error());
   if (!usage) return warn(warnings, usage.error());
   stats.memory_usage_bytes = *usage;
 
-  auto stat_text = readFile(controller, cgroup_path, "memory.stat");
+  auto stat_text = readFile(cgroup, cgroup_path, kMemoryStat);
   auto stat = stat_text ? parseFlatKeyed(*stat_text, "memory.stat") : Result<FlatKeyed>(stat_text.error());
   if (!stat) {
     warn(warnings, stat.error());
@@ -213,8 +244,8 @@ void CgroupReader::readMemory(std::string_view cgroup_path, CgroupStats& stats, 
     stats.memory_cache_bytes = flatValue(*stat, v2 ? "file" : "total_cache");
   }
 
-  const std::string_view limit_file = v2 ? "memory.max" : "memory.limit_in_bytes";
-  auto limit_text = readFile(controller, cgroup_path, limit_file);
+  const std::string_view limit_file = file_names_[kMemoryLimit].name;
+  auto limit_text = readFile(cgroup, cgroup_path, kMemoryLimit);
   auto limit = limit_text ? parseLimit(*limit_text, limit_file) : Result<std::optional<uint64_t>>(limit_text.error());
   if (!limit) {
     warn(warnings, limit.error());
@@ -222,8 +253,8 @@ void CgroupReader::readMemory(std::string_view cgroup_path, CgroupStats& stats, 
     stats.memory_limit_bytes = limit->value_or(0);
   }
 
-  const std::string_view events_file = v2 ? "memory.events" : "memory.oom_control";
-  auto events_text = readFile(controller, cgroup_path, events_file);
+  const std::string_view events_file = file_names_[kMemoryEvents].name;
+  auto events_text = readFile(cgroup, cgroup_path, kMemoryEvents);
   auto events = events_text ? parseFlatKeyed(*events_text, events_file) : Result<FlatKeyed>(events_text.error());
   if (!events) {
     warn(warnings, events.error());
@@ -232,9 +263,10 @@ void CgroupReader::readMemory(std::string_view cgroup_path, CgroupStats& stats, 
   }
 }
 
-void CgroupReader::readDisk(std::string_view cgroup_path, CgroupStats& stats, std::vector<Error>* warnings) const {
+void CgroupReader::readDisk(CachedCgroup& cgroup, std::string_view cgroup_path, CgroupStats& stats,
+                            std::vector<Error>* warnings) const {
   if (mounts_.mode == CgroupMode::kV2) {
-    auto text = readFile(kUnified, cgroup_path, "io.stat");
+    auto text = readFile(cgroup, cgroup_path, kIoStat);
     if (!text) {
       // io.stat exists only where the io controller is enabled for the cgroup's parent.
       if (text.error().code != ErrorCode::kNotFound) warn(warnings, text.error());
@@ -251,7 +283,7 @@ void CgroupReader::readDisk(std::string_view cgroup_path, CgroupStats& stats, st
     if ((missing_blkio_files_ & bit) != 0) continue;
     // The non-recursive throttle file is only for kernels without the recursive one (< 4.x).
     if (kBlkioFiles[i] == kThrottleFlat && (missing_blkio_files_ & kThrottleRecursiveBit) == 0) continue;
-    auto text = readFile("blkio", cgroup_path, kBlkioFiles[i]);
+    auto text = readFile(cgroup, cgroup_path, static_cast<File>(kBlkio0 + i));
     if (!text) {
       if (text.error().code == ErrorCode::kNotFound) {
         missing_blkio_files_ |= bit;
@@ -271,21 +303,25 @@ void CgroupReader::readDisk(std::string_view cgroup_path, CgroupStats& stats, st
   }
 }
 
-void CgroupReader::readPressure(std::string_view cgroup_path, CgroupStats& stats, std::vector<Error>* warnings) const {
+void CgroupReader::readPressure(CachedCgroup& cgroup, std::string_view cgroup_path, uint8_t wanted,
+                                CgroupStats& stats, std::vector<Error>* warnings) const {
   if (!mounts_.unified) return;
   struct Target {
-    std::string_view file;
+    uint8_t bit;
+    File file;
     Pressure* pressure;
   };
-  for (auto [file, pressure] : {Target{"cpu.pressure", &stats.cpu_pressure}, Target{"memory.pressure", &stats.memory_pressure},
-                                Target{"io.pressure", &stats.io_pressure}}) {
-    auto text = readFile(kUnified, cgroup_path, file);
+  for (auto [bit, file, pressure] : {Target{kCpuPressure, kCpuPsi, &stats.cpu_pressure},
+                                     Target{kMemoryPressure, kMemoryPsi, &stats.memory_pressure},
+                                     Target{kIoPressure, kIoPsi, &stats.io_pressure}}) {
+    if ((wanted & bit) == 0) continue;
+    auto text = readFile(cgroup, cgroup_path, file);
     if (!text) {
       // No PSI in this kernel, or (hybrid) no twin of this cgroup in the cgroup2 tree: not an error.
       if (text.error().code != ErrorCode::kNotFound) warn(warnings, text.error());
       continue;
     }
-    auto parsed = parsePressure(*text, file);
+    auto parsed = parsePressure(*text, file_names_[file].name);
     if (!parsed) {
       warn(warnings, parsed.error());
       continue;

@@ -20,10 +20,13 @@
 // Files stay open between cycles (hostfs::RereadableFile, pread from offset 0): on cgroupfs an
 // open + close costs ~10 µs and a pread of a small file ~1.5 µs. At most `max_open_files` are kept
 // (each pins a kernel seq_file page); past that, files are opened per read. A cgroup's files are
-// closed when it vanishes or when a cycle (beginCycle … evictUnused) did not read it.
+// closed when it vanishes or when a cycle (beginCycle … evictUnused) did not read it. Every read
+// lands in one buffer of the reader and is parsed before the next: a kept file costs a descriptor
+// and a few bytes of bookkeeping, not a buffer of its own.
 //
 // Thread safety: every call may run on any thread; they serialise on one mutex.
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -55,6 +58,15 @@ struct CgroupStats {
   Pressure cpu_pressure, memory_pressure, io_pressure;
 };
 
+// Which pressure files read() reads (a bit set).
+enum PressureFiles : uint8_t {
+  kNoPressure = 0,
+  kCpuPressure = 1,
+  kMemoryPressure = 2,
+  kIoPressure = 4,
+  kAllPressure = kCpuPressure | kMemoryPressure | kIoPressure,
+};
+
 class CgroupReader {
  public:
   // Each kept file pins a seq_file page (4 KiB) of kernel memory charged to the agent's memory
@@ -78,7 +90,9 @@ class CgroupReader {
   // Every counter of one cgroup. CPU time is required: kVanished when the cgroup was removed (its
   // CPU file is gone), other errors as they come. The rest is best effort: a file missing or
   // garbled leaves its figures at 0 and adds an Error to `warnings` (missing PSI is no warning).
-  Result<CgroupStats> read(std::string_view cgroup_path, std::vector<Error>* warnings) const;
+  // Only the pressure files in `pressure` are read; the others stay 0.
+  Result<CgroupStats> read(std::string_view cgroup_path, std::vector<Error>* warnings,
+                           uint8_t pressure = kAllPressure) const;
 
   // The processes directly in the cgroup (cgroup.procs of the discovery hierarchy).
   Result<std::vector<int>> pids(std::string_view cgroup_path) const;
@@ -89,36 +103,55 @@ class CgroupReader {
   size_t openFiles() const;  // descriptors held now
 
  private:
+  // Every file read() and pids() may read, in any mode; kFileNames_ says which file it is.
+  enum File : uint8_t {
+    kCpuUsage, kCpuStat, kMemoryUsage, kMemoryStat, kMemoryLimit, kMemoryEvents,
+    kBlkio0, kBlkio1, kBlkio2, kBlkio3, kIoStat, kCpuPsi, kMemoryPsi, kIoPsi, kProcs, kFileCount
+  };
+  struct FileName {
+    std::string_view controller;  // "" = the cgroup2 hierarchy
+    std::string_view name;
+  };
   struct FileSlot {
     std::unique_ptr<hostfs::RereadableFile> file;  // null: not opened (yet, or over the budget)
     bool missing = false;                          // the file does not exist for this cgroup
-    std::string text;                              // a read without a kept descriptor lands here
   };
   struct CachedCgroup {
-    std::unordered_map<std::string, FileSlot> files;  // key: controller + '/' + file name
+    std::array<FileSlot, kFileCount> files;
     uint64_t last_cycle = 0;
   };
+  // Heterogeneous lookup: a cycle looks cgroups up by string_view without building strings.
+  struct PathHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view path) const { return std::hash<std::string_view>{}(path); }
+  };
+  using Cache = std::unordered_map<std::string, CachedCgroup, PathHash, std::equal_to<>>;
 
-  // The file's current text, valid until the next read of the same file. kVanished when the
-  // cgroup was removed since the file was opened.
-  Result<std::string_view> readFile(std::string_view controller, std::string_view cgroup_path,
-                                    std::string_view file) const;
+  static std::array<FileName, kFileCount> fileNamesFor(const CgroupMounts& mounts);
+  CachedCgroup& cached(std::string_view cgroup_path) const;
+  // The file's current text, valid until the next readFile. kVanished when the cgroup was removed
+  // since the file was opened.
+  Result<std::string_view> readFile(CachedCgroup& cgroup, std::string_view cgroup_path, File file) const;
+  Result<std::string_view> readUnkept(const std::filesystem::path& path) const;
   void forget(std::string_view cgroup_path) const;  // closes the cgroup's files (it vanished)
-  Status readCpu(std::string_view cgroup_path, CgroupStats& stats, std::vector<Error>* warnings) const;
-  void readMemory(std::string_view cgroup_path, CgroupStats& stats, std::vector<Error>* warnings) const;
-  void readDisk(std::string_view cgroup_path, CgroupStats& stats, std::vector<Error>* warnings) const;
-  void readPressure(std::string_view cgroup_path, CgroupStats& stats, std::vector<Error>* warnings) const;
+  Status readCpu(CachedCgroup& cgroup, std::string_view path, CgroupStats& stats, std::vector<Error>* warnings) const;
+  void readMemory(CachedCgroup& cgroup, std::string_view path, CgroupStats& stats, std::vector<Error>* warnings) const;
+  void readDisk(CachedCgroup& cgroup, std::string_view path, CgroupStats& stats, std::vector<Error>* warnings) const;
+  void readPressure(CachedCgroup& cgroup, std::string_view path, uint8_t pressure, CgroupStats& stats,
+                    std::vector<Error>* warnings) const;
 
   const hostfs::HostFs& fs_;
   const CgroupMounts mounts_;
   const size_t max_open_files_;
+  const std::array<FileName, kFileCount> file_names_;
   mutable std::mutex mutex_;
-  mutable std::unordered_map<std::string, CachedCgroup> cache_;  // by cgroup path; guarded by mutex_
-  mutable size_t open_files_ = 0;                                // guarded by mutex_
-  uint64_t cycle_ = 0;                                           // guarded by mutex_
+  mutable Cache cache_;                 // by cgroup path; guarded by mutex_
+  mutable std::string buffer_;          // the text of the last readFile; guarded by mutex_
+  mutable size_t open_files_ = 0;       // guarded by mutex_
+  uint64_t cycle_ = 0;                  // guarded by mutex_
   // v1 blkio files found missing once are missing in every cgroup of the hierarchy (the file set
   // is per hierarchy): one bit per candidate file, so later cycles skip the failed open.
-  mutable uint32_t missing_blkio_files_ = 0;                     // guarded by mutex_
+  mutable uint32_t missing_blkio_files_ = 0;  // guarded by mutex_
 };
 
 }  // namespace kubemonitor::cgroup

@@ -31,14 +31,15 @@ struct FsStats {
 // interface files, /proc/<pid>/io) regenerate their content on each read from the start, so a
 // collector that reads the same files every cycle skips the path walk and the open/close, which
 // cost ~10 µs per file on cgroupfs, for ~1 µs. Each open file holds kernel memory (a seq_file
-// page): callers bound how many they keep.
+// page): callers bound how many they keep. The text lands in a buffer the caller owns, so
+// thousands of kept files share one buffer instead of holding one each.
 class RereadableFile {
  public:
   virtual ~RereadableFile() = default;
-  // The whole file as of now, valid until the next read() of this object. kVanished when the
+  // The whole file as of now, written over `buffer`; the view points into it. kVanished when the
   // object behind it is gone (a removed cgroup reads ENODEV, an exited process ESRCH);
   // kTooLarge beyond max_bytes.
-  virtual Result<std::string_view> read(size_t max_bytes = size_t{1} << 20) = 0;
+  virtual Result<std::string_view> read(std::string& buffer, size_t max_bytes = size_t{1} << 20) = 0;
 };
 
 class HostFs {

@@ -59,15 +59,15 @@ class RootedRereadableFile final : public RereadableFile {
   RootedRereadableFile(const RootedRereadableFile&) = delete;
   RootedRereadableFile& operator=(const RootedRereadableFile&) = delete;
 
-  Result<std::string_view> read(size_t max_bytes) override {
-    buffer_.clear();
+  Result<std::string_view> read(std::string& buffer, size_t max_bytes) override {
+    buffer.clear();
     char chunk[kReadChunkBytes];
     for (;;) {
-      const size_t remaining = max_bytes - buffer_.size();
+      const size_t remaining = max_bytes - buffer.size();
       const size_t want = remaining >= kReadChunkBytes ? kReadChunkBytes : remaining + 1;
       ssize_t n = 0;
       do {
-        n = ::pread(fd_, chunk, want, static_cast<off_t>(buffer_.size()));
+        n = ::pread(fd_, chunk, want, static_cast<off_t>(buffer.size()));
       } while (n < 0 && errno == EINTR);
       if (n < 0) {
         Error error = errnoError(errno, "pread", path_);
@@ -75,21 +75,20 @@ class RootedRereadableFile final : public RereadableFile {
         return error;
       }
       if (n == 0) break;
-      buffer_.append(chunk, static_cast<size_t>(n));
-      if (buffer_.size() > max_bytes) {
+      buffer.append(chunk, static_cast<size_t>(n));
+      if (buffer.size() > max_bytes) {
         return makeError(ErrorCode::kTooLarge, "file exceeds " + std::to_string(max_bytes) + " bytes", path_);
       }
       // A seq_file read fills the buffer until the content ends, so a short read is the end:
       // no second pread just to see 0 (half the system calls of a cycle).
       if (static_cast<size_t>(n) < want) break;
     }
-    return std::string_view(buffer_);
+    return std::string_view(buffer);
   }
 
  private:
   int fd_;
-  std::string path_;
-  std::string buffer_;
+  std::string path_;  // for error messages
 };
 
 }  // namespace

@@ -55,6 +55,14 @@ TEST_F(PodNetworkTest, PrefersTheSandboxProcess) {
   EXPECT_EQ(sample->counters.rx_bytes, 5000U);
 }
 
+TEST_F(PodNetworkTest, SandboxFirstTakesThePidsInTheGivenOrder) {
+  // The collector knows its sandbox and puts it first: no comm is read, the first pid answers.
+  fs_.addFile(fs_.paths().procPidNetDev(100), netDev(1, 1));
+  auto sample = readPodNetwork(fs_, {100, 90}, kHostNs, PidOrder::kSandboxFirst);
+  ASSERT_TRUE(sample.ok());
+  EXPECT_EQ(sample->counters.rx_bytes, 1U);
+}
+
 TEST_F(PodNetworkTest, SkipsAProcessThatExitedMidRead) {
   fs_.failWith(fs_.paths().procPidNetNs(90), makeError(ErrorCode::kVanished, "process 90 exited"));
   auto sample = readPodNetwork(fs_, {90, 100}, kHostNs);

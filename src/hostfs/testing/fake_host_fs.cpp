@@ -98,21 +98,20 @@ namespace {
 class FakeRereadableFile final : public RereadableFile {
  public:
   FakeRereadableFile(const FakeHostFs& fs, std::filesystem::path path) : fs_(fs), path_(std::move(path)) {}
-  Result<std::string_view> read(size_t max_bytes) override {
+  Result<std::string_view> read(std::string& buffer, size_t max_bytes) override {
     auto content = fs_.readFile(path_, max_bytes);
     if (!content) {
       Error error = content.error();
       if (error.code == ErrorCode::kNotFound) error.code = ErrorCode::kVanished;  // removed after open
       return error;
     }
-    buffer_ = std::move(*content);
-    return std::string_view(buffer_);
+    buffer = std::move(*content);
+    return std::string_view(buffer);
   }
 
  private:
   const FakeHostFs& fs_;
   std::filesystem::path path_;
-  std::string buffer_;
 };
 
 }  // namespace

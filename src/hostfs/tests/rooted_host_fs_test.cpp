@@ -210,14 +210,15 @@ TEST(RootedHostFsRealHostTest, RereadableFileSeesNewContentEachRead) {
   RootedHostFs fs("/");
   auto io = fs.openRereadable(fs.paths().procPidIo(getpid()));
   ASSERT_TRUE(io.ok()) << io.error().toString();
-  auto first = (*io)->read();
+  std::string buffer;
+  auto first = (*io)->read(buffer);
   ASSERT_TRUE(first.ok());
   const std::string before(*first);
   {
     std::ifstream again("/proc/self/stat");  // a read(2) moves this process's rchar
     std::string discard((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>());
   }
-  auto second = (*io)->read();
+  auto second = (*io)->read(buffer);
   ASSERT_TRUE(second.ok());
   EXPECT_NE(std::string(*second), before);
   EXPECT_EQ(second->substr(0, 7), "rchar: ");
@@ -229,9 +230,10 @@ TEST(RootedHostFsRealHostTest, RereadableFileOfARemovedCgroupIsVanished) {
   RootedHostFs fs("/");
   auto usage = fs.openRereadable(dir + "/cpuacct.usage");
   ASSERT_TRUE(usage.ok()) << usage.error().toString();
-  EXPECT_EQ(*(*usage)->read(), "0\n");
+  std::string buffer;
+  EXPECT_EQ(*(*usage)->read(buffer), "0\n");
   ASSERT_EQ(::rmdir(dir.c_str()), 0);
-  auto gone = (*usage)->read();
+  auto gone = (*usage)->read(buffer);
   ASSERT_FALSE(gone.ok());
   EXPECT_EQ(gone.error().code, ErrorCode::kVanished);
 }
