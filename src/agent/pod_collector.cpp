@@ -40,7 +40,7 @@ void copyStats(const cgroup::CgroupStats& stats, model::CgroupUsage& usage) {
 
 PodCollector::PodCollector(const hostfs::HostFs& fs, cgroup::CgroupReader& reader,
                            cgroup::PodDiscovery& discovery, const Clock& clock)
-    : fs_(fs), reader_(reader), discovery_(discovery), clock_(clock) {}
+    : fs_(fs), reader_(reader), discovery_(discovery), clock_(clock), network_(fs) {}
 
 std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, PodCycleStats& stats) {
   reader_.beginCycle();
@@ -88,7 +88,7 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
       ++stats.vanished;  // the whole pod went away after discovery
       continue;
     }
-    const uint8_t container_pressure = containerPressure(pod.cgroup_path, *pod_stats);
+    const cgroup::ReadPlan container_plan = containerPlan(pod.cgroup_path, *pod_stats);
 
     std::vector<int> sandbox_pids;                  // the pod's network namespace, preferably
     std::vector<const cgroup::DiscoveredContainer*> apps;  // application containers read this cycle
@@ -107,7 +107,7 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
         addSandbox(container, *pids);
         return true;
       }
-      auto read = reader_.read(container.cgroup_path, &stats.warnings, container_pressure);
+      auto read = reader_.read(container.cgroup_path, &stats.warnings, container_plan);
       const MonotonicTime now = clock_.monotonicNow();
       if (!read) {
         if (read.error().code != ErrorCode::kVanished) stats.warnings.push_back(read.error());
@@ -191,6 +191,7 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
   });
   std::erase_if(pid_io_files_, [&](const auto& entry) { return !pid_io_used_.contains(entry.first); });
   pid_io_used_.clear();
+  network_.endCycle();
   reader_.evictUnused();
   // Namespaces of pods gone this cycle are forgotten with them.
   std::erase_if(previous_net_, [&](const auto& entry) {
@@ -200,19 +201,26 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
   return pods;
 }
 
-uint8_t PodCollector::containerPressure(const std::string& pod_cgroup_path, const cgroup::CgroupStats& pod) const {
-  if (!pod.has_pressure) return cgroup::kNoPressure;  // no PSI in this kernel or tree: none below either
+cgroup::ReadPlan PodCollector::containerPlan(const std::string& pod_cgroup_path, const cgroup::CgroupStats& pod) const {
+  cgroup::ReadPlan plan;
+  // The disk files are recursive (blkio.*_recursive, io.stat): a pod that counted no byte has no
+  // container that did.
+  plan.disk = !reader_.diskCountersAreHierarchical() || pod.disk.read_bytes != 0 || pod.disk.write_bytes != 0;
+  if (!pod.has_pressure) {
+    plan.pressure = cgroup::kNoPressure;  // no PSI in this kernel or tree: none below either
+    return plan;
+  }
   const auto previous = previous_.find(pod_cgroup_path);
-  if (previous == previous_.end()) return cgroup::kAllPressure;
+  if (previous == previous_.end()) return plan;
   const cgroup::CgroupStats& before = previous->second.stats;
   auto stalled = [](const cgroup::Pressure& now, const cgroup::Pressure& then) {
     return now.some_avg10_percent > 0 || now.some_total_us != then.some_total_us;
   };
-  uint8_t wanted = cgroup::kNoPressure;
-  if (stalled(pod.cpu_pressure, before.cpu_pressure)) wanted |= cgroup::kCpuPressure;
-  if (stalled(pod.memory_pressure, before.memory_pressure)) wanted |= cgroup::kMemoryPressure;
-  if (stalled(pod.io_pressure, before.io_pressure)) wanted |= cgroup::kIoPressure;
-  return wanted;
+  plan.pressure = cgroup::kNoPressure;
+  if (stalled(pod.cpu_pressure, before.cpu_pressure)) plan.pressure |= cgroup::kCpuPressure;
+  if (stalled(pod.memory_pressure, before.memory_pressure)) plan.pressure |= cgroup::kMemoryPressure;
+  if (stalled(pod.io_pressure, before.io_pressure)) plan.pressure |= cgroup::kIoPressure;
+  return plan;
 }
 
 void PodCollector::finishCgroup(const std::string& cgroup_path, const cgroup::CgroupStats& stats, MonotonicTime now,
@@ -232,7 +240,7 @@ void PodCollector::finishCgroup(const std::string& cgroup_path, const cgroup::Cg
     usage.disk_read_bytes_per_sec = counterRate(it->second.disk_read_bytes, sample.disk_read_bytes, seconds);
     usage.disk_write_bytes_per_sec = counterRate(it->second.disk_write_bytes, sample.disk_write_bytes, seconds);
   }
-  if (stats.has_pressure) sample.stats = stats;
+  sample.stats = stats;
   seen.insert_or_assign(cgroup_path, std::move(sample));
 }
 
@@ -277,7 +285,7 @@ bool PodCollector::isSandbox(const std::string& cgroup_path, const std::vector<i
 void PodCollector::readNetwork(const std::string& uid, const std::vector<int>& pids, bool sandbox_first,
                                model::PodUsage& pod, PodCycleStats& stats) {
   if (pids.empty()) return;  // between containers: no namespace to read this cycle
-  auto sample = readPodNetwork(fs_, pids, host_namespace_id_, sandbox_first ? PidOrder::kSandboxFirst : PidOrder::kFindSandbox);
+  auto sample = network_.read(uid, pids, host_namespace_id_, sandbox_first ? PidOrder::kSandboxFirst : PidOrder::kFindSandbox);
   if (!sample) {
     if (sample.error().code != ErrorCode::kVanished && sample.error().code != ErrorCode::kNotFound) {
       stats.warnings.push_back(sample.error());

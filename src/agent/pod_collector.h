@@ -16,7 +16,8 @@
 // - The pod is read before its containers. Pressure stall time is charged to every ancestor of a
 //   stalled task (Documentation/accounting/psi.rst, "Cgroup2 interface"), so a container's stall
 //   is its pod's too: when the pod's "some" total did not grow since the last cycle and its avg10
-//   is 0, no container of it stalled on that resource and its pressure file is not read (0).
+//   is 0, no container of it stalled on that resource and its pressure file is not read (0). The
+//   disk counters are recursive too: a pod that counted no byte needs no container disk files.
 //
 // Thread safety: none; one collector per agent loop.
 
@@ -73,8 +74,8 @@ class PodCollector {
   // records the sample in `seen`. `fallback_disk` is asked only when the cgroup counted no disk I/O.
   void finishCgroup(const std::string& cgroup_path, const cgroup::CgroupStats& stats, MonotonicTime now,
                     const std::function<cgroup::DiskBytes()>& fallback_disk, model::CgroupUsage& usage, Samples& seen);
-  // The pressure files worth reading for the containers of a pod whose own counters are `pod`.
-  uint8_t containerPressure(const std::string& pod_cgroup_path, const cgroup::CgroupStats& pod) const;
+  // The files worth reading for the containers of a pod whose own counters are `pod`.
+  cgroup::ReadPlan containerPlan(const std::string& pod_cgroup_path, const cgroup::CgroupStats& pod) const;
   // Σ /proc/<pid>/io of `pids`: read_bytes and write_bytes − cancelled_write_bytes.
   cgroup::DiskBytes sumPidDisk(const std::vector<int>& pids);
   Result<std::string_view> readPidIo(int pid);
@@ -97,6 +98,7 @@ class PodCollector {
   std::unordered_map<int, std::unique_ptr<hostfs::RereadableFile>> pid_io_files_;
   std::unordered_map<int, bool> pid_io_used_;  // this cycle's pids
   std::string io_buffer_;                      // the text of the last /proc/<pid>/io read
+  PodNetworkReader network_;
 };
 
 }  // namespace kubemonitor::agent

@@ -1,6 +1,7 @@
 #include "agent/pod_network.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "common/text.h"
 #include "procfs/net_dev.h"
@@ -57,10 +58,31 @@ Result<std::string> hostNetworkNamespace(const hostfs::HostFs& fs) {
 
 Result<PodNetworkSample> readPodNetwork(const hostfs::HostFs& fs, const std::vector<int>& pids,
                                         const std::string& host_namespace_id, PidOrder order) {
+  PodNetworkReader reader(fs);
+  return reader.read("", pids, host_namespace_id, order);
+}
+
+Result<std::string_view> PodNetworkReader::readNetDev(const std::string& pod_uid, int pid,
+                                                      const std::string& namespace_id) {
+  Kept& kept = kept_[pod_uid];
+  kept.used = true;
+  if (kept.file && kept.pid == pid && kept.namespace_id == namespace_id) {
+    auto text = kept.file->read(buffer_);
+    if (text || text.error().code != ErrorCode::kVanished) return text;
+  }
+  kept.file.reset();
+  auto opened = fs_.openRereadable(fs_.paths().procPidNetDev(pid));
+  if (!opened) return opened.error();
+  kept = Kept{pid, namespace_id, std::move(*opened), true};
+  return kept.file->read(buffer_);
+}
+
+Result<PodNetworkSample> PodNetworkReader::read(const std::string& pod_uid, const std::vector<int>& pids,
+                                                const std::string& host_namespace_id, PidOrder order) {
   if (pids.empty()) return makeError(ErrorCode::kNotFound, "no process in the pod's cgroup");
   Error last = makeError(ErrorCode::kVanished, "every process of the pod exited while being read");
-  for (int pid : order == PidOrder::kFindSandbox ? candidateOrder(fs, pids) : pids) {
-    auto namespace_id = fs.readLink(fs.paths().procPidNetNs(pid));
+  for (int pid : order == PidOrder::kFindSandbox ? candidateOrder(fs_, pids) : pids) {
+    auto namespace_id = fs_.readLink(fs_.paths().procPidNetNs(pid));
     if (!namespace_id) {
       last = namespace_id.error();
       if (last.code == ErrorCode::kVanished || last.code == ErrorCode::kNotFound) continue;
@@ -72,7 +94,7 @@ Result<PodNetworkSample> readPodNetwork(const hostfs::HostFs& fs, const std::vec
       sample.host_network = true;
       return sample;
     }
-    auto text = fs.readFile(fs.paths().procPidNetDev(pid));
+    auto text = readNetDev(pod_uid, pid, *namespace_id);
     if (!text) {
       last = text.error();
       if (last.code == ErrorCode::kVanished || last.code == ErrorCode::kNotFound) continue;
@@ -84,6 +106,16 @@ Result<PodNetworkSample> readPodNetwork(const hostfs::HostFs& fs, const std::vec
     return sample;
   }
   return last;
+}
+
+void PodNetworkReader::endCycle() {
+  for (auto it = kept_.begin(); it != kept_.end();) {
+    if (!std::exchange(it->second.used, false)) {
+      it = kept_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 }  // namespace kubemonitor::agent

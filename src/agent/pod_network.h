@@ -4,7 +4,9 @@
 // process is preferred because it holds the namespace for the pod's whole life; an application
 // process may be restarting.
 
+#include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/result.h"
@@ -42,5 +44,33 @@ enum class PidOrder {
 Result<PodNetworkSample> readPodNetwork(const hostfs::HostFs& fs, const std::vector<int>& pids,
                                         const std::string& host_namespace_id,
                                         PidOrder order = PidOrder::kFindSandbox);
+
+// readPodNetwork for every pod of a node, cycle after cycle: each pod's /proc/<pid>/net/dev stays
+// open (an open file is bound to the namespace it was opened in), so a cycle costs a readlink of
+// ns/net (the namespace check) and a pread per pod instead of an open, a read and a close. A
+// file is reopened when the pid or its namespace changed, and closed when its pod was not read
+// in a cycle (endCycle). Thread safety: none.
+class PodNetworkReader {
+ public:
+  explicit PodNetworkReader(const hostfs::HostFs& fs) : fs_(fs) {}
+  Result<PodNetworkSample> read(const std::string& pod_uid, const std::vector<int>& pids,
+                                const std::string& host_namespace_id, PidOrder order);
+  void endCycle();
+  size_t openFiles() const { return kept_.size(); }
+
+ private:
+  struct Kept {
+    int pid = 0;
+    std::string namespace_id;
+    std::unique_ptr<hostfs::RereadableFile> file;
+    bool used = false;  // read in this cycle
+  };
+  // The net/dev text of `pid` in `namespace_id`, through the pod's kept file.
+  Result<std::string_view> readNetDev(const std::string& pod_uid, int pid, const std::string& namespace_id);
+
+  const hostfs::HostFs& fs_;
+  std::unordered_map<std::string, Kept> kept_;  // by pod UID
+  std::string buffer_;
+};
 
 }  // namespace kubemonitor::agent

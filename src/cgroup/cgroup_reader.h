@@ -19,8 +19,8 @@
 //
 // Files stay open between cycles (hostfs::RereadableFile, pread from offset 0): on cgroupfs an
 // open + close costs ~10 µs and a pread of a small file ~1.5 µs. At most `max_open_files` are kept
-// (each pins a kernel seq_file page); past that, files are opened per read. A cgroup's files are
-// closed when it vanishes or when a cycle (beginCycle … evictUnused) did not read it. Every read
+// (each pins a kernel seq_file page); past that, files are opened per read. A file is closed when
+// its cgroup vanishes or when a cycle (beginCycle … evictUnused) did not read it. Every read
 // lands in one buffer of the reader and is parsed before the next: a kept file costs a descriptor
 // and a few bytes of bookkeeping, not a buffer of its own.
 //
@@ -67,6 +67,13 @@ enum PressureFiles : uint8_t {
   kAllPressure = kCpuPressure | kMemoryPressure | kIoPressure,
 };
 
+// What read() reads besides CPU and memory. A caller that knows a file would read zero (its
+// pod's hierarchical counter did not move) leaves it out; its figures then stay 0.
+struct ReadPlan {
+  uint8_t pressure = kAllPressure;  // PressureFiles bits
+  bool disk = true;                 // blkio.* (v1) or io.stat (v2)
+};
+
 class CgroupReader {
  public:
   // Each kept file pins a seq_file page (4 KiB) of kernel memory charged to the agent's memory
@@ -90,9 +97,12 @@ class CgroupReader {
   // Every counter of one cgroup. CPU time is required: kVanished when the cgroup was removed (its
   // CPU file is gone), other errors as they come. The rest is best effort: a file missing or
   // garbled leaves its figures at 0 and adds an Error to `warnings` (missing PSI is no warning).
-  // Only the pressure files in `pressure` are read; the others stay 0.
-  Result<CgroupStats> read(std::string_view cgroup_path, std::vector<Error>* warnings,
-                           uint8_t pressure = kAllPressure) const;
+  // Only the files `plan` names are read; the figures of the others stay 0.
+  Result<CgroupStats> read(std::string_view cgroup_path, std::vector<Error>* warnings, ReadPlan plan = {}) const;
+
+  // Whether a cgroup's disk counters include its descendants' (v2 io.stat, v1 *_recursive files;
+  // not the flat blkio.throttle.io_service_bytes of kernels without the recursive one).
+  bool diskCountersAreHierarchical() const;
 
   // The processes directly in the cgroup (cgroup.procs of the discovery hierarchy).
   Result<std::vector<int>> pids(std::string_view cgroup_path) const;
@@ -114,6 +124,7 @@ class CgroupReader {
   };
   struct FileSlot {
     std::unique_ptr<hostfs::RereadableFile> file;  // null: not opened (yet, or over the budget)
+    uint64_t last_cycle = 0;                       // the cycle that read it last
     bool missing = false;                          // the file does not exist for this cgroup
   };
   struct CachedCgroup {

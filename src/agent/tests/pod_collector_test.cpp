@@ -183,5 +183,84 @@ TEST_F(PodCollectorTest, ExitedProcessLeavesThePodWithoutNetworkThisCycle) {
   EXPECT_TRUE(last_stats_.warnings.empty());
 }
 
+std::string pressureText(double some_avg10, uint64_t some_total_us) {
+  return "some avg10=" + std::to_string(some_avg10).substr(0, 4) + " avg60=0.00 avg300=0.00 total=" +
+         std::to_string(some_total_us) + "\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n";
+}
+
+// Hybrid: v1 counters, PSI from the cgroup2 twin, blkio mounted. The container files below are
+// deliberately inconsistent with their pod (a kernel never shows a child stalling or writing
+// while its pod does not), so the figures show which files were read.
+class PodCollectorPlanTest : public PodCollectorTest {
+ protected:
+  PodCollectorPlanTest() {
+    for (const std::string& path : {podPath(), podPath() + "/" + kSandbox, podPath() + "/" + kApp}) {
+      setPressure(path, 0, 1000);
+      setBlkio(path, 0);
+    }
+    setPressure(podPath() + "/" + kApp, 12.5, 900);
+    setBlkio(podPath() + "/" + kApp, 65536);
+    setIo(200, 0, 4096);
+  }
+  static cgroup::CgroupMounts hybrid() {
+    cgroup::CgroupMounts mounts = comountedV1();
+    mounts.mode = cgroup::CgroupMode::kHybrid;
+    mounts.v1["blkio"] = {"/sys/fs/cgroup/blkio", "/"};
+    mounts.unified = cgroup::HierarchyMount{"/sys/fs/cgroup/unified", "/"};
+    return mounts;
+  }
+  void setPressure(const std::string& path, double some_avg10, uint64_t total_us) {
+    for (const char* file : {"cpu.pressure", "memory.pressure", "io.pressure"}) {
+      fs_.addFile(dir("unified", path) / file, pressureText(some_avg10, total_us));
+    }
+  }
+  void setBlkio(const std::string& path, uint64_t write_bytes) {
+    fs_.addFile(dir("blkio", path) / "blkio.throttle.io_service_bytes_recursive",
+                "8:0 Read 0\n8:0 Write " + std::to_string(write_bytes) + "\nTotal " + std::to_string(write_bytes) + "\n");
+  }
+  cgroup::CgroupReader hybrid_reader_{fs_, hybrid()};
+  cgroup::PodDiscovery hybrid_discovery_{fs_, hybrid_reader_, cgroup::ResolverChain::standard()};
+  PodCollector hybrid_collector_{fs_, hybrid_reader_, hybrid_discovery_, clock_};
+  std::vector<model::PodUsage> hybridCycle() {
+    PodCycleStats stats;
+    auto pods = hybrid_collector_.collect(nullptr, stats);
+    for (const auto& warning : stats.warnings) ADD_FAILURE() << warning.toString();
+    clock_.advance(std::chrono::seconds(5));
+    return pods;
+  }
+};
+
+TEST_F(PodCollectorPlanTest, ContainerPressureIsReadOnlyWhereThePodStalled) {
+  auto first = hybridCycle();  // no baseline for the pod: every file is read
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_EQ(first[0].containers.size(), 1u);
+  EXPECT_DOUBLE_EQ(first[0].containers[0].usage.cpu_pressure_some_percent, 12.5);
+
+  // The pod's "some" total did not grow and its avg10 is 0: no container stalled, none is read.
+  auto idle = hybridCycle();
+  ASSERT_EQ(idle.size(), 1u);
+  EXPECT_DOUBLE_EQ(idle[0].containers[0].usage.cpu_pressure_some_percent, 0.0);
+  EXPECT_DOUBLE_EQ(idle[0].containers[0].usage.io_pressure_some_percent, 0.0);
+
+  // The pod stalled on memory only: the containers' memory pressure is read, the rest is not.
+  fs_.addFile(dir("unified", podPath()) / "memory.pressure", pressureText(0, 1500));
+  auto stalled = hybridCycle();
+  ASSERT_EQ(stalled.size(), 1u);
+  EXPECT_DOUBLE_EQ(stalled[0].containers[0].usage.memory_pressure_some_percent, 12.5);
+  EXPECT_DOUBLE_EQ(stalled[0].containers[0].usage.cpu_pressure_some_percent, 0.0);
+}
+
+TEST_F(PodCollectorPlanTest, ContainerDiskFilesAreReadOnlyWhenThePodCountedBytes) {
+  // The pod's recursive counter is 0, so the container's is not read: its processes' io counts.
+  auto pods = hybridCycle();
+  ASSERT_EQ(pods.size(), 1u);
+  EXPECT_EQ(pods[0].containers[0].usage.disk_write_bytes, 4096u);
+  setBlkio(podPath(), 65536);
+  pods = hybridCycle();
+  ASSERT_EQ(pods.size(), 1u);
+  EXPECT_EQ(pods[0].containers[0].usage.disk_write_bytes, 65536u);
+  EXPECT_EQ(pods[0].usage.disk_write_bytes, 65536u);
+}
+
 }  // namespace
 }  // namespace kubemonitor::agent

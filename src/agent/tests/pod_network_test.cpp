@@ -63,6 +63,30 @@ TEST_F(PodNetworkTest, SandboxFirstTakesThePidsInTheGivenOrder) {
   EXPECT_EQ(sample->counters.rx_bytes, 1U);
 }
 
+TEST_F(PodNetworkTest, ReaderKeepsEachPodsFileOpenAcrossCyclesAndReopensOnANewNamespace) {
+  PodNetworkReader reader(fs_);
+  auto first = reader.read("pod-a", {90}, kHostNs, PidOrder::kSandboxFirst);
+  ASSERT_TRUE(first.ok()) << first.error().toString();
+  reader.endCycle();
+  fs_.addFile(fs_.paths().procPidNetDev(90), netDev(6000, 7000));  // traffic since
+  auto second = reader.read("pod-a", {90}, kHostNs, PidOrder::kSandboxFirst);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->counters.rx_bytes, 6000U);  // fresh content through the kept file
+  EXPECT_EQ(fs_.rereadableOpens(), 1U);
+  reader.endCycle();
+
+  // The sandbox was recreated: same pid number, another namespace. The file is opened afresh.
+  fs_.addLink(fs_.paths().procPidNetNs(90), "net:[4026532999]");
+  auto renewed = reader.read("pod-a", {90}, kHostNs, PidOrder::kSandboxFirst);
+  ASSERT_TRUE(renewed.ok());
+  EXPECT_EQ(renewed->namespace_id, "net:[4026532999]");
+  EXPECT_EQ(fs_.rereadableOpens(), 2U);
+  EXPECT_EQ(reader.openFiles(), 1U);
+  reader.endCycle();
+  reader.endCycle();  // a cycle without the pod: its file is closed
+  EXPECT_EQ(reader.openFiles(), 0U);
+}
+
 TEST_F(PodNetworkTest, SkipsAProcessThatExitedMidRead) {
   fs_.failWith(fs_.paths().procPidNetNs(90), makeError(ErrorCode::kVanished, "process 90 exited"));
   auto sample = readPodNetwork(fs_, {90, 100}, kHostNs);

@@ -67,12 +67,14 @@ TEST(CgroupFiles, Pressure) {
   ASSERT_TRUE(pressure.ok());
   EXPECT_DOUBLE_EQ(pressure->some_avg10_percent, 1.5);
   EXPECT_DOUBLE_EQ(pressure->full_avg10_percent, 0.25);
+  EXPECT_EQ(pressure->some_total_us, 1123u);  // the "some" line's total, in µs
   auto cpu_old_kernel = parsePressure("some avg10=3.00 avg60=0.00 avg300=0.00 total=5\n", "cpu.pressure");
   ASSERT_TRUE(cpu_old_kernel.ok());
   EXPECT_DOUBLE_EQ(cpu_old_kernel->full_avg10_percent, 0);
   EXPECT_FALSE(parsePressure("some avg10=101.00\n", "p").ok());
   EXPECT_FALSE(parsePressure("half avg10=1.00\n", "p").ok());
   EXPECT_FALSE(parsePressure("some total=1\n", "p").ok());
+  EXPECT_FALSE(parsePressure("some avg10=1.00 avg60=0.00 avg300=0.00 total=-4\n", "p").ok());
 }
 
 TEST(CgroupFiles, CgroupProcs) {

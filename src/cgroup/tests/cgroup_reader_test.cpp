@@ -87,6 +87,51 @@ TEST_F(CgroupReaderV1Test, TruncatedCpuIsAnError) {
   EXPECT_EQ(stats.error().code, ErrorCode::kTruncated);
 }
 
+TEST_F(CgroupReaderV1Test, FilesStayOpenAcrossCyclesAndCloseWhenLeftOut) {
+  CgroupReader reader(fs_, mounts_);
+  auto cycle = [&](ReadPlan plan) {
+    reader.beginCycle();
+    auto stats = reader.read(kPath, nullptr, plan);
+    reader.evictUnused();
+    return stats;
+  };
+  ASSERT_TRUE(cycle({}).ok());
+  // cpuacct.usage, cpu.stat, 4 memory files, 2 blkio files, memory.pressure (the other two are absent).
+  EXPECT_EQ(reader.openFiles(), 9u);
+  const size_t opens = fs_.rereadableOpens();
+  add("cpuacct", "cpuacct.usage", "3000000000\n");
+  auto second = cycle({});
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->cpu_usage_ns, 3000000000u);  // new content through the kept descriptor
+  EXPECT_EQ(fs_.rereadableOpens(), opens);       // nothing opened again
+
+  // A cycle without disk and pressure closes those files; the next one that wants them reopens.
+  auto lean = cycle(ReadPlan{kNoPressure, false});
+  ASSERT_TRUE(lean.ok());
+  EXPECT_EQ(lean->disk.write_bytes, 0u);
+  EXPECT_FALSE(lean->has_pressure);
+  EXPECT_EQ(reader.openFiles(), 6u);
+  auto full = cycle({});
+  ASSERT_TRUE(full.ok());
+  EXPECT_EQ(full->disk.write_bytes, 25u);
+  EXPECT_EQ(fs_.rereadableOpens(), opens + 3);
+  // A cycle that does not read the cgroup at all closes everything it had.
+  reader.beginCycle();
+  reader.evictUnused();
+  EXPECT_EQ(reader.openFiles(), 0u);
+}
+
+TEST_F(CgroupReaderV1Test, OverTheBudgetFilesAreReadWithoutBeingKept) {
+  CgroupReader reader(fs_, mounts_, /*max_open_files=*/2);
+  reader.beginCycle();
+  auto stats = reader.read(kPath, nullptr);
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(reader.openFiles(), 2u);
+  EXPECT_EQ(stats->oom_kills, 3u);  // read all the same
+  EXPECT_EQ(stats->disk.write_bytes, 25u);
+  EXPECT_DOUBLE_EQ(stats->memory_pressure.full_avg10_percent, 1.0);
+}
+
 TEST_F(CgroupReaderV1Test, NamespacedRootMapsPaths) {
   mounts_.v1["memory"] = {"/sys/fs/cgroup/memory", "/kubepods"};
   CgroupReader reader(fs_, mounts_);
