@@ -165,6 +165,7 @@ int runPodsBench(const PodsBenchOptions& options, BenchResult& result) {
     size_t report_bytes = 0;
     size_t reported_pods = 0;
     const double cpu_before = selfCpuSeconds();
+    const double system_before = selfSystemCpuSeconds();
     const auto wall_before = steady_clock::now();
     for (int i = 0; i < cycles; ++i) {
       auto report = loop.collect();
@@ -177,6 +178,8 @@ int runPodsBench(const PodsBenchOptions& options, BenchResult& result) {
       return 1;
     }
     result.add(tag + "cpu_ms_per_cycle", (selfCpuSeconds() - cpu_before) * 1000 / cycles);
+    result.add(tag + "kernel_cpu_ms_per_cycle", (selfSystemCpuSeconds() - system_before) * 1000 / cycles);
+    result.add(tag + "cgroup_files_open", static_cast<double>(reader.openFiles()));
     result.add(tag + "wall_ms_per_cycle", duration<double>(steady_clock::now() - wall_before).count() * 1000 / cycles);
     result.add(tag + "report_bytes_zstd", static_cast<double>(report_bytes));
 

@@ -21,11 +21,20 @@ Result<ProcessUsage> readProcessUsage(pid_t pid) {
   return usage;
 }
 
+namespace {
+double secondsOf(const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; }
+}  // namespace
+
 double selfCpuSeconds() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+  return secondsOf(usage.ru_utime) + secondsOf(usage.ru_stime);
+}
+
+double selfSystemCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return secondsOf(usage.ru_stime);
 }
 
 }  // namespace kubemonitor::bench

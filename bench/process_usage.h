@@ -18,5 +18,8 @@ Result<ProcessUsage> readProcessUsage(pid_t pid);
 
 // This process's CPU time in seconds (getrusage, microsecond resolution).
 double selfCpuSeconds();
+// The part of it spent in the kernel (system calls: for the agent, mostly the kernel generating
+// the cgroup and /proc files it reads).
+double selfSystemCpuSeconds();
 
 }  // namespace kubemonitor::bench
