@@ -58,7 +58,7 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
     }
   }
 
-  Samples seen;  // this cycle's samples become the baseline
+  ++cycle_;  // samples stamped with it are this cycle's; the others are dropped at its end
   std::unordered_map<std::string, bool> sandboxes_seen;  // sandbox cgroups still there this cycle
   std::vector<model::PodUsage> pods;
   pods.reserve(found.pods.size());
@@ -127,7 +127,7 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
         return true;
       }
       model::ContainerUsage usage;
-      finishCgroup(container.cgroup_path, *read, now, [&] { return sumPidDisk(containerPids()); }, usage.usage, seen);
+      finishCgroup(container.cgroup_path, *read, now, [&] { return sumPidDisk(containerPids()); }, usage.usage);
       children_disk.read_bytes += usage.usage.disk_read_bytes;
       children_disk.write_bytes += usage.usage.disk_write_bytes;
       if (pids) app_pids.emplace(&container, std::move(*pids));
@@ -160,12 +160,12 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
       }
       fresh = std::move(*relisted);
       for (const auto& container : fresh) {
-        if (!seen.contains(container.cgroup_path) && !sandboxes_seen.contains(container.cgroup_path)) {
+        if (!readThisCycle(container.cgroup_path) && !sandboxes_seen.contains(container.cgroup_path)) {
           readContainer(container);
         }
       }
     }
-    finishCgroup(pod.cgroup_path, *pod_stats, pod_read_at, [&] { return children_disk; }, out.usage, seen);
+    finishCgroup(pod.cgroup_path, *pod_stats, pod_read_at, [&] { return children_disk; }, out.usage);
 
     // The namespace through the sandbox; without one, through any application process.
     std::vector<int> network_pids = std::move(sandbox_pids);
@@ -185,7 +185,7 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
     stats.containers += out.containers.size();
     pods.push_back(std::move(out));
   }
-  previous_ = std::move(seen);
+  std::erase_if(previous_, [&](const auto& entry) { return entry.second.cycle != cycle_; });
   std::erase_if(sandbox_by_cgroup_, [&](const auto& entry) {
     return !previous_.contains(entry.first) && !sandboxes_seen.contains(entry.first);
   });
@@ -223,25 +223,30 @@ cgroup::ReadPlan PodCollector::containerPlan(const std::string& pod_cgroup_path,
   return plan;
 }
 
+bool PodCollector::readThisCycle(const std::string& cgroup_path) const {
+  const auto it = previous_.find(cgroup_path);
+  return it != previous_.end() && it->second.cycle == cycle_;
+}
+
 void PodCollector::finishCgroup(const std::string& cgroup_path, const cgroup::CgroupStats& stats, MonotonicTime now,
-                                const std::function<cgroup::DiskBytes()>& fallback_disk, model::CgroupUsage& usage,
-                                Samples& seen) {
+                                const std::function<cgroup::DiskBytes()>& fallback_disk, model::CgroupUsage& usage) {
   copyStats(stats, usage);
   if (usage.disk_read_bytes == 0 && usage.disk_write_bytes == 0) {
     const cgroup::DiskBytes fallback = fallback_disk();
     usage.disk_read_bytes = fallback.read_bytes;
     usage.disk_write_bytes = fallback.write_bytes;
   }
-  CgroupSample sample{now, usage.cpu_usage_ns, usage.disk_read_bytes, usage.disk_write_bytes, {}};
-  if (auto it = previous_.find(cgroup_path); it != previous_.end()) {
-    const double seconds = secondsBetween(it->second.taken_at, now);
+  // The sample is updated in place: no map node or key is made again each cycle.
+  auto [it, is_new] = previous_.try_emplace(cgroup_path);
+  CgroupSample& sample = it->second;
+  if (!is_new) {
+    const double seconds = secondsBetween(sample.taken_at, now);
     // CPU-seconds per second × 1000 = millicores; counterRate gives ns per second.
-    usage.cpu_millicores = counterRate(it->second.cpu_usage_ns, sample.cpu_usage_ns, seconds) / 1e6;
-    usage.disk_read_bytes_per_sec = counterRate(it->second.disk_read_bytes, sample.disk_read_bytes, seconds);
-    usage.disk_write_bytes_per_sec = counterRate(it->second.disk_write_bytes, sample.disk_write_bytes, seconds);
+    usage.cpu_millicores = counterRate(sample.cpu_usage_ns, usage.cpu_usage_ns, seconds) / 1e6;
+    usage.disk_read_bytes_per_sec = counterRate(sample.disk_read_bytes, usage.disk_read_bytes, seconds);
+    usage.disk_write_bytes_per_sec = counterRate(sample.disk_write_bytes, usage.disk_write_bytes, seconds);
   }
-  sample.stats = stats;
-  seen.insert_or_assign(cgroup_path, std::move(sample));
+  sample = CgroupSample{now, usage.cpu_usage_ns, usage.disk_read_bytes, usage.disk_write_bytes, stats, cycle_};
 }
 
 Result<std::string_view> PodCollector::readPidIo(int pid) {

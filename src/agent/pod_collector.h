@@ -61,7 +61,8 @@ class PodCollector {
     uint64_t cpu_usage_ns = 0;
     uint64_t disk_read_bytes = 0;
     uint64_t disk_write_bytes = 0;
-    cgroup::CgroupStats stats;  // pods: what this cycle read, for the next cycle's pressure choice
+    cgroup::CgroupStats stats;  // what the cycle read (pods: for the next cycle's file choice)
+    uint64_t cycle = 0;         // the collector cycle that took it
   };
   using Samples = std::unordered_map<std::string, CgroupSample>;
   struct NetworkSample {
@@ -71,9 +72,10 @@ class PodCollector {
   };
 
   // Fills `usage` from `stats` read at `now`, with rates against the cgroup's previous sample, and
-  // records the sample in `seen`. `fallback_disk` is asked only when the cgroup counted no disk I/O.
+  // makes this the cgroup's sample. `fallback_disk` is asked only when the cgroup counted no disk I/O.
   void finishCgroup(const std::string& cgroup_path, const cgroup::CgroupStats& stats, MonotonicTime now,
-                    const std::function<cgroup::DiskBytes()>& fallback_disk, model::CgroupUsage& usage, Samples& seen);
+                    const std::function<cgroup::DiskBytes()>& fallback_disk, model::CgroupUsage& usage);
+  bool readThisCycle(const std::string& cgroup_path) const;
   // The files worth reading for the containers of a pod whose own counters are `pod`.
   cgroup::ReadPlan containerPlan(const std::string& pod_cgroup_path, const cgroup::CgroupStats& pod) const;
   // Σ /proc/<pid>/io of `pids`: read_bytes and write_bytes − cancelled_write_bytes.
@@ -91,6 +93,7 @@ class PodCollector {
   const Clock& clock_;
   std::string host_namespace_id_;
   Samples previous_;                                              // by cgroup path
+  uint64_t cycle_ = 0;
   std::unordered_map<std::string, NetworkSample> previous_net_;   // by pod UID
   std::unordered_map<std::string, bool> sandbox_by_cgroup_;       // by container cgroup path
   // /proc/<pid>/io kept open for the disk fallback (ESRCH once the process exits: reopened then, a
