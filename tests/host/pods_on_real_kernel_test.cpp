@@ -291,6 +291,37 @@ TEST_P(RealKernelPods, ContainerRestartsNeverGiveNegativeOrHugeRates) {
   EXPECT_LE(pod_after->usage.cpu_millicores, cpus * 1000 * 1.05);
 }
 
+// The pressure rule of PodCollector (a container's pressure file is read only when its pod
+// stalled) on the real kernel: 3 busy loops in one container on this 2-CPU host keep a runnable
+// task waiting, so the pod's "some" total grows and the container's pressure is read and > 0;
+// an idle pod's container reports 0, as its pod does.
+TEST_P(RealKernelPods, ContendedContainerShowsCpuPressureIdlePodsContainerZero) {
+  if (GetParam().force_v1) GTEST_SKIP() << "pure v1 mode reads no pressure files";
+  FakePodHost& host = *host_;
+  const std::string busy_uid = uidFor(7), idle_uid = uidFor(8);
+  const std::string busy = host.addPod(Qos::kBurstable, busy_uid);
+  const std::string busy_container = host.addContainer(busy, idFor(70));
+  const unsigned spinners = std::thread::hardware_concurrency() + 1;
+  for (unsigned i = 0; i < spinners; ++i) host.start(busy_container, "", {"spin"});
+  const std::string idle = host.addPod(Qos::kBurstable, idle_uid);
+  host.start(host.addContainer(idle, idFor(80)), "", {"hold", "1"});
+  cycle();
+  // PSI averages are updated every 2 s (psi.rst): wait past one update.
+  std::this_thread::sleep_for(milliseconds(2500));
+  auto pods = cycle();
+  const auto* busy_pod = findPod(pods, busy_uid);
+  const auto* idle_pod = findPod(pods, idle_uid);
+  ASSERT_NE(busy_pod, nullptr);
+  ASSERT_NE(idle_pod, nullptr);
+  ASSERT_EQ(busy_pod->containers.size(), 1u);
+  ASSERT_EQ(idle_pod->containers.size(), 1u);
+  EXPECT_GT(busy_pod->usage.cpu_pressure_some_percent, 0.0);
+  EXPECT_GT(busy_pod->containers[0].usage.cpu_pressure_some_percent, 0.0);
+  if (idle_pod->usage.cpu_pressure_some_percent == 0.0) {
+    EXPECT_EQ(idle_pod->containers[0].usage.cpu_pressure_some_percent, 0.0);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Layouts, RealKernelPods,
                          ::testing::Values(Case{Layout::kCgroupfs, false}, Case{Layout::kSystemd, false},
                                            Case{Layout::kCgroupfs, true}, Case{Layout::kSystemd, true}),
