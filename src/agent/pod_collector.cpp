@@ -59,6 +59,16 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
   }
 
   ++cycle_;  // samples stamped with it are this cycle's; the others are dropped at its end
+  // The kubepods cgroup is the pods' parent: the same rule as between a pod and its containers.
+  cgroup::ReadPlan pod_plan;
+  if (!found.kubepods_path.empty()) {
+    if (auto top = reader_.read(found.kubepods_path, &stats.warnings)) {
+      pod_plan = childPlan(found.kubepods_path, *top);
+      CgroupSample& sample = previous_[found.kubepods_path];
+      sample.stats = *top;
+      sample.cycle = cycle_;
+    }
+  }
   std::unordered_map<std::string, bool> sandboxes_seen;  // sandbox cgroups still there this cycle
   std::vector<model::PodUsage> pods;
   pods.reserve(found.pods.size());
@@ -81,14 +91,14 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
       ++stats.unnamed;
     }
 
-    auto pod_stats = reader_.read(pod.cgroup_path, &stats.warnings);
+    auto pod_stats = reader_.read(pod.cgroup_path, &stats.warnings, pod_plan);
     const MonotonicTime pod_read_at = clock_.monotonicNow();
     if (!pod_stats) {
       if (pod_stats.error().code != ErrorCode::kVanished) stats.warnings.push_back(pod_stats.error());
       ++stats.vanished;  // the whole pod went away after discovery
       continue;
     }
-    const cgroup::ReadPlan container_plan = containerPlan(pod.cgroup_path, *pod_stats);
+    const cgroup::ReadPlan container_plan = childPlan(pod.cgroup_path, *pod_stats);
 
     std::vector<int> sandbox_pids;                  // the pod's network namespace, preferably
     std::vector<const cgroup::DiscoveredContainer*> apps;  // application containers read this cycle
@@ -201,25 +211,25 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
   return pods;
 }
 
-cgroup::ReadPlan PodCollector::containerPlan(const std::string& pod_cgroup_path, const cgroup::CgroupStats& pod) const {
+cgroup::ReadPlan PodCollector::childPlan(const std::string& parent_path, const cgroup::CgroupStats& parent) const {
   cgroup::ReadPlan plan;
-  // The disk files are recursive (blkio.*_recursive, io.stat): a pod that counted no byte has no
-  // container that did.
-  plan.disk = !reader_.diskCountersAreHierarchical() || pod.disk.read_bytes != 0 || pod.disk.write_bytes != 0;
-  if (!pod.has_pressure) {
+  // The disk files are recursive (blkio.*_recursive, io.stat): a parent that counted no byte has
+  // no child that did.
+  plan.disk = !reader_.diskCountersAreHierarchical() || parent.disk.read_bytes != 0 || parent.disk.write_bytes != 0;
+  if (!parent.has_pressure) {
     plan.pressure = cgroup::kNoPressure;  // no PSI in this kernel or tree: none below either
     return plan;
   }
-  const auto previous = previous_.find(pod_cgroup_path);
+  const auto previous = previous_.find(parent_path);
   if (previous == previous_.end()) return plan;
   const cgroup::CgroupStats& before = previous->second.stats;
   auto stalled = [](const cgroup::Pressure& now, const cgroup::Pressure& then) {
     return now.some_avg10_percent > 0 || now.some_total_us != then.some_total_us;
   };
   plan.pressure = cgroup::kNoPressure;
-  if (stalled(pod.cpu_pressure, before.cpu_pressure)) plan.pressure |= cgroup::kCpuPressure;
-  if (stalled(pod.memory_pressure, before.memory_pressure)) plan.pressure |= cgroup::kMemoryPressure;
-  if (stalled(pod.io_pressure, before.io_pressure)) plan.pressure |= cgroup::kIoPressure;
+  if (stalled(parent.cpu_pressure, before.cpu_pressure)) plan.pressure |= cgroup::kCpuPressure;
+  if (stalled(parent.memory_pressure, before.memory_pressure)) plan.pressure |= cgroup::kMemoryPressure;
+  if (stalled(parent.io_pressure, before.io_pressure)) plan.pressure |= cgroup::kIoPressure;
   return plan;
 }
 

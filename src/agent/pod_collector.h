@@ -18,6 +18,7 @@
 //   is its pod's too: when the pod's "some" total did not grow since the last cycle and its avg10
 //   is 0, no container of it stalled on that resource and its pressure file is not read (0). The
 //   disk counters are recursive too: a pod that counted no byte needs no container disk files.
+//   The kubepods cgroup is read first in each cycle and plays the same role for the pods.
 //
 // Thread safety: none; one collector per agent loop.
 
@@ -76,8 +77,9 @@ class PodCollector {
   void finishCgroup(const std::string& cgroup_path, const cgroup::CgroupStats& stats, MonotonicTime now,
                     const std::function<cgroup::DiskBytes()>& fallback_disk, model::CgroupUsage& usage);
   bool readThisCycle(const std::string& cgroup_path) const;
-  // The files worth reading for the containers of a pod whose own counters are `pod`.
-  cgroup::ReadPlan containerPlan(const std::string& pod_cgroup_path, const cgroup::CgroupStats& pod) const;
+  // The files worth reading for the children (pods of kubepods, containers of a pod) of a cgroup
+  // whose own counters are `parent`.
+  cgroup::ReadPlan childPlan(const std::string& parent_path, const cgroup::CgroupStats& parent) const;
   // Σ /proc/<pid>/io of `pids`: read_bytes and write_bytes − cancelled_write_bytes.
   cgroup::DiskBytes sumPidDisk(const std::vector<int>& pids);
   Result<std::string_view> readPidIo(int pid);

@@ -262,5 +262,22 @@ TEST_F(PodCollectorPlanTest, ContainerDiskFilesAreReadOnlyWhenThePodCountedBytes
   EXPECT_EQ(pods[0].usage.disk_write_bytes, 65536u);
 }
 
+TEST_F(PodCollectorPlanTest, KubepodsPlaysThePodsParent) {
+  setCgroup("/kubepods", 0, "");
+  setPressure("/kubepods", 0, 5000);
+  setBlkio("/kubepods", 0);
+  setPressure(podPath(), 7.5, 2000);  // inconsistent with kubepods on purpose: shows when it is read
+  auto first = hybridCycle();  // no baseline for kubepods: every pod file is read
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_DOUBLE_EQ(first[0].usage.cpu_pressure_some_percent, 7.5);
+  auto idle = hybridCycle();
+  ASSERT_EQ(idle.size(), 1u);
+  EXPECT_DOUBLE_EQ(idle[0].usage.cpu_pressure_some_percent, 0.0);
+  setPressure("/kubepods", 0, 5100);  // some pod stalled since
+  auto stalled = hybridCycle();
+  ASSERT_EQ(stalled.size(), 1u);
+  EXPECT_DOUBLE_EQ(stalled[0].usage.cpu_pressure_some_percent, 7.5);
+}
+
 }  // namespace
 }  // namespace kubemonitor::agent
