@@ -43,6 +43,15 @@ NetworkCounters sumWithoutLoopback(const std::vector<procfs::NetDevStats>& inter
   return sum;
 }
 
+Result<PodNetworkSample> sampleOf(std::string_view net_dev, const std::string& namespace_id) {
+  auto interfaces = procfs::parseNetDev(net_dev);
+  if (!interfaces) return interfaces.error();
+  PodNetworkSample sample;
+  sample.namespace_id = namespace_id;
+  sample.counters = sumWithoutLoopback(*interfaces);
+  return sample;
+}
+
 }  // namespace
 
 Result<std::string> hostNetworkNamespace(const hostfs::HostFs& fs) {
@@ -80,6 +89,15 @@ Result<std::string_view> PodNetworkReader::readNetDev(const std::string& pod_uid
 Result<PodNetworkSample> PodNetworkReader::read(const std::string& pod_uid, const std::vector<int>& pids,
                                                 const std::string& host_namespace_id, PidOrder order) {
   if (pids.empty()) return makeError(ErrorCode::kNotFound, "no process in the pod's cgroup");
+  if (order == PidOrder::kSandboxFirst) {
+    // The sandbox process the kept file was opened through is still in its cgroup (the caller
+    // listed it this cycle), and a pause process never changes namespace: no ns/net check needed.
+    auto kept = kept_.find(pod_uid);
+    if (kept != kept_.end() && kept->second.file && kept->second.pid == pids.front()) {
+      kept->second.used = true;
+      if (auto text = kept->second.file->read(buffer_)) return sampleOf(*text, kept->second.namespace_id);
+    }
+  }
   Error last = makeError(ErrorCode::kVanished, "every process of the pod exited while being read");
   for (int pid : order == PidOrder::kFindSandbox ? candidateOrder(fs_, pids) : pids) {
     auto namespace_id = fs_.readLink(fs_.paths().procPidNetNs(pid));
@@ -88,9 +106,9 @@ Result<PodNetworkSample> PodNetworkReader::read(const std::string& pod_uid, cons
       if (last.code == ErrorCode::kVanished || last.code == ErrorCode::kNotFound) continue;
       return last;  // e.g. kPermission: every pid would fail the same way
     }
-    PodNetworkSample sample;
-    sample.namespace_id = *namespace_id;
     if (!host_namespace_id.empty() && *namespace_id == host_namespace_id) {
+      PodNetworkSample sample;
+      sample.namespace_id = *namespace_id;
       sample.host_network = true;
       return sample;
     }
@@ -100,10 +118,7 @@ Result<PodNetworkSample> PodNetworkReader::read(const std::string& pod_uid, cons
       if (last.code == ErrorCode::kVanished || last.code == ErrorCode::kNotFound) continue;
       return last;
     }
-    auto interfaces = procfs::parseNetDev(*text);
-    if (!interfaces) return interfaces.error();
-    sample.counters = sumWithoutLoopback(*interfaces);
-    return sample;
+    return sampleOf(*text, *namespace_id);
   }
   return last;
 }

@@ -35,7 +35,9 @@ Result<std::string> hostNetworkNamespace(const hostfs::HostFs& fs);
 // How readPodNetwork orders the pids it tries.
 enum class PidOrder {
   kFindSandbox,   // read each pid's comm until the "pause" process is found, try it first
-  kSandboxFirst,  // the caller put the sandbox's pids first (it knows them): no comm reads
+  kSandboxFirst,  // the caller put the sandbox's pids, listed from its cgroup this cycle, first:
+                  // no comm reads, and a pod's kept file opened through that same pid is read
+                  // without checking ns/net again (a pause process does not change namespace)
 };
 
 // Reads the pod's counters through one of `pids` (the processes of the pod's cgroup). Pids that

@@ -74,10 +74,16 @@ TEST_F(PodNetworkTest, ReaderKeepsEachPodsFileOpenAcrossCyclesAndReopensOnANewNa
   EXPECT_EQ(second->counters.rx_bytes, 6000U);  // fresh content through the kept file
   EXPECT_EQ(fs_.rereadableOpens(), 1U);
   reader.endCycle();
+  // Through the same sandbox pid, the kept file is read without looking at ns/net again.
+  fs_.failWith(fs_.paths().procPidNetNs(90), makeError(ErrorCode::kPermission, "not looked at"));
+  auto third = reader.read("pod-a", {90}, kHostNs, PidOrder::kSandboxFirst);
+  ASSERT_TRUE(third.ok()) << third.error().toString();
+  EXPECT_EQ(third->namespace_id, "net:[4026532300]");
+  reader.endCycle();
 
-  // The sandbox was recreated: same pid number, another namespace. The file is opened afresh.
-  fs_.addLink(fs_.paths().procPidNetNs(90), "net:[4026532999]");
-  auto renewed = reader.read("pod-a", {90}, kHostNs, PidOrder::kSandboxFirst);
+  // The sandbox was recreated: another pid in another namespace. The file is opened afresh.
+  addProcess(91, "pause", "net:[4026532999]", netDev(10, 10));
+  auto renewed = reader.read("pod-a", {91}, kHostNs, PidOrder::kSandboxFirst);
   ASSERT_TRUE(renewed.ok());
   EXPECT_EQ(renewed->namespace_id, "net:[4026532999]");
   EXPECT_EQ(fs_.rereadableOpens(), 2U);
