@@ -11,6 +11,13 @@
 #include "model/report_json.h"
 
 namespace kubemonitor::agent {
+namespace {
+
+// zstd level of a shipped report. Level 1 keeps the per-thread compression context small
+// (~0.3 MiB resident against ~1 MiB at level 3) for reports ~5 % larger.
+constexpr int kReportZstdLevel = 1;
+
+}  // namespace
 
 int64_t snapToGrid(int64_t unix_ms, int64_t interval_ms) {
   if (interval_ms <= 0) return unix_ms;
@@ -101,7 +108,7 @@ uint64_t AgentLoop::run(ReportSink& sink) {
       continue;
     }
     last_slot_ms = report->timestamp_ms;
-    queue_.push(EncodedReport{report->timestamp_ms, compressZstd(model::encodeReport(*report))});
+    queue_.push(EncodedReport{report->timestamp_ms, compressZstd(model::encodeReport(*report), kReportZstdLevel)});
     ++queued;
     if (queue_.size() > 1) {
       spdlog::info("{} report(s) waiting for the server ({} dropped since start)", queue_.size(), queue_.droppedTotal());

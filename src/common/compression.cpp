@@ -88,8 +88,12 @@ std::string_view contentEncodingName(ContentEncoding encoding) {
 }
 
 std::string compressZstd(std::string_view data, int level) {
+  // One context per thread, reused: creating one per call allocates and zero-fills its tables
+  // (~1 MiB at level 3), which was a sixth of the agent's CPU per cycle at 10 pods.
+  thread_local std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> ctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
   std::string out(ZSTD_compressBound(data.size()), '\0');
-  const size_t n = ZSTD_compress(out.data(), out.size(), data.data(), data.size(), level);
+  const size_t n = ctx ? ZSTD_compressCCtx(ctx.get(), out.data(), out.size(), data.data(), data.size(), level)
+                       : ZSTD_compress(out.data(), out.size(), data.data(), data.size(), level);
   out.resize(ZSTD_isError(n) ? 0 : n);
   return out;
 }
