@@ -60,24 +60,28 @@ PodDiscovery::PodDiscovery(const hostfs::HostFs& fs, const CgroupReader& reader,
     : fs_(fs), reader_(reader), resolvers_(std::move(resolvers)), options_(std::move(options)) {}
 
 Result<std::vector<DiscoveredContainer>> PodDiscovery::relistPod(const std::string& pod_path) {
-  auto containers = listContainers(pod_path);
-  if (!containers) {
+  auto known = listContainers(pod_path);
+  if (!known) {
     containers_by_pod_.erase(pod_path);
-    return containers.error();
+    return known.error();
   }
-  containers_by_pod_[pod_path] = *containers;
-  return containers;
+  containers_by_pod_[pod_path] = *known;
+  return std::move(known->containers);
 }
 
-Result<std::vector<DiscoveredContainer>> PodDiscovery::listContainers(const std::string& pod_path) const {
+Result<PodDiscovery::KnownPod> PodDiscovery::listContainers(const std::string& pod_path) const {
   auto entries = list(pod_path);
   if (!entries) return entries.error();
-  std::vector<DiscoveredContainer> containers;
+  KnownPod known;
+  known.link_count = 2;  // "." and the entry in the parent
   for (const auto& entry : *entries) {
     if (!entry.is_directory) continue;
-    if (auto ref = resolvers_.resolve(entry.name)) containers.push_back({std::move(*ref), joinCgroupPath(pod_path, entry.name)});
+    ++known.link_count;
+    if (auto ref = resolvers_.resolve(entry.name)) {
+      known.containers.push_back({std::move(*ref), joinCgroupPath(pod_path, entry.name)});
+    }
   }
-  return containers;
+  return known;
 }
 
 Result<std::vector<hostfs::DirEntry>> PodDiscovery::list(std::string_view cgroup_path) const {
@@ -156,23 +160,32 @@ void PodDiscovery::walkPods(const std::string& parent_path, QosClass qos, Discov
   }
 }
 
+bool PodDiscovery::unchangedSinceListed(const std::string& pod_path, const KnownPod& known) const {
+  auto dir = reader_.directory(reader_.discoveryController(), pod_path);
+  if (!dir) return false;
+  auto links = fs_.linkCount(*dir);
+  return links && *links == known.link_count;  // an error: list it, which reports the error
+}
+
 void PodDiscovery::addPod(std::string pod_path, std::string uid, QosClass qos, Discovery& result) {
   DiscoveredPod pod{std::move(uid), qos, std::move(pod_path), {}};
-  if (auto known = containers_by_pod_.find(pod.cgroup_path); known != containers_by_pod_.end()) {
-    pod.containers = known->second;
+  auto remembered = containers_by_pod_.find(pod.cgroup_path);
+  if (remembered != containers_by_pod_.end() && unchangedSinceListed(pod.cgroup_path, remembered->second)) {
+    pod.containers = remembered->second.containers;
+    seen_this_call_[pod.cgroup_path] = std::move(remembered->second);
   } else {
-    auto containers = listContainers(pod.cgroup_path);
-    if (!containers) {
-      if (containers.error().code == ErrorCode::kNotFound) {
+    auto known = listContainers(pod.cgroup_path);
+    if (!known) {
+      if (known.error().code == ErrorCode::kNotFound) {
         ++result.vanished;  // the pod was deleted after its parent was listed
       } else {
-        result.errors.push_back(containers.error());
+        result.errors.push_back(known.error());
       }
       return;
     }
-    pod.containers = std::move(*containers);
+    pod.containers = known->containers;
+    seen_this_call_[pod.cgroup_path] = std::move(*known);
   }
-  seen_this_call_[pod.cgroup_path] = pod.containers;
   result.pods.push_back(std::move(pod));
 }
 

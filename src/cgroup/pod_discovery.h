@@ -12,10 +12,13 @@
 // one level down (a kubelet run with --cgroup-root, or inside a kind node's container).
 //
 // Cost per call: one listing of kubepods and of each QoS directory, so a new pod is found on the
-// next cycle. A pod's own directory (its containers) is listed when the pod is new, when
-// relistPod() is asked for it (a container of it vanished: a restart makes a new cgroup), and
-// on every `full_rescan_every`-th call; in between its container list is remembered. A directory
-// that vanishes mid-walk is counted and skipped (DESIGN rule 5).
+// next cycle. A pod's own directory (its containers) is listed when the pod is new, when its link
+// count changed (on cgroupfs a directory's st_nlink is 2 + its subdirectories: one stat instead
+// of a listing, so a container started in a known pod is found on the next call), when
+// relistPod() is asked for it (a container of it vanished: a restart that removed one cgroup and
+// made another keeps the count), and on every `full_rescan_every`-th call; in between its
+// container list is remembered. A directory that vanishes mid-walk is counted and skipped (DESIGN
+// rule 5).
 
 #include <cstddef>
 #include <string>
@@ -57,8 +60,9 @@ std::string podUidFromDirectory(std::string_view directory_name);
 struct PodDiscoveryOptions {
   // The kubepods cgroup ("/kubepods", "/kubepods.slice", ...); empty: looked for (see above).
   std::string kubepods_path;
-  // Every n-th call lists every pod's directory again (≥ 1; 1 = every call).
-  uint64_t full_rescan_every = 3;
+  // Every n-th call lists every pod's directory again (≥ 1; 1 = every call): a safety net, the
+  // link counts find new containers in between.
+  uint64_t full_rescan_every = 12;
 };
 
 class PodDiscovery {
@@ -76,10 +80,16 @@ class PodDiscovery {
   Result<std::vector<DiscoveredContainer>> relistPod(const std::string& pod_path);
 
  private:
+  struct KnownPod {
+    std::vector<DiscoveredContainer> containers;
+    uint64_t link_count = 0;  // st_nlink of the pod directory when it was listed
+  };
   std::string findKubepods(Discovery& result) const;
   void walkPods(const std::string& parent_path, QosClass qos, Discovery& result);
   void addPod(std::string pod_path, std::string uid, QosClass qos, Discovery& result);
-  Result<std::vector<DiscoveredContainer>> listContainers(const std::string& pod_path) const;
+  // Whether the pod directory still has the subdirectory count it had when `known` was listed.
+  bool unchangedSinceListed(const std::string& pod_path, const KnownPod& known) const;
+  Result<KnownPod> listContainers(const std::string& pod_path) const;
   Result<std::vector<hostfs::DirEntry>> list(std::string_view cgroup_path) const;
 
   const hostfs::HostFs& fs_;
@@ -87,8 +97,8 @@ class PodDiscovery {
   ResolverChain resolvers_;
   const Options options_;
   uint64_t calls_ = 0;
-  std::unordered_map<std::string, std::vector<DiscoveredContainer>> containers_by_pod_;  // by pod path
-  std::unordered_map<std::string, std::vector<DiscoveredContainer>> seen_this_call_;
+  std::unordered_map<std::string, KnownPod> containers_by_pod_;  // by pod path
+  std::unordered_map<std::string, KnownPod> seen_this_call_;
 };
 
 }  // namespace kubemonitor::cgroup

@@ -68,6 +68,10 @@ class HostFs {
   // The target of a symbolic link, e.g. "net:[4026531840]" for <root>/proc/<pid>/ns/net: two
   // processes share a network namespace exactly when these strings are equal. Same error codes.
   virtual Result<std::string> readLink(const std::filesystem::path& path) const = 0;
+  // st_nlink of `path` (stat(2)). On cgroupfs (kernfs) a directory's is 2 + its subdirectories,
+  // so a directory whose count did not change gained no child cgroup without losing one. Same
+  // error codes.
+  virtual Result<uint64_t> linkCount(const std::filesystem::path& path) const = 0;
   // Opens `path` for repeated reads (see RereadableFile). Same error codes as readFile.
   virtual Result<std::unique_ptr<RereadableFile>> openRereadable(const std::filesystem::path& path) const = 0;
 };

@@ -167,6 +167,12 @@ Result<std::vector<DirEntry>> RootedHostFs::listDir(const std::filesystem::path&
   return entries;
 }
 
+Result<uint64_t> RootedHostFs::linkCount(const std::filesystem::path& path) const {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return syscallError(errno, "stat", path);
+  return static_cast<uint64_t>(st.st_nlink);
+}
+
 Result<std::string> RootedHostFs::readLink(const std::filesystem::path& path) const {
   // Link targets under /proc are short ("net:[4026531840]"); PATH_MAX covers any other.
   std::string target(PATH_MAX, '\0');

@@ -20,6 +20,7 @@ class RootedHostFs final : public HostFs {
   Result<std::vector<DirEntry>> listDir(const std::filesystem::path& path) const override;
   Result<FsStats> fsStats(const std::filesystem::path& path) const override;
   Result<std::string> readLink(const std::filesystem::path& path) const override;
+  Result<uint64_t> linkCount(const std::filesystem::path& path) const override;
   Result<std::unique_ptr<RereadableFile>> openRereadable(const std::filesystem::path& path) const override;
 
  private:

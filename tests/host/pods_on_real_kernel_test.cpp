@@ -218,6 +218,7 @@ class TriggeringHostFs final : public hostfs::HostFs {
   }
   Result<hostfs::FsStats> fsStats(const std::filesystem::path& path) const override { return inner_.fsStats(path); }
   Result<std::string> readLink(const std::filesystem::path& path) const override { return inner_.readLink(path); }
+  Result<uint64_t> linkCount(const std::filesystem::path& path) const override { return inner_.linkCount(path); }
   Result<std::unique_ptr<hostfs::RereadableFile>> openRereadable(const std::filesystem::path& path) const override {
     if (action_ && path.string().ends_with(trigger_)) std::exchange(action_, nullptr)();
     return inner_.openRereadable(path);

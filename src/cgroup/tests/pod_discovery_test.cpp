@@ -111,19 +111,25 @@ TEST_F(PodDiscoveryTest, PodWithoutContainersYetIsStillAPod) {
   EXPECT_TRUE(found.pods[0].containers.empty());
 }
 
-TEST_F(PodDiscoveryTest, KnownPodsAreNotListedAgainUntilTheFullRescan) {
+TEST_F(PodDiscoveryTest, KnownPodsAreListedAgainOnlyWhenTheirSubdirectoriesChanged) {
   const std::string pod = "/kubepods/burstable/pod" + std::string(kUid);
   addCgroup(pod + "/" + kId);
-  PodDiscovery discovery(fs_, reader_, ResolverChain::standard(), PodDiscoveryOptions{"", 3});
+  PodDiscovery discovery(fs_, reader_, ResolverChain::standard(), PodDiscoveryOptions{"", 4});
   ASSERT_EQ(discovery.discover().pods[0].containers.size(), 1u);  // call 0: full
   addCgroup(pod + "/" + std::string(64, 'c'));                     // a container started meanwhile
-  EXPECT_EQ(discovery.discover().pods[0].containers.size(), 1u);  // call 1: remembered list
-  auto relisted = discovery.relistPod(pod);                        // what the collector does on a vanish
-  ASSERT_TRUE(relisted.ok());
-  EXPECT_EQ(relisted->size(), 2u);
-  EXPECT_EQ(discovery.discover().pods[0].containers.size(), 2u);  // call 2: the relisted list
+  EXPECT_EQ(discovery.discover().pods[0].containers.size(), 2u);  // call 1: the link count grew
+  // A restart within one cycle: one cgroup removed, another made, the same count. The remembered
+  // list stays until the collector sees the old one vanish and asks for a relist.
+  fs_.removeFile(hostDir(pod + "/" + std::string(64, 'c')) / "cpuacct.usage");
   addCgroup(pod + "/" + std::string(64, 'd'));
-  EXPECT_EQ(discovery.discover().pods[0].containers.size(), 3u);  // call 3: full rescan
+  auto found = discovery.discover();                                // call 2
+  ASSERT_EQ(found.pods[0].containers.size(), 2u);
+  EXPECT_EQ(found.pods[0].containers[1].ref.id, std::string(64, 'c'));
+  auto relisted = discovery.relistPod(pod);
+  ASSERT_TRUE(relisted.ok());
+  ASSERT_EQ(relisted->size(), 2u);
+  EXPECT_EQ((*relisted)[1].ref.id, std::string(64, 'd'));
+  EXPECT_EQ(discovery.discover().pods[0].containers[1].ref.id, std::string(64, 'd'));  // call 3
   // A new pod is found on the very next call, whatever the rescan period.
   addCgroup("/kubepods/besteffort/pod0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/" + kId);
   EXPECT_EQ(discovery.discover().pods.size(), 2u);

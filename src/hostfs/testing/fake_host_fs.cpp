@@ -1,5 +1,6 @@
 #include "hostfs/testing/fake_host_fs.h"
 
+#include <algorithm>
 #include <iterator>
 #include <utility>
 #include <vector>
@@ -84,6 +85,15 @@ Result<FsStats> FakeHostFs::fsStats(const std::filesystem::path& path) const {
 
 void FakeHostFs::addLink(const std::filesystem::path& path, std::string target) {
   links_[normal(path)] = std::move(target);
+}
+
+Result<uint64_t> FakeHostFs::linkCount(const std::filesystem::path& path) const {
+  if (const Error* error = failure(path)) return *error;
+  if (files_.count(normal(path)) > 0) return uint64_t{1};
+  auto entries = listDir(path);
+  if (!entries) return entries.error();
+  return 2 + static_cast<uint64_t>(std::count_if(entries->begin(), entries->end(),
+                                                 [](const DirEntry& entry) { return entry.is_directory; }));
 }
 
 Result<std::string> FakeHostFs::readLink(const std::filesystem::path& path) const {

@@ -36,6 +36,8 @@ class FakeHostFs final : public HostFs {
   Result<std::vector<DirEntry>> listDir(const std::filesystem::path& path) const override;
   Result<FsStats> fsStats(const std::filesystem::path& path) const override;
   Result<std::string> readLink(const std::filesystem::path& path) const override;
+  // Directories: 2 + their subdirectories (what kernfs reports); files: 1.
+  Result<uint64_t> linkCount(const std::filesystem::path& path) const override;
   // Reads the map on every read(), so tests change a file between cycles with addFile; a removed
   // file or a failWith(kNotFound/kVanished) reads as kVanished, like a removed cgroup.
   Result<std::unique_ptr<RereadableFile>> openRereadable(const std::filesystem::path& path) const override;

@@ -38,6 +38,16 @@ TEST(FakeHostFsTest, ListDirShowsDirectChildrenOfFilesAndDirs) {
   EXPECT_EQ(fs.readFile(fs.paths().procPid(7)).error().code, ErrorCode::kIo);
 }
 
+TEST(FakeHostFsTest, LinkCountIsTwoPlusSubdirectoriesLikeKernfs) {
+  FakeHostFs fs;
+  fs.addFile("/fakehost/sys/fs/cgroup/cpu/pod/a/cpuacct.usage", "1\n");
+  fs.addDir("/fakehost/sys/fs/cgroup/cpu/pod/b");
+  fs.addFile("/fakehost/sys/fs/cgroup/cpu/pod/cpuacct.usage", "1\n");
+  EXPECT_EQ(*fs.linkCount("/fakehost/sys/fs/cgroup/cpu/pod"), 4u);
+  EXPECT_EQ(*fs.linkCount("/fakehost/sys/fs/cgroup/cpu/pod/cpuacct.usage"), 1u);
+  EXPECT_EQ(fs.linkCount("/fakehost/nowhere").error().code, ErrorCode::kNotFound);
+}
+
 TEST(FakeHostFsTest, RemoveFileSimulatesAnExitedPid) {
   FakeHostFs fs;
   fs.addFile(fs.paths().procPidIo(42), "rchar: 1\n");

@@ -238,5 +238,20 @@ TEST(RootedHostFsRealHostTest, RereadableFileOfARemovedCgroupIsVanished) {
   EXPECT_EQ(gone.error().code, ErrorCode::kVanished);
 }
 
+TEST(RootedHostFsRealHostTest, LinkCountOfACgroupDirectoryCountsItsChildCgroups) {
+  const std::string dir = "/sys/fs/cgroup/cpuacct/kubemonitor-hostfs-links-" + std::to_string(getpid());
+  if (geteuid() != 0 || ::mkdir(dir.c_str(), 0755) != 0) GTEST_SKIP() << "needs root and a v1 cpuacct hierarchy";
+  RootedHostFs fs("/");
+  EXPECT_EQ(*fs.linkCount(dir), 2u);
+  ASSERT_EQ(::mkdir((dir + "/a").c_str(), 0755), 0);
+  EXPECT_EQ(*fs.linkCount(dir), 3u);  // kernfs: 2 + subdirectories
+  EXPECT_EQ(*fs.linkCount(dir + "/cpuacct.usage"), 1u);
+  ASSERT_EQ(::rmdir((dir + "/a").c_str()), 0);
+  ASSERT_EQ(::rmdir(dir.c_str()), 0);
+  auto gone = fs.linkCount(dir);
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().code, ErrorCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace kubemonitor::hostfs
