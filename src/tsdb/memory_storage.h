@@ -6,6 +6,9 @@
 #include <map>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
 
 #include "common/clock.h"
 #include "tsdb/storage.h"
@@ -34,26 +37,55 @@ class MemoryStorage final : public Storage {
     int64_t interval_ms = 0;
     model::NodeUsage usage;
     uint64_t pod_count = 0;
-    // Every pod, namespace and deployment series this report wrote a point (or a contribution)
-    // into at its timestamp: a replay of (node, timestamp) takes exactly these back first.
-    std::vector<ObjectKey> object_keys;
+    // No list of the series this report wrote: a replay (rare) finds its points by scanning the
+    // series for (node, timestamp), which costs less than ~70 B of keys per pod per sample.
   };
   using Series = std::map<int64_t, StoredSample>;  // key: timestamp_ms; out-of-order inserts are fine
 
+  // A pod's labels: the same at nearly every point, so a point holds an index into its series' list.
+  struct PodLabels {
+    std::string node;
+    std::string deployment;
+    std::string uid;
+  };
+  // What one node's report at a point's timestamp added to a namespace or deployment (its pods' sum).
+  struct Contribution {
+    std::string node;
+    ObjectValues values;
+  };
   struct ObjectPoint {
+    int64_t timestamp_ms = 0;
     int64_t interval_ms = 0;
-    std::string node;        // pods only
-    std::string deployment;  // pods only
-    std::string uid;         // pods only
-    ObjectValues values;     // pods: their own; namespaces, deployments: the sum of `contributions`
-    // Namespaces and deployments: what each node's report at this timestamp added (its pods'
-    // sum). Kept apart so a replayed report replaces its own share instead of adding it twice.
-    std::map<std::string, ObjectValues, std::less<>> contributions;
+    ObjectValues values;  // pods: their own; namespaces, deployments: the sum of `contributions`
+    uint32_t labels = 0;  // pods: index into ObjectSeries::labels
+    // Namespaces and deployments, sorted by node: kept apart so a replayed report replaces its own
+    // share instead of adding it twice. Empty for pods.
+    std::vector<Contribution> contributions;
   };
   struct ObjectSeries {
-    std::map<int64_t, ObjectPoint> points;  // key: timestamp_ms
-    int64_t containers_ms = -1;             // pods: timestamp of `containers`
+    // Sorted by timestamp_ms: a flat vector (appends at the end) instead of a map node per point.
+    // Expired points at the front are dropped in batches (see dropExpired); readers skip them.
+    std::vector<ObjectPoint> points;
+    std::vector<PodLabels> labels;  // pods: the distinct label sets of `points`
+    int64_t containers_ms = -1;     // pods: timestamp of `containers`
     std::vector<ContainerSample> containers;
+  };
+  // An ObjectKey's fields as views, to look a series up without building the key's strings.
+  struct KeyView {
+    ObjectKind kind;
+    std::string_view namespace_name;
+    std::string_view name;
+  };
+  struct KeyLess {
+    using is_transparent = void;
+    static KeyView view(const ObjectKey& key) { return KeyView{key.kind, key.namespace_name, key.name}; }
+    static KeyView view(const KeyView& key) { return key; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      const KeyView x = view(a);
+      const KeyView y = view(b);
+      return std::tie(x.kind, x.namespace_name, x.name) < std::tie(y.kind, y.namespace_name, y.name);
+    }
   };
   using NodeTimes = std::map<std::string, int64_t, std::less<>>;  // node → its newest report, ms
 
@@ -63,10 +95,19 @@ class MemoryStorage final : public Storage {
   std::optional<ObjectSample> liveAggregateLocked(const ObjectKey& key, const ObjectSeries& series,
                                                   const NodeTimes& live) const;
   bool podLiveLocked(const ObjectSeries& series, const NodeTimes& live) const;
-  static ObjectSample toObjectSample(const ObjectKey& key, int64_t timestamp_ms, const ObjectPoint& point);
-  // Takes back what `node`'s report at `timestamp_ms` wrote into `key`. Caller holds the lock exclusively.
-  void removeContributionLocked(const ObjectKey& key, int64_t timestamp_ms, const std::string& node);
+  static ObjectSample toObjectSample(const ObjectKey& key, const ObjectSeries& series, const ObjectPoint& point);
+  // The series of `key`, created when missing. Caller holds the lock exclusively.
+  ObjectSeries& seriesLocked(const KeyView& key);
+  // Takes back everything `node`'s report at `timestamp_ms` wrote into pod, namespace and
+  // deployment series. Caller holds the lock exclusively.
+  void removeReportLocked(const std::string& node, int64_t timestamp_ms);
   static void dropExpired(ObjectSeries& series, int64_t cutoff_ms);
+  // The first point at or after `timestamp_ms`.
+  static std::vector<ObjectPoint>::const_iterator pointAtOrAfter(const std::vector<ObjectPoint>& points,
+                                                                 int64_t timestamp_ms);
+  static std::vector<ObjectPoint>::iterator pointAtOrAfter(std::vector<ObjectPoint>& points, int64_t timestamp_ms);
+  // The point at `timestamp_ms`, inserted (default values) in time order when missing.
+  static ObjectPoint& pointAt(std::vector<ObjectPoint>& points, int64_t timestamp_ms);
 
   int64_t cutoffMs() const;
   // Drops expired samples of every node, and nodes left empty. Caller holds the lock exclusively.
@@ -82,7 +123,7 @@ class MemoryStorage final : public Storage {
   mutable std::shared_mutex mutex_;
   std::map<std::string, Series, std::less<>> nodes_;  // guarded by mutex_
   // Sorted by (kind, namespace, name): a kind or a namespace is one contiguous range.
-  std::map<ObjectKey, ObjectSeries> objects_;  // guarded by mutex_
+  std::map<ObjectKey, ObjectSeries, KeyLess> objects_;  // guarded by mutex_
   size_t sample_count_ = 0;                          // guarded by mutex_
   int64_t next_sweep_ms_ = 0;                         // guarded by mutex_
 };
