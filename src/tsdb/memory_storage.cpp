@@ -69,7 +69,9 @@ Result<IngestOutcome> MemoryStorage::ingest(const model::Report& report) {
     dropExpired(pod_series, cutoff_ms);
     // Labels change rarely (a pod moving node would be a new pod with a new UID): try the newest.
     auto& labels = pod_series.labels;
-    auto same = [&](const PodLabels& l) { return l.node == report.node && l.deployment == pod.deployment && l.uid == pod.uid; };
+    auto same = [&](const PodLabels& l) {
+      return l.node == report.node && l.deployment == pod.deployment && l.uid == pod.uid;
+    };
     uint32_t label_index = 0;
     if (!labels.empty() && same(labels.back())) {
       label_index = static_cast<uint32_t>(labels.size() - 1);
@@ -119,7 +121,8 @@ Result<IngestOutcome> MemoryStorage::ingest(const model::Report& report) {
     for (const Contribution& c : contributions) addValues(point.values, c.values);
   }
 
-  auto [it, inserted] = series.insert_or_assign(ts, StoredSample{report.interval_ms, report.node_usage, report.pods.size()});
+  auto [it, inserted] =
+      series.insert_or_assign(ts, StoredSample{report.interval_ms, report.node_usage, report.pods.size()});
   (void)it;
   if (inserted) ++sample_count_;
   outcome.accepted = 1;
@@ -276,7 +279,7 @@ MemoryStorage::NodeTimes MemoryStorage::liveNodesLocked(int64_t now_ms, int64_t 
   for (const auto& [name, series] : nodes_) {
     if (series.empty()) continue;
     const auto& [newest_ms, sample] = *series.rbegin();
-    const int64_t grace_ms = stale_after_ms > 0        ? stale_after_ms
+    const int64_t grace_ms = stale_after_ms > 0       ? stale_after_ms
                              : sample.interval_ms > 0 ? 3 * sample.interval_ms
                                                       : kUnknownIntervalGraceMs;
     if (newest_ms >= cutoff_ms && newest_ms >= now_ms - grace_ms) live.emplace(name, newest_ms);
@@ -294,9 +297,11 @@ bool MemoryStorage::podLiveLocked(const ObjectSeries& series, const NodeTimes& l
 }
 
 ObjectSample MemoryStorage::toObjectSample(const ObjectKey& key, const ObjectSeries& series, const ObjectPoint& point) {
-  if (key.kind != ObjectKind::kPod) return ObjectSample{key, {}, {}, {}, point.timestamp_ms, point.interval_ms, point.values};
+  if (key.kind != ObjectKind::kPod)
+    return ObjectSample{key, {}, {}, {}, point.timestamp_ms, point.interval_ms, point.values};
   const PodLabels& labels = series.labels[point.labels];
-  return ObjectSample{key, labels.node, labels.deployment, labels.uid, point.timestamp_ms, point.interval_ms, point.values};
+  return ObjectSample{key,         labels.node, labels.deployment, labels.uid, point.timestamp_ms, point.interval_ms,
+                      point.values};
 }
 
 std::optional<ObjectSample> MemoryStorage::liveAggregateLocked(const ObjectKey& key, const ObjectSeries& series,
@@ -330,7 +335,12 @@ std::vector<ObjectSample> MemoryStorage::latest(ObjectKind kind, const LatestFil
     for (const auto& [name, newest_ms] : live) {
       if (!filter.node.empty() && filter.node != name) continue;
       const StoredSample& sample = nodes_.find(name)->second.rbegin()->second;
-      out.push_back(ObjectSample{ObjectKey{ObjectKind::kNode, "", name}, name, {}, {}, newest_ms, sample.interval_ms,
+      out.push_back(ObjectSample{ObjectKey{ObjectKind::kNode, "", name},
+                                 name,
+                                 {},
+                                 {},
+                                 newest_ms,
+                                 sample.interval_ms,
                                  nodeValues(sample.usage, sample.pod_count)});
     }
     return out;
@@ -361,8 +371,8 @@ std::optional<ObjectSample> MemoryStorage::latestObject(const ObjectKey& key, in
   if (key.kind == ObjectKind::kNode) {
     auto node = latestNode(key.name);
     if (!node) return std::nullopt;
-    return ObjectSample{key, node->node, {}, {}, node->timestamp_ms, node->interval_ms,
-                        nodeValues(node->usage, node->pod_count)};
+    return ObjectSample{
+        key, node->node, {}, {}, node->timestamp_ms, node->interval_ms, nodeValues(node->usage, node->pod_count)};
   }
   const int64_t now_ms = toUnixMs(clock_.wallNow());
   const int64_t cutoff_ms = now_ms - retention_ms_;
@@ -381,8 +391,8 @@ std::vector<ObjectSample> MemoryStorage::series(const ObjectKey& key, const Seri
   std::vector<ObjectSample> out;
   if (key.kind == ObjectKind::kNode) {
     for (const NodeSample& point : nodeSeries(key.name, query)) {
-      out.push_back(ObjectSample{key, point.node, {}, {}, point.timestamp_ms, point.interval_ms,
-                                 nodeValues(point.usage, point.pod_count)});
+      out.push_back(ObjectSample{
+          key, point.node, {}, {}, point.timestamp_ms, point.interval_ms, nodeValues(point.usage, point.pod_count)});
     }
     return out;
   }
@@ -410,7 +420,8 @@ std::vector<NamespaceCandidate> MemoryStorage::findNamespaces(ObjectKind kind, s
   std::shared_lock lock(mutex_);
   const NodeTimes live = liveNodesLocked(now_ms, stale_after_ms);
   for (auto it = objects_.lower_bound(ObjectKey{kind, "", ""}); it != objects_.end() && it->first.kind == kind; ++it) {
-    if (it->first.name != name || it->second.points.empty() || it->second.points.back().timestamp_ms < cutoff_ms) continue;
+    if (it->first.name != name || it->second.points.empty() || it->second.points.back().timestamp_ms < cutoff_ms)
+      continue;
     const bool is_live = kind == ObjectKind::kPod ? podLiveLocked(it->second, live)
                                                   : liveAggregateLocked(it->first, it->second, live).has_value();
     out.push_back(NamespaceCandidate{it->first.namespace_name, is_live});

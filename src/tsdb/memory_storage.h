@@ -124,8 +124,8 @@ class MemoryStorage final : public Storage {
   std::map<std::string, Series, std::less<>> nodes_;  // guarded by mutex_
   // Sorted by (kind, namespace, name): a kind or a namespace is one contiguous range.
   std::map<ObjectKey, ObjectSeries, KeyLess> objects_;  // guarded by mutex_
-  size_t sample_count_ = 0;                          // guarded by mutex_
-  int64_t next_sweep_ms_ = 0;                         // guarded by mutex_
+  size_t sample_count_ = 0;                             // guarded by mutex_
+  int64_t next_sweep_ms_ = 0;                           // guarded by mutex_
 };
 
 }  // namespace kubemonitor::tsdb
