@@ -110,7 +110,14 @@ Result<IngestOutcome> MemoryStorage::ingest(const model::Report& report) {
     auto& contributions = point.contributions;
     auto at = std::lower_bound(contributions.begin(), contributions.end(), report.node,
                                [](const Contribution& c, const std::string& node) { return c.node < node; });
-    if (at != contributions.end() && at->node == report.node) {
+    if (at == contributions.end()) {
+      // The newest node name so far (always so when a restart replays a block, node by node):
+      // the in-order fold simply goes one step further, the same bits as re-summing all.
+      contributions.push_back(Contribution{report.node, share});
+      addValues(point.values, share);
+      continue;
+    }
+    if (at->node == report.node) {
       at->values = share;
     } else {
       contributions.insert(at, Contribution{report.node, share});
