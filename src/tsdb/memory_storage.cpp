@@ -138,12 +138,17 @@ Result<IngestOutcome> MemoryStorage::ingest(const model::Report& report) {
 }
 
 MemoryStorage::ObjectSeries& MemoryStorage::seriesLocked(const KeyView& key) {
-  auto it = objects_.lower_bound(key);
-  if (it == objects_.end() || KeyLess{}(key, it->first)) {
-    it = objects_.emplace_hint(it, ObjectKey{key.kind, std::string(key.namespace_name), std::string(key.name)},
-                               ObjectSeries{});
-  }
+  if (auto found = index_.find(key); found != index_.end()) return found->second->second;
+  auto it =
+      objects_.emplace(ObjectKey{key.kind, std::string(key.namespace_name), std::string(key.name)}, ObjectSeries{})
+          .first;
+  index_.emplace(KeyLess::view(it->first), it);
   return it->second;
+}
+
+MemoryStorage::ObjectMap::iterator MemoryStorage::eraseSeriesLocked(ObjectMap::iterator it) {
+  index_.erase(KeyLess::view(it->first));
+  return objects_.erase(it);
 }
 
 std::vector<MemoryStorage::ObjectPoint>::const_iterator MemoryStorage::pointAtOrAfter(
@@ -193,7 +198,7 @@ void MemoryStorage::removeReportLocked(const std::string& node, int64_t timestam
         }
       }
     }
-    series_it = points.empty() ? objects_.erase(series_it) : std::next(series_it);
+    series_it = points.empty() ? eraseSeriesLocked(series_it) : std::next(series_it);
   }
 }
 
@@ -217,7 +222,7 @@ void MemoryStorage::sweepLocked(int64_t cutoff_ms) {
   }
   for (auto object_it = objects_.begin(); object_it != objects_.end();) {
     dropExpired(object_it->second, cutoff_ms);
-    object_it = object_it->second.points.empty() ? objects_.erase(object_it) : std::next(object_it);
+    object_it = object_it->second.points.empty() ? eraseSeriesLocked(object_it) : std::next(object_it);
   }
 }
 

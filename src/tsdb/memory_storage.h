@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "common/clock.h"
@@ -87,6 +88,20 @@ class MemoryStorage final : public Storage {
       return std::tie(x.kind, x.namespace_name, x.name) < std::tie(y.kind, y.namespace_name, y.name);
     }
   };
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(const KeyView& key) const {
+      const size_t h = std::hash<std::string_view>{}(key.namespace_name) * 31 + std::hash<std::string_view>{}(key.name);
+      return h * 4 + static_cast<size_t>(key.kind);
+    }
+  };
+  struct KeyEqual {
+    using is_transparent = void;
+    bool operator()(const KeyView& a, const KeyView& b) const {
+      return a.kind == b.kind && a.name == b.name && a.namespace_name == b.namespace_name;
+    }
+  };
+  using ObjectMap = std::map<ObjectKey, ObjectSeries, KeyLess>;
   using NodeTimes = std::map<std::string, int64_t, std::less<>>;  // node → its newest report, ms
 
   // Nodes whose newest report is within the staleness window. Caller holds the lock.
@@ -98,6 +113,8 @@ class MemoryStorage final : public Storage {
   static ObjectSample toObjectSample(const ObjectKey& key, const ObjectSeries& series, const ObjectPoint& point);
   // The series of `key`, created when missing. Caller holds the lock exclusively.
   ObjectSeries& seriesLocked(const KeyView& key);
+  // Erases a series from objects_ and index_. Caller holds the lock exclusively.
+  ObjectMap::iterator eraseSeriesLocked(ObjectMap::iterator it);
   // Takes back everything `node`'s report at `timestamp_ms` wrote into pod, namespace and
   // deployment series. Caller holds the lock exclusively.
   void removeReportLocked(const std::string& node, int64_t timestamp_ms);
@@ -123,9 +140,13 @@ class MemoryStorage final : public Storage {
   mutable std::shared_mutex mutex_;
   std::map<std::string, Series, std::less<>> nodes_;  // guarded by mutex_
   // Sorted by (kind, namespace, name): a kind or a namespace is one contiguous range.
-  std::map<ObjectKey, ObjectSeries, KeyLess> objects_;  // guarded by mutex_
-  size_t sample_count_ = 0;                             // guarded by mutex_
-  int64_t next_sweep_ms_ = 0;                           // guarded by mutex_
+  ObjectMap objects_;  // guarded by mutex_
+  // objects_ by hash, for ingest: a report looks up ~150 series, and pod names share long
+  // prefixes that make every comparison of a tree walk a memcmp. Views point into objects_'s
+  // keys (map nodes do not move).
+  std::unordered_map<KeyView, ObjectMap::iterator, KeyHash, KeyEqual> index_;  // guarded by mutex_
+  size_t sample_count_ = 0;                                                    // guarded by mutex_
+  int64_t next_sweep_ms_ = 0;                                                  // guarded by mutex_
 };
 
 }  // namespace kubemonitor::tsdb
