@@ -166,6 +166,9 @@ std::vector<MemoryStorage::ObjectPoint>::iterator MemoryStorage::pointAtOrAfter(
 MemoryStorage::ObjectPoint& MemoryStorage::pointAt(std::vector<ObjectPoint>& points, int64_t timestamp_ms) {
   // Reports arrive in time order: the common case is an append.
   if (points.empty() || points.back().timestamp_ms < timestamp_ms) {
+    // Grown by a quarter, not doubled: a series grows one point per report for as long as it
+    // lives, and doubling leaves a quarter of the head unused on average (points move cheaply).
+    if (points.size() == points.capacity()) points.reserve(points.size() + points.size() / 4 + 4);
     points.emplace_back().timestamp_ms = timestamp_ms;
     return points.back();
   }
