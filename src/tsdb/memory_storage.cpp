@@ -18,9 +18,10 @@ int64_t bucketStart(int64_t timestamp_ms, int64_t step_ms) {
 
 }  // namespace
 
-MemoryStorage::MemoryStorage(const Clock& clock, std::chrono::seconds retention)
+MemoryStorage::MemoryStorage(const Clock& clock, std::chrono::seconds retention, std::chrono::seconds replay_window)
     : clock_(clock),
       retention_ms_(std::chrono::duration_cast<std::chrono::milliseconds>(retention).count()),
+      replay_window_ms_(std::chrono::duration_cast<std::chrono::milliseconds>(replay_window).count()),
       // A hundredth of the retention, between 1 s and 1 min: cheap, and stale nodes go soon enough.
       sweep_period_ms_(std::clamp<int64_t>(retention_ms_ / 100, 1000, 60'000)) {}
 
@@ -49,7 +50,9 @@ Result<IngestOutcome> MemoryStorage::ingest(const model::Report& report) {
     --sample_count_;
   }
   // A replay: take back everything the earlier copy of this report wrote, then write it anew.
-  if (series.contains(ts)) removeReportLocked(report.node, ts);
+  // Sealed aggregate points it reaches are summed again from their pods once its pods are in.
+  std::vector<ObjectKey> resum;
+  if (series.contains(ts)) removeReportLocked(report.node, ts, resum);
 
   // This node's contribution to each namespace/deployment, keyed by views into the report; pods
   // usually come grouped by namespace, so the last share touched is tried first.
@@ -84,7 +87,7 @@ Result<IngestOutcome> MemoryStorage::ingest(const model::Report& report) {
     point.interval_ms = report.interval_ms;
     point.values = values;
     point.labels = label_index;
-    point.contributions.clear();
+    point.shares.reset();
     if (ts >= pod_series.containers_ms) {
       pod_series.containers_ms = ts;
       pod_series.containers.clear();
@@ -107,7 +110,20 @@ Result<IngestOutcome> MemoryStorage::ingest(const model::Report& report) {
     dropExpired(aggregate, cutoff_ms);
     ObjectPoint& point = pointAt(aggregate.points, ts);
     point.interval_ms = report.interval_ms;
-    auto& contributions = point.contributions;
+    if (!point.shares) point.shares = std::make_unique<AggregateShares>();
+    AggregateShares& shares_of_point = *point.shares;
+    if (!shares_of_point.sealed_nodes.empty()) {
+      // Sealed: a node whose name sorts after all that added extends the in-order sum; any other
+      // (a replay, or a late node in the middle) has the point summed again from its pods.
+      if (node_names_[shares_of_point.sealed_nodes.back()] < report.node) {
+        shares_of_point.sealed_nodes.push_back(nodeIdLocked(report.node));
+        addValues(point.values, share);
+      } else {
+        resum.push_back(ObjectKey{key.kind, std::string(key.namespace_name), std::string(key.name)});
+      }
+      continue;
+    }
+    auto& contributions = shares_of_point.contributions;
     auto at = std::lower_bound(contributions.begin(), contributions.end(), report.node,
                                [](const Contribution& c, const std::string& node) { return c.node < node; });
     if (at == contributions.end()) {
@@ -115,22 +131,27 @@ Result<IngestOutcome> MemoryStorage::ingest(const model::Report& report) {
       // the in-order fold simply goes one step further, the same bits as re-summing all.
       contributions.push_back(Contribution{report.node, share});
       addValues(point.values, share);
-      continue;
-    }
-    if (at->node == report.node) {
-      at->values = share;
     } else {
-      contributions.insert(at, Contribution{report.node, share});
+      if (at->node == report.node) {
+        at->values = share;
+      } else {
+        contributions.insert(at, Contribution{report.node, share});
+      }
+      // Re-summed from the contributions (node order) rather than patched by subtraction, so a
+      // point is the same exact sum however many replays came before.
+      point.values = {};
+      for (const Contribution& c : contributions) addValues(point.values, c.values);
     }
-    // Re-summed from the contributions (node order) rather than patched by subtraction, so a
-    // point is the same exact sum however many replays came before.
-    point.values = {};
-    for (const Contribution& c : contributions) addValues(point.values, c.values);
+    sealLocked(aggregate);
   }
 
   auto [it, inserted] =
       series.insert_or_assign(ts, StoredSample{report.interval_ms, report.node_usage, report.pods.size()});
   (void)it;
+  // After the node sample: the sums take this node's capacities from it.
+  std::sort(resum.begin(), resum.end());
+  resum.erase(std::unique(resum.begin(), resum.end()), resum.end());
+  for (const ObjectKey& key : resum) resumFromPodsLocked(key, ts);
   if (inserted) ++sample_count_;
   outcome.accepted = 1;
   outcome.replaced = !inserted;
@@ -179,15 +200,20 @@ MemoryStorage::ObjectPoint& MemoryStorage::pointAt(std::vector<ObjectPoint>& poi
   return *it;
 }
 
-void MemoryStorage::removeReportLocked(const std::string& node, int64_t timestamp_ms) {
+void MemoryStorage::removeReportLocked(const std::string& node, int64_t timestamp_ms, std::vector<ObjectKey>& resum) {
   for (auto series_it = objects_.begin(); series_it != objects_.end();) {
     auto& points = series_it->second.points;
     auto point_it = pointAtOrAfter(points, timestamp_ms);
     if (point_it != points.end() && point_it->timestamp_ms == timestamp_ms) {
       if (series_it->first.kind == ObjectKind::kPod) {
         if (series_it->second.labels[point_it->labels].node == node) points.erase(point_it);
-      } else {
-        auto& contributions = point_it->contributions;
+      } else if (point_it->shares && point_it->shares->sealed()) {
+        const auto& ids = point_it->shares->sealed_nodes;
+        if (std::any_of(ids.begin(), ids.end(), [&](uint32_t id) { return node_names_[id] == node; })) {
+          resum.push_back(series_it->first);  // after the replay's pods are in
+        }
+      } else if (point_it->shares) {
+        auto& contributions = point_it->shares->contributions;
         auto share = std::find_if(contributions.begin(), contributions.end(),
                                   [&](const Contribution& c) { return c.node == node; });
         if (share != contributions.end()) {
@@ -203,6 +229,90 @@ void MemoryStorage::removeReportLocked(const std::string& node, int64_t timestam
     }
     series_it = points.empty() ? eraseSeriesLocked(series_it) : std::next(series_it);
   }
+}
+
+uint32_t MemoryStorage::nodeIdLocked(const std::string& node) {
+  auto [it, inserted] = node_ids_.try_emplace(node, static_cast<uint32_t>(node_names_.size()));
+  if (inserted) node_names_.push_back(node);
+  return it->second;
+}
+
+void MemoryStorage::sealLocked(ObjectSeries& aggregate) {
+  if (replay_window_ms_ <= 0 || aggregate.points.empty()) return;
+  const int64_t seal_before_ms = aggregate.points.back().timestamp_ms - replay_window_ms_;
+  // Newest first from the boundary, until a point sealed before: amortised O(1) per ingest.
+  auto it = pointAtOrAfter(aggregate.points, seal_before_ms);
+  while (it != aggregate.points.begin()) {
+    --it;
+    if (!it->shares || it->shares->sealed()) break;
+    AggregateShares& shares = *it->shares;
+    shares.sealed_nodes.reserve(shares.contributions.size());
+    for (const Contribution& c : shares.contributions) shares.sealed_nodes.push_back(nodeIdLocked(c.node));
+    std::vector<Contribution>().swap(shares.contributions);  // frees them
+  }
+}
+
+std::optional<ObjectValues> MemoryStorage::shareFromPodsLocked(const ObjectKey& key, int64_t timestamp_ms,
+                                                               std::string_view node) const {
+  std::optional<ObjectValues> share;
+  const std::string_view pod_namespace = key.kind == ObjectKind::kNamespace ? key.name : key.namespace_name;
+  // The namespace's pods are one range of objects_, in key order: the order sortPods() gave the
+  // report, so the share adds its pods as the ingest did.
+  for (auto it = objects_.lower_bound(KeyView{ObjectKind::kPod, pod_namespace, ""});
+       it != objects_.end() && it->first.kind == ObjectKind::kPod && it->first.namespace_name == pod_namespace; ++it) {
+    auto point = pointAtOrAfter(it->second.points, timestamp_ms);
+    if (point == it->second.points.end() || point->timestamp_ms != timestamp_ms) continue;
+    const PodLabels& labels = it->second.labels[point->labels];
+    if (labels.node != node) continue;
+    if (key.kind == ObjectKind::kDeployment && labels.deployment != key.name) continue;
+    if (!share) share.emplace();
+    addValues(*share, point->values);
+  }
+  if (!share) return share;
+  // The node's capacity counts once per node, as at ingest.
+  share->cpu_capacity_millicores = 0;
+  share->memory_capacity_bytes = 0;
+  if (auto n = nodes_.find(node); n != nodes_.end()) {
+    if (auto sample = n->second.find(timestamp_ms); sample != n->second.end()) {
+      share->cpu_capacity_millicores = sample->second.usage.cpu_capacity_millicores;
+      share->memory_capacity_bytes = sample->second.usage.memory_capacity_bytes;
+    }
+  }
+  return share;
+}
+
+void MemoryStorage::resumFromPodsLocked(const ObjectKey& key, int64_t timestamp_ms) {
+  auto found = index_.find(KeyLess::view(key));
+  if (found == index_.end()) return;
+  const auto series_it = found->second;
+  auto& points = series_it->second.points;
+  auto point = pointAtOrAfter(points, timestamp_ms);
+  if (point == points.end() || point->timestamp_ms != timestamp_ms) return;
+  // The nodes whose pods are at this point, by name.
+  std::vector<std::string_view> nodes;
+  const std::string_view pod_namespace = key.kind == ObjectKind::kNamespace ? key.name : key.namespace_name;
+  for (auto it = objects_.lower_bound(KeyView{ObjectKind::kPod, pod_namespace, ""});
+       it != objects_.end() && it->first.kind == ObjectKind::kPod && it->first.namespace_name == pod_namespace; ++it) {
+    auto p = pointAtOrAfter(it->second.points, timestamp_ms);
+    if (p == it->second.points.end() || p->timestamp_ms != timestamp_ms) continue;
+    const PodLabels& labels = it->second.labels[p->labels];
+    if (key.kind == ObjectKind::kDeployment && labels.deployment != key.name) continue;
+    nodes.push_back(labels.node);
+  }
+  std::sort(nodes.begin(), nodes.end());
+  nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  if (nodes.empty()) {
+    points.erase(point);
+    if (points.empty()) eraseSeriesLocked(series_it);
+    return;
+  }
+  auto shares = std::make_unique<AggregateShares>();
+  point->values = {};
+  for (std::string_view node : nodes) {
+    addValues(point->values, *shareFromPodsLocked(key, timestamp_ms, node));
+    shares->sealed_nodes.push_back(nodeIdLocked(std::string(node)));
+  }
+  point->shares = std::move(shares);
 }
 
 void MemoryStorage::dropExpired(ObjectSeries& series, int64_t cutoff_ms) {
@@ -327,12 +437,25 @@ std::optional<ObjectSample> MemoryStorage::liveAggregateLocked(const ObjectKey& 
   for (const auto& [node, newest_ms] : live) {
     auto point_it = pointAtOrAfter(series.points, newest_ms);
     if (point_it == series.points.end() || point_it->timestamp_ms != newest_ms) continue;
-    const auto& contributions = point_it->contributions;
-    auto share = std::lower_bound(contributions.begin(), contributions.end(), node,
-                                  [](const Contribution& c, const std::string& n) { return c.node < n; });
-    if (share == contributions.end() || share->node != node) continue;
+    if (!point_it->shares) continue;
+    std::optional<ObjectValues> sealed_share;
+    const ObjectValues* share = nullptr;
+    if (point_it->shares->sealed()) {
+      // A node silent for longer than the replay window but still live under a long staleness.
+      const auto& ids = point_it->shares->sealed_nodes;
+      if (std::none_of(ids.begin(), ids.end(), [&](uint32_t id) { return node_names_[id] == node; })) continue;
+      sealed_share = shareFromPodsLocked(key, newest_ms, node);
+      if (!sealed_share) continue;
+      share = &*sealed_share;
+    } else {
+      const auto& contributions = point_it->shares->contributions;
+      auto it = std::lower_bound(contributions.begin(), contributions.end(), node,
+                                 [](const Contribution& c, const std::string& n) { return c.node < n; });
+      if (it == contributions.end() || it->node != node) continue;
+      share = &it->values;
+    }
     if (!out) out = ObjectSample{key, {}, {}, {}, newest_ms, point_it->interval_ms, {}};
-    addValues(out->values, share->values);
+    addValues(out->values, *share);
     if (newest_ms > out->timestamp_ms) {
       out->timestamp_ms = newest_ms;
       out->interval_ms = point_it->interval_ms;

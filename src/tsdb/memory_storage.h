@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -19,7 +21,13 @@ namespace kubemonitor::tsdb {
 class MemoryStorage final : public Storage {
  public:
   // `clock` must outlive the storage; samples older than clock.wallNow() − retention are dropped.
-  MemoryStorage(const Clock& clock, std::chrono::seconds retention);
+  // `replay_window` > 0: a namespace/deployment point older than its series' newest point minus
+  // the window keeps only which nodes added to it, not each node's share (the shares are most of
+  // the RAM of aggregates: one per node per point). A replay that still reaches such a point is
+  // exact too: the point is summed again from its pods, which requires every report's pods in
+  // sortPods() order (block.h), as EmbeddedStorage ingests them. 0: shares kept for the retention.
+  MemoryStorage(const Clock& clock, std::chrono::seconds retention,
+                std::chrono::seconds replay_window = std::chrono::seconds(0));
 
   Result<IngestOutcome> ingest(const model::Report& report) override;
   std::vector<NodeSample> latestNodes() const override;
@@ -54,14 +62,22 @@ class MemoryStorage final : public Storage {
     std::string node;
     ObjectValues values;
   };
+  // Namespaces and deployments: who added what to a point.
+  struct AggregateShares {
+    // Sorted by node: kept apart so a replayed report replaces its own share instead of adding it
+    // twice. Empty once sealed.
+    std::vector<Contribution> contributions;
+    // Sealed (older than the replay window): the ids (node_names_) of the nodes that added, sorted
+    // by name; the point's values stay their in-order sum.
+    std::vector<uint32_t> sealed_nodes;
+    bool sealed() const { return contributions.empty(); }
+  };
   struct ObjectPoint {
     int64_t timestamp_ms = 0;
     int64_t interval_ms = 0;
-    ObjectValues values;  // pods: their own; namespaces, deployments: the sum of `contributions`
-    uint32_t labels = 0;  // pods: index into ObjectSeries::labels
-    // Namespaces and deployments, sorted by node: kept apart so a replayed report replaces its own
-    // share instead of adding it twice. Empty for pods.
-    std::vector<Contribution> contributions;
+    ObjectValues values;                      // pods: their own; namespaces, deployments: the sum of the node shares
+    uint32_t labels = 0;                      // pods: index into ObjectSeries::labels
+    std::unique_ptr<AggregateShares> shares;  // namespaces and deployments only
   };
   struct ObjectSeries {
     // Sorted by timestamp_ms: a flat vector (appends at the end) instead of a map node per point.
@@ -116,8 +132,18 @@ class MemoryStorage final : public Storage {
   // Erases a series from objects_ and index_. Caller holds the lock exclusively.
   ObjectMap::iterator eraseSeriesLocked(ObjectMap::iterator it);
   // Takes back everything `node`'s report at `timestamp_ms` wrote into pod, namespace and
-  // deployment series. Caller holds the lock exclusively.
-  void removeReportLocked(const std::string& node, int64_t timestamp_ms);
+  // deployment series; sealed aggregate points it added to go to `resum`. Caller holds the lock exclusively.
+  void removeReportLocked(const std::string& node, int64_t timestamp_ms, std::vector<ObjectKey>& resum);
+  // Sums an aggregate's point at `timestamp_ms` again from its pods' points (node order, pods in
+  // key order within a node, as the reports added them); sealed. Caller holds the lock exclusively.
+  void resumFromPodsLocked(const ObjectKey& key, int64_t timestamp_ms);
+  // `node`'s share of aggregate `key` at `timestamp_ms` from the pods' points, capacities from the
+  // node's sample; nullopt when none of its pods is there. Caller holds the lock.
+  std::optional<ObjectValues> shareFromPodsLocked(const ObjectKey& key, int64_t timestamp_ms,
+                                                  std::string_view node) const;
+  // Seals the aggregate's points older than its newest minus the replay window.
+  void sealLocked(ObjectSeries& aggregate);
+  uint32_t nodeIdLocked(const std::string& node);
   static void dropExpired(ObjectSeries& series, int64_t cutoff_ms);
   // The first point at or after `timestamp_ms`.
   static std::vector<ObjectPoint>::const_iterator pointAtOrAfter(const std::vector<ObjectPoint>& points,
@@ -133,6 +159,7 @@ class MemoryStorage final : public Storage {
 
   const Clock& clock_;
   const int64_t retention_ms_;
+  const int64_t replay_window_ms_;  // 0: never seal
   // How often a full sweep runs (at most): the nodes not reporting any more are only dropped by it,
   // while a reporting node's own expired samples go on each of its ingests.
   const int64_t sweep_period_ms_;
@@ -145,8 +172,11 @@ class MemoryStorage final : public Storage {
   // prefixes that make every comparison of a tree walk a memcmp. Views point into objects_'s
   // keys (map nodes do not move).
   std::unordered_map<KeyView, ObjectMap::iterator, KeyHash, KeyEqual> index_;  // guarded by mutex_
-  size_t sample_count_ = 0;                                                    // guarded by mutex_
-  int64_t next_sweep_ms_ = 0;                                                  // guarded by mutex_
+  // Node names by id (sealed points): never shrinks, nodes are few and come back.
+  std::vector<std::string> node_names_;                 // guarded by mutex_
+  std::unordered_map<std::string, uint32_t> node_ids_;  // guarded by mutex_
+  size_t sample_count_ = 0;                             // guarded by mutex_
+  int64_t next_sweep_ms_ = 0;                           // guarded by mutex_
 };
 
 }  // namespace kubemonitor::tsdb

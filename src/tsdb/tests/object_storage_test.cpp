@@ -3,12 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <random>
 #include <thread>
 
 #include "common/testing/fake_clock.h"
+#include "tsdb/block.h"
 #include "tsdb/memory_storage.h"
 
 namespace kubemonitor::tsdb {
@@ -220,6 +222,69 @@ TEST_F(ObjectStorageTest, AggregateSumsAreTheSameBitsWhateverOrderNodesArriveIn)
           << key.name << " slot " << k;
       EXPECT_EQ(a[k].values.pod_count, 15U);
     }
+  }
+}
+
+TEST_F(ObjectStorageTest, SealedAggregatePointsAnswerTheSameBitsAfterLateReplaysAndNodesOutOfOrder) {
+  // One storage keeps every node's share, the other seals points older than 30 s behind their
+  // series' newest; the same reports (pods in sortPods order) go to both, with nodes arriving in
+  // any order, late, and replayed (other pods, fewer pods, none) long after sealing.
+  MemoryStorage sealed(clock_, std::chrono::hours(1), std::chrono::seconds(30));
+  std::mt19937 random(20261130);
+  const std::vector<std::string> nodes = {"n1", "n2", "n3", "n4"};
+  const int64_t t0 = nowMs() - 40 * 5000;
+  auto reportOf = [&](const std::string& node, int64_t ts) {
+    std::vector<model::PodUsage> pods;
+    const int count = static_cast<int>(random() % 5);
+    for (int i = 0; i < count; ++i) {
+      const std::string ns = random() % 2 == 0 ? "a" : "b";
+      const double cpu = static_cast<double>(random() % 100'000) / 7.0;  // sums depend on their order
+      pods.push_back(pod(ns, node + "-p" + std::to_string(i), random() % 2 == 0 ? "d1" : "", cpu, random() % 1000));
+    }
+    model::Report r = report(node, ts, pods);
+    sortPods(r);
+    return r;
+  };
+  auto both = [&](const model::Report& r) {
+    ingest(r);
+    ASSERT_TRUE(sealed.ingest(r).ok());
+  };
+  for (int slot = 0; slot < 40; ++slot) {
+    std::vector<std::string> order = nodes;
+    std::shuffle(order.begin(), order.end(), random);
+    for (const auto& node : order) both(reportOf(node, t0 + slot * 5000));
+    if (slot >= 20) {
+      // Replays and a late first report into points sealed long ago.
+      both(reportOf(nodes[random() % nodes.size()], t0 + static_cast<int64_t>(random() % 15) * 5000));
+      both(reportOf(slot % 2 == 0 ? "n0-late" : "n25-late", t0 + static_cast<int64_t>(random() % 15) * 5000));
+      both(report(nodes[random() % nodes.size()], t0 + static_cast<int64_t>(random() % 15) * 5000, {}));
+    }
+  }
+  auto bits = [](const ObjectValues& v) {
+    return std::to_string(std::bit_cast<uint64_t>(v.cpu_millicores)) + "/" +
+           std::to_string(v.memory_working_set_bytes) + "/" + std::to_string(v.pod_count) + "/" +
+           std::to_string(v.cpu_capacity_millicores);
+  };
+  size_t compared = 0;
+  for (const ObjectKey& key :
+       {ObjectKey{ObjectKind::kNamespace, "", "a"}, ObjectKey{ObjectKind::kNamespace, "", "b"},
+        ObjectKey{ObjectKind::kDeployment, "a", "d1"}, ObjectKey{ObjectKind::kDeployment, "b", "d1"}}) {
+    const auto want = storage_.series(key, {t0, t0 + 40 * 5000, 5000});
+    const auto got = sealed.series(key, {t0, t0 + 40 * 5000, 5000});
+    ASSERT_EQ(got.size(), want.size()) << key.name;
+    for (size_t k = 0; k < got.size(); ++k) {
+      EXPECT_EQ(got[k].timestamp_ms, want[k].timestamp_ms);
+      EXPECT_EQ(bits(got[k].values), bits(want[k].values)) << key.namespace_name << "/" << key.name << " @" << k;
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 100U);
+  for (ObjectKind kind : {ObjectKind::kNamespace, ObjectKind::kDeployment}) {
+    // Every node live, "n0-late" with its newest report in a sealed point: its share comes from pods.
+    const auto want = storage_.latest(kind, LatestFilter{"", "", "", 1LL << 40});
+    const auto got = sealed.latest(kind, LatestFilter{"", "", "", 1LL << 40});
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t k = 0; k < got.size(); ++k) EXPECT_EQ(bits(got[k].values), bits(want[k].values)) << got[k].key.name;
   }
 }
 
