@@ -443,7 +443,8 @@ std::optional<ObjectSample> MemoryStorage::liveAggregateLocked(const ObjectKey& 
     if (point_it->shares->sealed()) {
       // A node silent for longer than the replay window but still live under a long staleness.
       const auto& ids = point_it->shares->sealed_nodes;
-      if (std::none_of(ids.begin(), ids.end(), [&](uint32_t id) { return node_names_[id] == node; })) continue;
+      const std::string& name = node;  // a structured binding is not capturable before C++20 P1091 (clang)
+      if (std::none_of(ids.begin(), ids.end(), [&](uint32_t id) { return node_names_[id] == name; })) continue;
       sealed_share = shareFromPodsLocked(key, newest_ms, node);
       if (!sealed_share) continue;
       share = &*sealed_share;
