@@ -215,21 +215,28 @@ Status decodePodEntry(ByteCursor& in, std::map<std::string, NodeReports, std::le
     if (!s) return s.error();
     *text = std::move(*s);
   }
-  std::map<int64_t, PodUsage> by_ts;
+  // Every column carries the timestamps of the first, in the same order: matched by position,
+  // not looked up (a restart decodes every pod of every block through here).
+  std::vector<int64_t> timestamps;
+  std::vector<PodUsage> by_ts;
   for (const auto& field : kPodFields) {
     auto column = readColumn(in, field.as_double != nullptr ? ValueKind::kDouble : ValueKind::kUint64);
     if (!column) return column.error();
-    if (&field != &kPodFields.front() && column->samples.size() != by_ts.size()) {
+    const bool first = &field == &kPodFields.front();
+    if (first) {
+      timestamps.reserve(column->samples.size());
+      for (const Sample& s : column->samples) timestamps.push_back(s.ts_ms);  // strictly increasing (decodeChunk)
+      by_ts.assign(timestamps.size(), pod);
+    } else if (column->samples.size() != by_ts.size()) {
       return corrupt("pod column of another length");
     }
-    for (const Sample& s : column->samples) {
-      auto [it, inserted] = by_ts.try_emplace(s.ts_ms, pod);
-      if (!inserted && &field == &kPodFields.front()) return corrupt("duplicate pod timestamp");
-      if (inserted && &field != &kPodFields.front()) return corrupt("pod column with other timestamps");
+    for (size_t k = 0; k < column->samples.size(); ++k) {
+      const Sample& s = column->samples[k];
+      if (s.ts_ms != timestamps[k]) return corrupt("pod column with other timestamps");
       if (field.as_double != nullptr)
-        *field.as_double(it->second) = s.value.asDouble();
+        *field.as_double(by_ts[k]) = s.value.asDouble();
       else
-        *field.as_uint(it->second) = s.value.asUint64();
+        *field.as_uint(by_ts[k]) = s.value.asUint64();
     }
   }
   auto container_count = in.varint("container count");
@@ -243,16 +250,18 @@ Status decodePodEntry(ByteCursor& in, std::map<std::string, NodeReports, std::le
     auto memory = readColumn(in, ValueKind::kUint64);
     if (!memory) return memory.error();
     if (cpu->samples.size() != memory->samples.size()) return corrupt("container columns of different lengths");
+    size_t at = 0;  // both lists are in time order: one forward walk
     for (size_t k = 0; k < cpu->samples.size(); ++k) {
-      auto it = by_ts.find(cpu->samples[k].ts_ms);
-      if (it == by_ts.end() || memory->samples[k].ts_ms != cpu->samples[k].ts_ms) {
+      const int64_t ts = cpu->samples[k].ts_ms;
+      while (at < timestamps.size() && timestamps[at] < ts) ++at;
+      if (at == timestamps.size() || timestamps[at] != ts || memory->samples[k].ts_ms != ts) {
         return corrupt("container column with other timestamps");
       }
       model::ContainerUsage c;
       c.name = *name;
       c.usage.cpu_millicores = cpu->samples[k].value.asDouble();
       c.usage.memory_working_set_bytes = memory->samples[k].value.asUint64();
-      it->second.containers.push_back(std::move(c));
+      by_ts[at].containers.push_back(std::move(c));
     }
     samples += 2 * cpu->samples.size();
   }
@@ -261,9 +270,11 @@ Status decodePodEntry(ByteCursor& in, std::map<std::string, NodeReports, std::le
   // Its node's entry comes first in a block; without it (corrupt), the pod has no report to join.
   if (node_it == nodes.end()) return corrupt("pod entry of a node without a valid node entry");
   samples += by_ts.size() * kPodFields.size();
-  for (auto& [ts, usage] : by_ts) {
-    auto report = node_it->second.find(ts);
-    if (report != node_it->second.end()) report->second.pods.push_back(std::move(usage));
+  auto report = node_it->second.begin();
+  for (size_t k = 0; k < by_ts.size(); ++k) {
+    while (report != node_it->second.end() && report->first < timestamps[k]) ++report;
+    if (report != node_it->second.end() && report->first == timestamps[k])
+      report->second.pods.push_back(std::move(by_ts[k]));
   }
   return {};
 }
@@ -291,10 +302,14 @@ Result<BlockHeader> readHeader(ByteCursor& in) {
 }  // namespace
 
 void sortPods(model::Report& report) {
-  std::stable_sort(report.pods.begin(), report.pods.end(), [](const PodUsage& a, const PodUsage& b) {
+  auto less = [](const PodUsage& a, const PodUsage& b) {
     return std::tie(a.namespace_name, a.name, a.uid, a.deployment) <
            std::tie(b.namespace_name, b.name, b.uid, b.deployment);
-  });
+  };
+  // Already sorted is the common case (a block's pods, an agent that lists them in order): no
+  // temporary buffer and no moves then.
+  if (std::is_sorted(report.pods.begin(), report.pods.end(), less)) return;
+  std::stable_sort(report.pods.begin(), report.pods.end(), less);
 }
 
 Result<std::vector<uint8_t>> encodeBlock(const BlockHeader& header, std::span<const Report> reports, size_t* samples) {
@@ -390,7 +405,7 @@ Result<BlockContents> decodeBlock(std::span<const uint8_t> bytes) {
   }
   for (auto& [node, reports] : nodes) {
     for (auto& [ts, report] : reports) {
-      sortPods(report);
+      sortPods(report);  // pod entries come in identity order: usually a no-op check
       out.reports.push_back(std::move(report));
     }
   }

@@ -55,7 +55,7 @@ EmbeddedStorage::EmbeddedStorage(const Clock& clock, EmbeddedOptions options)
     : clock_(clock),
       options_(std::move(options)),
       block_dir_(options_.data_dir / "blocks"),
-      head_(clock, options_.retention) {}
+      head_(clock, options_.retention, options_.replay_window) {}
 
 EmbeddedStorage::~EmbeddedStorage() = default;
 

@@ -37,6 +37,10 @@ struct EmbeddedOptions {
   WalOptions wal;                                 // sync_interval_ms: the group commit window
   uint64_t checkpoint_records = 4096;             // reports logged since the last checkpoint that trigger one
   int64_t compact_span_ms = 6 * 3600 * 1000;      // merged blocks cover at most this much time (ms)
+  // Agents replay up to 15 min late. Namespace/deployment points older than their newest point
+  // minus this keep only which nodes added (MemoryStorage's replay_window); a later replay into one
+  // is still exact, summed again from the pods, just slower. 0: keep every node's share.
+  std::chrono::seconds replay_window{20 * 60};
 };
 
 // Rollup resolutions (min, max, avg, last per field), picked by rollupResolutionFor.

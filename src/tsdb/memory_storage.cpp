@@ -18,9 +18,10 @@ int64_t bucketStart(int64_t timestamp_ms, int64_t step_ms) {
 
 }  // namespace
 
-MemoryStorage::MemoryStorage(const Clock& clock, std::chrono::seconds retention)
+MemoryStorage::MemoryStorage(const Clock& clock, std::chrono::seconds retention, std::chrono::seconds replay_window)
     : clock_(clock),
       retention_ms_(std::chrono::duration_cast<std::chrono::milliseconds>(retention).count()),
+      replay_window_ms_(std::chrono::duration_cast<std::chrono::milliseconds>(replay_window).count()),
       // A hundredth of the retention, between 1 s and 1 min: cheap, and stale nodes go soon enough.
       sweep_period_ms_(std::clamp<int64_t>(retention_ms_ / 100, 1000, 60'000)) {}
 
@@ -49,20 +50,44 @@ Result<IngestOutcome> MemoryStorage::ingest(const model::Report& report) {
     --sample_count_;
   }
   // A replay: take back everything the earlier copy of this report wrote, then write it anew.
-  if (auto old = series.find(ts); old != series.end()) {
-    for (const ObjectKey& key : old->second.object_keys) removeContributionLocked(key, ts, report.node);
-  }
+  // Sealed aggregate points it reaches are summed again from their pods once its pods are in.
+  std::vector<ObjectKey> resum;
+  if (series.contains(ts)) removeReportLocked(report.node, ts, resum);
 
-  StoredSample sample{report.interval_ms, report.node_usage, report.pods.size(), {}};
-  std::map<ObjectKey, ObjectValues> shares;  // this node's contribution to each namespace/deployment
+  // This node's contribution to each namespace/deployment, keyed by views into the report; pods
+  // usually come grouped by namespace, so the last share touched is tried first.
+  std::vector<std::pair<KeyView, ObjectValues>> shares;
+  auto shareOf = [&](const KeyView& key) -> ObjectValues& {
+    for (auto it = shares.rbegin(); it != shares.rend(); ++it) {
+      if (it->first.kind == key.kind && it->first.name == key.name && it->first.namespace_name == key.namespace_name)
+        return it->second;
+    }
+    return shares.emplace_back(key, ObjectValues{}).second;
+  };
   for (const model::PodUsage& pod : report.pods) {
     // Without API access an agent knows a pod only by its UID, which then names it.
-    ObjectKey key{ObjectKind::kPod, pod.namespace_name, pod.name.empty() ? pod.uid : pod.name};
+    const KeyView key{ObjectKind::kPod, pod.namespace_name, pod.name.empty() ? pod.uid : pod.name};
     const ObjectValues values = podValues(pod, report.node_usage);
-    ObjectSeries& pod_series = objects_[key];
+    ObjectSeries& pod_series = seriesLocked(key);
     dropExpired(pod_series, cutoff_ms);
-    ObjectPoint& point = pod_series.points[ts];
-    point = ObjectPoint{report.interval_ms, report.node, pod.deployment, pod.uid, values, {}};
+    // Labels change rarely (a pod moving node would be a new pod with a new UID): try the newest.
+    auto& labels = pod_series.labels;
+    auto same = [&](const PodLabels& l) {
+      return l.node == report.node && l.deployment == pod.deployment && l.uid == pod.uid;
+    };
+    uint32_t label_index = 0;
+    if (!labels.empty() && same(labels.back())) {
+      label_index = static_cast<uint32_t>(labels.size() - 1);
+    } else {
+      auto found = std::find_if(labels.begin(), labels.end(), same);
+      if (found == labels.end()) found = labels.insert(labels.end(), PodLabels{report.node, pod.deployment, pod.uid});
+      label_index = static_cast<uint32_t>(found - labels.begin());
+    }
+    ObjectPoint& point = pointAt(pod_series.points, ts);
+    point.interval_ms = report.interval_ms;
+    point.values = values;
+    point.labels = label_index;
+    point.shares.reset();
     if (ts >= pod_series.containers_ms) {
       pod_series.containers_ms = ts;
       pod_series.containers.clear();
@@ -70,60 +95,234 @@ Result<IngestOutcome> MemoryStorage::ingest(const model::Report& report) {
         pod_series.containers.push_back({c.name, c.usage.cpu_millicores, c.usage.memory_working_set_bytes});
       }
     }
-    sample.object_keys.push_back(std::move(key));
     // Pods the agent could not name have no namespace: they count on their node only.
     if (pod.namespace_name.empty()) continue;
-    addValues(shares[ObjectKey{ObjectKind::kNamespace, "", pod.namespace_name}], values);
+    addValues(shareOf(KeyView{ObjectKind::kNamespace, "", pod.namespace_name}), values);
     if (!pod.deployment.empty()) {
-      addValues(shares[ObjectKey{ObjectKind::kDeployment, pod.namespace_name, pod.deployment}], values);
+      addValues(shareOf(KeyView{ObjectKind::kDeployment, pod.namespace_name, pod.deployment}), values);
     }
   }
   for (auto& [key, share] : shares) {
     // The node's capacity counts once per node, however many of the object's pods run there.
     share.cpu_capacity_millicores = report.node_usage.cpu_capacity_millicores;
     share.memory_capacity_bytes = report.node_usage.memory_capacity_bytes;
-    ObjectSeries& aggregate = objects_[key];
+    ObjectSeries& aggregate = seriesLocked(key);
     dropExpired(aggregate, cutoff_ms);
-    ObjectPoint& point = aggregate.points[ts];
+    ObjectPoint& point = pointAt(aggregate.points, ts);
     point.interval_ms = report.interval_ms;
-    point.contributions.insert_or_assign(report.node, share);
-    // Re-summed from the contributions (node order) rather than patched by subtraction, so a
-    // point is the same exact sum however many replays came before.
-    point.values = {};
-    for (const auto& [node, contribution] : point.contributions) addValues(point.values, contribution);
-    sample.object_keys.push_back(key);
+    if (!point.shares) point.shares = std::make_unique<AggregateShares>();
+    AggregateShares& shares_of_point = *point.shares;
+    if (!shares_of_point.sealed_nodes.empty()) {
+      // Sealed: a node whose name sorts after all that added extends the in-order sum; any other
+      // (a replay, or a late node in the middle) has the point summed again from its pods.
+      if (node_names_[shares_of_point.sealed_nodes.back()] < report.node) {
+        shares_of_point.sealed_nodes.push_back(nodeIdLocked(report.node));
+        addValues(point.values, share);
+      } else {
+        resum.push_back(ObjectKey{key.kind, std::string(key.namespace_name), std::string(key.name)});
+      }
+      continue;
+    }
+    auto& contributions = shares_of_point.contributions;
+    auto at = std::lower_bound(contributions.begin(), contributions.end(), report.node,
+                               [](const Contribution& c, const std::string& node) { return c.node < node; });
+    if (at == contributions.end()) {
+      // The newest node name so far (always so when a restart replays a block, node by node):
+      // the in-order fold simply goes one step further, the same bits as re-summing all.
+      contributions.push_back(Contribution{report.node, share});
+      addValues(point.values, share);
+    } else {
+      if (at->node == report.node) {
+        at->values = share;
+      } else {
+        contributions.insert(at, Contribution{report.node, share});
+      }
+      // Re-summed from the contributions (node order) rather than patched by subtraction, so a
+      // point is the same exact sum however many replays came before.
+      point.values = {};
+      for (const Contribution& c : contributions) addValues(point.values, c.values);
+    }
+    sealLocked(aggregate);
   }
 
-  auto [it, inserted] = series.insert_or_assign(ts, std::move(sample));
+  auto [it, inserted] =
+      series.insert_or_assign(ts, StoredSample{report.interval_ms, report.node_usage, report.pods.size()});
   (void)it;
+  // After the node sample: the sums take this node's capacities from it.
+  std::sort(resum.begin(), resum.end());
+  resum.erase(std::unique(resum.begin(), resum.end()), resum.end());
+  for (const ObjectKey& key : resum) resumFromPodsLocked(key, ts);
   if (inserted) ++sample_count_;
   outcome.accepted = 1;
   outcome.replaced = !inserted;
   return outcome;
 }
 
-void MemoryStorage::removeContributionLocked(const ObjectKey& key, int64_t timestamp_ms, const std::string& node) {
-  auto series_it = objects_.find(key);
-  if (series_it == objects_.end()) return;
-  auto& points = series_it->second.points;
-  auto point_it = points.find(timestamp_ms);
-  if (point_it == points.end()) return;
-  ObjectPoint& point = point_it->second;
-  if (key.kind == ObjectKind::kPod) {
-    if (point.node == node) points.erase(point_it);
-  } else if (point.contributions.erase(node) != 0) {
-    if (point.contributions.empty()) {
-      points.erase(point_it);
-    } else {
-      point.values = {};
-      for (const auto& [n, contribution] : point.contributions) addValues(point.values, contribution);
+MemoryStorage::ObjectSeries& MemoryStorage::seriesLocked(const KeyView& key) {
+  if (auto found = index_.find(key); found != index_.end()) return found->second->second;
+  auto it =
+      objects_.emplace(ObjectKey{key.kind, std::string(key.namespace_name), std::string(key.name)}, ObjectSeries{})
+          .first;
+  index_.emplace(KeyLess::view(it->first), it);
+  return it->second;
+}
+
+MemoryStorage::ObjectMap::iterator MemoryStorage::eraseSeriesLocked(ObjectMap::iterator it) {
+  index_.erase(KeyLess::view(it->first));
+  return objects_.erase(it);
+}
+
+std::vector<MemoryStorage::ObjectPoint>::const_iterator MemoryStorage::pointAtOrAfter(
+    const std::vector<ObjectPoint>& points, int64_t timestamp_ms) {
+  return std::lower_bound(points.begin(), points.end(), timestamp_ms,
+                          [](const ObjectPoint& p, int64_t ts) { return p.timestamp_ms < ts; });
+}
+
+std::vector<MemoryStorage::ObjectPoint>::iterator MemoryStorage::pointAtOrAfter(std::vector<ObjectPoint>& points,
+                                                                                int64_t timestamp_ms) {
+  return std::lower_bound(points.begin(), points.end(), timestamp_ms,
+                          [](const ObjectPoint& p, int64_t ts) { return p.timestamp_ms < ts; });
+}
+
+MemoryStorage::ObjectPoint& MemoryStorage::pointAt(std::vector<ObjectPoint>& points, int64_t timestamp_ms) {
+  // Reports arrive in time order: the common case is an append.
+  if (points.empty() || points.back().timestamp_ms < timestamp_ms) {
+    // Grown by a quarter, not doubled: a series grows one point per report for as long as it
+    // lives, and doubling leaves a quarter of the head unused on average (points move cheaply).
+    if (points.size() == points.capacity()) points.reserve(points.size() + points.size() / 4 + 4);
+    points.emplace_back().timestamp_ms = timestamp_ms;
+    return points.back();
+  }
+  auto it = pointAtOrAfter(points, timestamp_ms);
+  if (it != points.end() && it->timestamp_ms == timestamp_ms) return *it;
+  it = points.emplace(it);
+  it->timestamp_ms = timestamp_ms;
+  return *it;
+}
+
+void MemoryStorage::removeReportLocked(const std::string& node, int64_t timestamp_ms, std::vector<ObjectKey>& resum) {
+  for (auto series_it = objects_.begin(); series_it != objects_.end();) {
+    auto& points = series_it->second.points;
+    auto point_it = pointAtOrAfter(points, timestamp_ms);
+    if (point_it != points.end() && point_it->timestamp_ms == timestamp_ms) {
+      if (series_it->first.kind == ObjectKind::kPod) {
+        if (series_it->second.labels[point_it->labels].node == node) points.erase(point_it);
+      } else if (point_it->shares && point_it->shares->sealed()) {
+        const auto& ids = point_it->shares->sealed_nodes;
+        if (std::any_of(ids.begin(), ids.end(), [&](uint32_t id) { return node_names_[id] == node; })) {
+          resum.push_back(series_it->first);  // after the replay's pods are in
+        }
+      } else if (point_it->shares) {
+        auto& contributions = point_it->shares->contributions;
+        auto share = std::find_if(contributions.begin(), contributions.end(),
+                                  [&](const Contribution& c) { return c.node == node; });
+        if (share != contributions.end()) {
+          contributions.erase(share);
+          if (contributions.empty()) {
+            points.erase(point_it);
+          } else {
+            point_it->values = {};
+            for (const Contribution& c : contributions) addValues(point_it->values, c.values);
+          }
+        }
+      }
+    }
+    series_it = points.empty() ? eraseSeriesLocked(series_it) : std::next(series_it);
+  }
+}
+
+uint32_t MemoryStorage::nodeIdLocked(const std::string& node) {
+  auto [it, inserted] = node_ids_.try_emplace(node, static_cast<uint32_t>(node_names_.size()));
+  if (inserted) node_names_.push_back(node);
+  return it->second;
+}
+
+void MemoryStorage::sealLocked(ObjectSeries& aggregate) {
+  if (replay_window_ms_ <= 0 || aggregate.points.empty()) return;
+  const int64_t seal_before_ms = aggregate.points.back().timestamp_ms - replay_window_ms_;
+  // Newest first from the boundary, until a point sealed before: amortised O(1) per ingest.
+  auto it = pointAtOrAfter(aggregate.points, seal_before_ms);
+  while (it != aggregate.points.begin()) {
+    --it;
+    if (!it->shares || it->shares->sealed()) break;
+    AggregateShares& shares = *it->shares;
+    shares.sealed_nodes.reserve(shares.contributions.size());
+    for (const Contribution& c : shares.contributions) shares.sealed_nodes.push_back(nodeIdLocked(c.node));
+    std::vector<Contribution>().swap(shares.contributions);  // frees them
+  }
+}
+
+std::optional<ObjectValues> MemoryStorage::shareFromPodsLocked(const ObjectKey& key, int64_t timestamp_ms,
+                                                               std::string_view node) const {
+  std::optional<ObjectValues> share;
+  const std::string_view pod_namespace = key.kind == ObjectKind::kNamespace ? key.name : key.namespace_name;
+  // The namespace's pods are one range of objects_, in key order: the order sortPods() gave the
+  // report, so the share adds its pods as the ingest did.
+  for (auto it = objects_.lower_bound(KeyView{ObjectKind::kPod, pod_namespace, ""});
+       it != objects_.end() && it->first.kind == ObjectKind::kPod && it->first.namespace_name == pod_namespace; ++it) {
+    auto point = pointAtOrAfter(it->second.points, timestamp_ms);
+    if (point == it->second.points.end() || point->timestamp_ms != timestamp_ms) continue;
+    const PodLabels& labels = it->second.labels[point->labels];
+    if (labels.node != node) continue;
+    if (key.kind == ObjectKind::kDeployment && labels.deployment != key.name) continue;
+    if (!share) share.emplace();
+    addValues(*share, point->values);
+  }
+  if (!share) return share;
+  // The node's capacity counts once per node, as at ingest.
+  share->cpu_capacity_millicores = 0;
+  share->memory_capacity_bytes = 0;
+  if (auto n = nodes_.find(node); n != nodes_.end()) {
+    if (auto sample = n->second.find(timestamp_ms); sample != n->second.end()) {
+      share->cpu_capacity_millicores = sample->second.usage.cpu_capacity_millicores;
+      share->memory_capacity_bytes = sample->second.usage.memory_capacity_bytes;
     }
   }
-  if (points.empty()) objects_.erase(series_it);
+  return share;
+}
+
+void MemoryStorage::resumFromPodsLocked(const ObjectKey& key, int64_t timestamp_ms) {
+  auto found = index_.find(KeyLess::view(key));
+  if (found == index_.end()) return;
+  const auto series_it = found->second;
+  auto& points = series_it->second.points;
+  auto point = pointAtOrAfter(points, timestamp_ms);
+  if (point == points.end() || point->timestamp_ms != timestamp_ms) return;
+  // The nodes whose pods are at this point, by name.
+  std::vector<std::string_view> nodes;
+  const std::string_view pod_namespace = key.kind == ObjectKind::kNamespace ? key.name : key.namespace_name;
+  for (auto it = objects_.lower_bound(KeyView{ObjectKind::kPod, pod_namespace, ""});
+       it != objects_.end() && it->first.kind == ObjectKind::kPod && it->first.namespace_name == pod_namespace; ++it) {
+    auto p = pointAtOrAfter(it->second.points, timestamp_ms);
+    if (p == it->second.points.end() || p->timestamp_ms != timestamp_ms) continue;
+    const PodLabels& labels = it->second.labels[p->labels];
+    if (key.kind == ObjectKind::kDeployment && labels.deployment != key.name) continue;
+    nodes.push_back(labels.node);
+  }
+  std::sort(nodes.begin(), nodes.end());
+  nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  if (nodes.empty()) {
+    points.erase(point);
+    if (points.empty()) eraseSeriesLocked(series_it);
+    return;
+  }
+  auto shares = std::make_unique<AggregateShares>();
+  point->values = {};
+  for (std::string_view node : nodes) {
+    addValues(point->values, *shareFromPodsLocked(key, timestamp_ms, node));
+    shares->sealed_nodes.push_back(nodeIdLocked(std::string(node)));
+  }
+  point->shares = std::move(shares);
 }
 
 void MemoryStorage::dropExpired(ObjectSeries& series, int64_t cutoff_ms) {
-  series.points.erase(series.points.begin(), series.points.lower_bound(cutoff_ms));
+  auto& points = series.points;
+  if (points.empty() || points.front().timestamp_ms >= cutoff_ms) return;
+  const auto keep = pointAtOrAfter(points, cutoff_ms);
+  const auto dead = static_cast<size_t>(keep - points.begin());
+  // In batches of an eighth of the series: erasing one point off the front of a vector per
+  // ingest would move the whole series every time.
+  if (dead == points.size() || dead >= std::max<size_t>(16, points.size() / 8)) points.erase(points.begin(), keep);
 }
 
 void MemoryStorage::sweepLocked(int64_t cutoff_ms) {
@@ -136,7 +335,7 @@ void MemoryStorage::sweepLocked(int64_t cutoff_ms) {
   }
   for (auto object_it = objects_.begin(); object_it != objects_.end();) {
     dropExpired(object_it->second, cutoff_ms);
-    object_it = object_it->second.points.empty() ? objects_.erase(object_it) : std::next(object_it);
+    object_it = object_it->second.points.empty() ? eraseSeriesLocked(object_it) : std::next(object_it);
   }
 }
 
@@ -205,7 +404,7 @@ MemoryStorage::NodeTimes MemoryStorage::liveNodesLocked(int64_t now_ms, int64_t 
   for (const auto& [name, series] : nodes_) {
     if (series.empty()) continue;
     const auto& [newest_ms, sample] = *series.rbegin();
-    const int64_t grace_ms = stale_after_ms > 0        ? stale_after_ms
+    const int64_t grace_ms = stale_after_ms > 0       ? stale_after_ms
                              : sample.interval_ms > 0 ? 3 * sample.interval_ms
                                                       : kUnknownIntervalGraceMs;
     if (newest_ms >= cutoff_ms && newest_ms >= now_ms - grace_ms) live.emplace(name, newest_ms);
@@ -215,15 +414,19 @@ MemoryStorage::NodeTimes MemoryStorage::liveNodesLocked(int64_t now_ms, int64_t 
 
 bool MemoryStorage::podLiveLocked(const ObjectSeries& series, const NodeTimes& live) const {
   if (series.points.empty()) return false;
-  const auto& [newest_ms, point] = *series.points.rbegin();
+  const ObjectPoint& point = series.points.back();
   // Live while its node reports, and only while the node's newest report still lists it: a
   // deleted pod leaves with the next report, not after a grace period.
-  auto node_it = live.find(point.node);
-  return node_it != live.end() && node_it->second == newest_ms;
+  auto node_it = live.find(series.labels[point.labels].node);
+  return node_it != live.end() && node_it->second == point.timestamp_ms;
 }
 
-ObjectSample MemoryStorage::toObjectSample(const ObjectKey& key, int64_t timestamp_ms, const ObjectPoint& point) {
-  return ObjectSample{key, point.node, point.deployment, point.uid, timestamp_ms, point.interval_ms, point.values};
+ObjectSample MemoryStorage::toObjectSample(const ObjectKey& key, const ObjectSeries& series, const ObjectPoint& point) {
+  if (key.kind != ObjectKind::kPod)
+    return ObjectSample{key, {}, {}, {}, point.timestamp_ms, point.interval_ms, point.values};
+  const PodLabels& labels = series.labels[point.labels];
+  return ObjectSample{key,         labels.node, labels.deployment, labels.uid, point.timestamp_ms, point.interval_ms,
+                      point.values};
 }
 
 std::optional<ObjectSample> MemoryStorage::liveAggregateLocked(const ObjectKey& key, const ObjectSeries& series,
@@ -232,15 +435,31 @@ std::optional<ObjectSample> MemoryStorage::liveAggregateLocked(const ObjectKey& 
   // newest slot have not all arrived yet is not shown with only part of its pods.
   std::optional<ObjectSample> out;
   for (const auto& [node, newest_ms] : live) {
-    auto point_it = series.points.find(newest_ms);
-    if (point_it == series.points.end()) continue;
-    auto share = point_it->second.contributions.find(node);
-    if (share == point_it->second.contributions.end()) continue;
-    if (!out) out = ObjectSample{key, {}, {}, {}, newest_ms, point_it->second.interval_ms, {}};
-    addValues(out->values, share->second);
+    auto point_it = pointAtOrAfter(series.points, newest_ms);
+    if (point_it == series.points.end() || point_it->timestamp_ms != newest_ms) continue;
+    if (!point_it->shares) continue;
+    std::optional<ObjectValues> sealed_share;
+    const ObjectValues* share = nullptr;
+    if (point_it->shares->sealed()) {
+      // A node silent for longer than the replay window but still live under a long staleness.
+      const auto& ids = point_it->shares->sealed_nodes;
+      const std::string& name = node;  // a structured binding is not capturable before C++20 P1091 (clang)
+      if (std::none_of(ids.begin(), ids.end(), [&](uint32_t id) { return node_names_[id] == name; })) continue;
+      sealed_share = shareFromPodsLocked(key, newest_ms, node);
+      if (!sealed_share) continue;
+      share = &*sealed_share;
+    } else {
+      const auto& contributions = point_it->shares->contributions;
+      auto it = std::lower_bound(contributions.begin(), contributions.end(), node,
+                                 [](const Contribution& c, const std::string& n) { return c.node < n; });
+      if (it == contributions.end() || it->node != node) continue;
+      share = &it->values;
+    }
+    if (!out) out = ObjectSample{key, {}, {}, {}, newest_ms, point_it->interval_ms, {}};
+    addValues(out->values, *share);
     if (newest_ms > out->timestamp_ms) {
       out->timestamp_ms = newest_ms;
-      out->interval_ms = point_it->second.interval_ms;
+      out->interval_ms = point_it->interval_ms;
     }
   }
   return out;
@@ -255,7 +474,12 @@ std::vector<ObjectSample> MemoryStorage::latest(ObjectKind kind, const LatestFil
     for (const auto& [name, newest_ms] : live) {
       if (!filter.node.empty() && filter.node != name) continue;
       const StoredSample& sample = nodes_.find(name)->second.rbegin()->second;
-      out.push_back(ObjectSample{ObjectKey{ObjectKind::kNode, "", name}, name, {}, {}, newest_ms, sample.interval_ms,
+      out.push_back(ObjectSample{ObjectKey{ObjectKind::kNode, "", name},
+                                 name,
+                                 {},
+                                 {},
+                                 newest_ms,
+                                 sample.interval_ms,
                                  nodeValues(sample.usage, sample.pod_count)});
     }
     return out;
@@ -269,10 +493,11 @@ std::vector<ObjectSample> MemoryStorage::latest(ObjectKind kind, const LatestFil
     if (kind == ObjectKind::kNamespace && !filter.namespace_name.empty() && key.name != filter.namespace_name) continue;
     if (kind == ObjectKind::kPod) {
       if (!podLiveLocked(it->second, live)) continue;
-      const auto& [newest_ms, point] = *it->second.points.rbegin();
-      if (!filter.node.empty() && point.node != filter.node) continue;
-      if (!filter.deployment.empty() && point.deployment != filter.deployment) continue;
-      out.push_back(toObjectSample(key, newest_ms, point));
+      const ObjectPoint& point = it->second.points.back();
+      const PodLabels& labels = it->second.labels[point.labels];
+      if (!filter.node.empty() && labels.node != filter.node) continue;
+      if (!filter.deployment.empty() && labels.deployment != filter.deployment) continue;
+      out.push_back(toObjectSample(key, it->second, point));
     } else {
       if (kind == ObjectKind::kDeployment && !filter.deployment.empty() && key.name != filter.deployment) continue;
       if (auto sum = liveAggregateLocked(key, it->second, live)) out.push_back(std::move(*sum));
@@ -285,29 +510,28 @@ std::optional<ObjectSample> MemoryStorage::latestObject(const ObjectKey& key, in
   if (key.kind == ObjectKind::kNode) {
     auto node = latestNode(key.name);
     if (!node) return std::nullopt;
-    return ObjectSample{key, node->node, {}, {}, node->timestamp_ms, node->interval_ms,
-                        nodeValues(node->usage, node->pod_count)};
+    return ObjectSample{
+        key, node->node, {}, {}, node->timestamp_ms, node->interval_ms, nodeValues(node->usage, node->pod_count)};
   }
   const int64_t now_ms = toUnixMs(clock_.wallNow());
   const int64_t cutoff_ms = now_ms - retention_ms_;
   std::shared_lock lock(mutex_);
   auto it = objects_.find(key);
-  if (it == objects_.end() || it->second.points.empty() || it->second.points.rbegin()->first < cutoff_ms) {
+  if (it == objects_.end() || it->second.points.empty() || it->second.points.back().timestamp_ms < cutoff_ms) {
     return std::nullopt;
   }
   if (key.kind != ObjectKind::kPod) {
     if (auto sum = liveAggregateLocked(key, it->second, liveNodesLocked(now_ms, stale_after_ms))) return sum;
   }
-  const auto& [newest_ms, point] = *it->second.points.rbegin();
-  return toObjectSample(key, newest_ms, point);
+  return toObjectSample(key, it->second, it->second.points.back());
 }
 
 std::vector<ObjectSample> MemoryStorage::series(const ObjectKey& key, const SeriesQuery& query) const {
   std::vector<ObjectSample> out;
   if (key.kind == ObjectKind::kNode) {
     for (const NodeSample& point : nodeSeries(key.name, query)) {
-      out.push_back(ObjectSample{key, point.node, {}, {}, point.timestamp_ms, point.interval_ms,
-                                 nodeValues(point.usage, point.pod_count)});
+      out.push_back(ObjectSample{
+          key, point.node, {}, {}, point.timestamp_ms, point.interval_ms, nodeValues(point.usage, point.pod_count)});
     }
     return out;
   }
@@ -319,8 +543,8 @@ std::vector<ObjectSample> MemoryStorage::series(const ObjectKey& key, const Seri
   const auto& points = series_it->second.points;
 
   ObjectSeriesFolder folder(out);
-  for (auto it = points.lower_bound(start_ms); it != points.end() && it->first <= query.end_ms; ++it) {
-    folder.add(bucketStart(it->first, query.step_ms), toObjectSample(key, it->first, it->second), it->second.values);
+  for (auto it = pointAtOrAfter(points, start_ms); it != points.end() && it->timestamp_ms <= query.end_ms; ++it) {
+    folder.add(bucketStart(it->timestamp_ms, query.step_ms), toObjectSample(key, series_it->second, *it), it->values);
   }
   folder.finish();
   return out;
@@ -335,7 +559,8 @@ std::vector<NamespaceCandidate> MemoryStorage::findNamespaces(ObjectKind kind, s
   std::shared_lock lock(mutex_);
   const NodeTimes live = liveNodesLocked(now_ms, stale_after_ms);
   for (auto it = objects_.lower_bound(ObjectKey{kind, "", ""}); it != objects_.end() && it->first.kind == kind; ++it) {
-    if (it->first.name != name || it->second.points.empty() || it->second.points.rbegin()->first < cutoff_ms) continue;
+    if (it->first.name != name || it->second.points.empty() || it->second.points.back().timestamp_ms < cutoff_ms)
+      continue;
     const bool is_live = kind == ObjectKind::kPod ? podLiveLocked(it->second, live)
                                                   : liveAggregateLocked(it->first, it->second, live).has_value();
     out.push_back(NamespaceCandidate{it->first.namespace_name, is_live});

@@ -4,8 +4,14 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
 
 #include "common/clock.h"
 #include "tsdb/storage.h"
@@ -15,7 +21,13 @@ namespace kubemonitor::tsdb {
 class MemoryStorage final : public Storage {
  public:
   // `clock` must outlive the storage; samples older than clock.wallNow() − retention are dropped.
-  MemoryStorage(const Clock& clock, std::chrono::seconds retention);
+  // `replay_window` > 0: a namespace/deployment point older than its series' newest point minus
+  // the window keeps only which nodes added to it, not each node's share (the shares are most of
+  // the RAM of aggregates: one per node per point). A replay that still reaches such a point is
+  // exact too: the point is summed again from its pods, which requires every report's pods in
+  // sortPods() order (block.h), as EmbeddedStorage ingests them. 0: shares kept for the retention.
+  MemoryStorage(const Clock& clock, std::chrono::seconds retention,
+                std::chrono::seconds replay_window = std::chrono::seconds(0));
 
   Result<IngestOutcome> ingest(const model::Report& report) override;
   std::vector<NodeSample> latestNodes() const override;
@@ -34,27 +46,78 @@ class MemoryStorage final : public Storage {
     int64_t interval_ms = 0;
     model::NodeUsage usage;
     uint64_t pod_count = 0;
-    // Every pod, namespace and deployment series this report wrote a point (or a contribution)
-    // into at its timestamp: a replay of (node, timestamp) takes exactly these back first.
-    std::vector<ObjectKey> object_keys;
+    // No list of the series this report wrote: a replay (rare) finds its points by scanning the
+    // series for (node, timestamp), which costs less than ~70 B of keys per pod per sample.
   };
   using Series = std::map<int64_t, StoredSample>;  // key: timestamp_ms; out-of-order inserts are fine
 
+  // A pod's labels: the same at nearly every point, so a point holds an index into its series' list.
+  struct PodLabels {
+    std::string node;
+    std::string deployment;
+    std::string uid;
+  };
+  // What one node's report at a point's timestamp added to a namespace or deployment (its pods' sum).
+  struct Contribution {
+    std::string node;
+    ObjectValues values;
+  };
+  // Namespaces and deployments: who added what to a point.
+  struct AggregateShares {
+    // Sorted by node: kept apart so a replayed report replaces its own share instead of adding it
+    // twice. Empty once sealed.
+    std::vector<Contribution> contributions;
+    // Sealed (older than the replay window): the ids (node_names_) of the nodes that added, sorted
+    // by name; the point's values stay their in-order sum.
+    std::vector<uint32_t> sealed_nodes;
+    bool sealed() const { return contributions.empty(); }
+  };
   struct ObjectPoint {
+    int64_t timestamp_ms = 0;
     int64_t interval_ms = 0;
-    std::string node;        // pods only
-    std::string deployment;  // pods only
-    std::string uid;         // pods only
-    ObjectValues values;     // pods: their own; namespaces, deployments: the sum of `contributions`
-    // Namespaces and deployments: what each node's report at this timestamp added (its pods'
-    // sum). Kept apart so a replayed report replaces its own share instead of adding it twice.
-    std::map<std::string, ObjectValues, std::less<>> contributions;
+    ObjectValues values;                      // pods: their own; namespaces, deployments: the sum of the node shares
+    uint32_t labels = 0;                      // pods: index into ObjectSeries::labels
+    std::unique_ptr<AggregateShares> shares;  // namespaces and deployments only
   };
   struct ObjectSeries {
-    std::map<int64_t, ObjectPoint> points;  // key: timestamp_ms
-    int64_t containers_ms = -1;             // pods: timestamp of `containers`
+    // Sorted by timestamp_ms: a flat vector (appends at the end) instead of a map node per point.
+    // Expired points at the front are dropped in batches (see dropExpired); readers skip them.
+    std::vector<ObjectPoint> points;
+    std::vector<PodLabels> labels;  // pods: the distinct label sets of `points`
+    int64_t containers_ms = -1;     // pods: timestamp of `containers`
     std::vector<ContainerSample> containers;
   };
+  // An ObjectKey's fields as views, to look a series up without building the key's strings.
+  struct KeyView {
+    ObjectKind kind;
+    std::string_view namespace_name;
+    std::string_view name;
+  };
+  struct KeyLess {
+    using is_transparent = void;
+    static KeyView view(const ObjectKey& key) { return KeyView{key.kind, key.namespace_name, key.name}; }
+    static KeyView view(const KeyView& key) { return key; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      const KeyView x = view(a);
+      const KeyView y = view(b);
+      return std::tie(x.kind, x.namespace_name, x.name) < std::tie(y.kind, y.namespace_name, y.name);
+    }
+  };
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(const KeyView& key) const {
+      const size_t h = std::hash<std::string_view>{}(key.namespace_name) * 31 + std::hash<std::string_view>{}(key.name);
+      return h * 4 + static_cast<size_t>(key.kind);
+    }
+  };
+  struct KeyEqual {
+    using is_transparent = void;
+    bool operator()(const KeyView& a, const KeyView& b) const {
+      return a.kind == b.kind && a.name == b.name && a.namespace_name == b.namespace_name;
+    }
+  };
+  using ObjectMap = std::map<ObjectKey, ObjectSeries, KeyLess>;
   using NodeTimes = std::map<std::string, int64_t, std::less<>>;  // node → its newest report, ms
 
   // Nodes whose newest report is within the staleness window. Caller holds the lock.
@@ -63,10 +126,31 @@ class MemoryStorage final : public Storage {
   std::optional<ObjectSample> liveAggregateLocked(const ObjectKey& key, const ObjectSeries& series,
                                                   const NodeTimes& live) const;
   bool podLiveLocked(const ObjectSeries& series, const NodeTimes& live) const;
-  static ObjectSample toObjectSample(const ObjectKey& key, int64_t timestamp_ms, const ObjectPoint& point);
-  // Takes back what `node`'s report at `timestamp_ms` wrote into `key`. Caller holds the lock exclusively.
-  void removeContributionLocked(const ObjectKey& key, int64_t timestamp_ms, const std::string& node);
+  static ObjectSample toObjectSample(const ObjectKey& key, const ObjectSeries& series, const ObjectPoint& point);
+  // The series of `key`, created when missing. Caller holds the lock exclusively.
+  ObjectSeries& seriesLocked(const KeyView& key);
+  // Erases a series from objects_ and index_. Caller holds the lock exclusively.
+  ObjectMap::iterator eraseSeriesLocked(ObjectMap::iterator it);
+  // Takes back everything `node`'s report at `timestamp_ms` wrote into pod, namespace and
+  // deployment series; sealed aggregate points it added to go to `resum`. Caller holds the lock exclusively.
+  void removeReportLocked(const std::string& node, int64_t timestamp_ms, std::vector<ObjectKey>& resum);
+  // Sums an aggregate's point at `timestamp_ms` again from its pods' points (node order, pods in
+  // key order within a node, as the reports added them); sealed. Caller holds the lock exclusively.
+  void resumFromPodsLocked(const ObjectKey& key, int64_t timestamp_ms);
+  // `node`'s share of aggregate `key` at `timestamp_ms` from the pods' points, capacities from the
+  // node's sample; nullopt when none of its pods is there. Caller holds the lock.
+  std::optional<ObjectValues> shareFromPodsLocked(const ObjectKey& key, int64_t timestamp_ms,
+                                                  std::string_view node) const;
+  // Seals the aggregate's points older than its newest minus the replay window.
+  void sealLocked(ObjectSeries& aggregate);
+  uint32_t nodeIdLocked(const std::string& node);
   static void dropExpired(ObjectSeries& series, int64_t cutoff_ms);
+  // The first point at or after `timestamp_ms`.
+  static std::vector<ObjectPoint>::const_iterator pointAtOrAfter(const std::vector<ObjectPoint>& points,
+                                                                 int64_t timestamp_ms);
+  static std::vector<ObjectPoint>::iterator pointAtOrAfter(std::vector<ObjectPoint>& points, int64_t timestamp_ms);
+  // The point at `timestamp_ms`, inserted (default values) in time order when missing.
+  static ObjectPoint& pointAt(std::vector<ObjectPoint>& points, int64_t timestamp_ms);
 
   int64_t cutoffMs() const;
   // Drops expired samples of every node, and nodes left empty. Caller holds the lock exclusively.
@@ -75,6 +159,7 @@ class MemoryStorage final : public Storage {
 
   const Clock& clock_;
   const int64_t retention_ms_;
+  const int64_t replay_window_ms_;  // 0: never seal
   // How often a full sweep runs (at most): the nodes not reporting any more are only dropped by it,
   // while a reporting node's own expired samples go on each of its ingests.
   const int64_t sweep_period_ms_;
@@ -82,9 +167,16 @@ class MemoryStorage final : public Storage {
   mutable std::shared_mutex mutex_;
   std::map<std::string, Series, std::less<>> nodes_;  // guarded by mutex_
   // Sorted by (kind, namespace, name): a kind or a namespace is one contiguous range.
-  std::map<ObjectKey, ObjectSeries> objects_;  // guarded by mutex_
-  size_t sample_count_ = 0;                          // guarded by mutex_
-  int64_t next_sweep_ms_ = 0;                         // guarded by mutex_
+  ObjectMap objects_;  // guarded by mutex_
+  // objects_ by hash, for ingest: a report looks up ~150 series, and pod names share long
+  // prefixes that make every comparison of a tree walk a memcmp. Views point into objects_'s
+  // keys (map nodes do not move).
+  std::unordered_map<KeyView, ObjectMap::iterator, KeyHash, KeyEqual> index_;  // guarded by mutex_
+  // Node names by id (sealed points): never shrinks, nodes are few and come back.
+  std::vector<std::string> node_names_;                 // guarded by mutex_
+  std::unordered_map<std::string, uint32_t> node_ids_;  // guarded by mutex_
+  size_t sample_count_ = 0;                             // guarded by mutex_
+  int64_t next_sweep_ms_ = 0;                           // guarded by mutex_
 };
 
 }  // namespace kubemonitor::tsdb

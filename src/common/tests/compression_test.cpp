@@ -43,6 +43,34 @@ TEST(CompressionTest, DetectsTruncatedAndGarbledInput) {
   EXPECT_FALSE(decompress(ContentEncoding::kGzip, "not gzip at all", 1 << 20).ok());
 }
 
+TEST(CompressionTest, OneFrameAndSeveralFramesDecodeAlikeAndAGarbledFrameStaysBounded) {
+  const std::string data = sampleJson();
+  const std::string frame = compressZstd(data, 9);
+  // One whole frame takes the one-call path; two frames back to back the streaming one.
+  for (int round = 0; round < 3; ++round) {  // the per-thread context is reused
+    auto one = decompress(ContentEncoding::kZstd, frame, 1 << 20);
+    ASSERT_TRUE(one.ok());
+    EXPECT_EQ(*one, data);
+  }
+  auto two = decompress(ContentEncoding::kZstd, frame + compressZstd("tail"), 1 << 20);
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(*two, data + "tail");
+  // The frame header is intact (so its size is known) but the payload is not. zstd frames carry
+  // no checksum here, so garbage may decode: then never to more than the stated size.
+  std::string garbled = frame;
+  for (size_t i = garbled.size() / 2; i < garbled.size() / 2 + 8; ++i) garbled[i] = static_cast<char>(~garbled[i]);
+  auto bad = decompress(ContentEncoding::kZstd, garbled, 1 << 20);
+  if (bad.ok()) {
+    EXPECT_EQ(bad->size(), data.size());
+  } else {
+    EXPECT_EQ(bad.error().code, ErrorCode::kParse);
+  }
+  // Its stated size above the bound: too large before anything is allocated.
+  auto bounded = decompress(ContentEncoding::kZstd, frame, data.size() - 1);
+  ASSERT_FALSE(bounded.ok());
+  EXPECT_EQ(bounded.error().code, ErrorCode::kTooLarge);
+}
+
 TEST(CompressionTest, ParsesContentEncodingHeader) {
   EXPECT_EQ(*parseContentEncoding(""), ContentEncoding::kIdentity);
   EXPECT_EQ(*parseContentEncoding("zstd"), ContentEncoding::kZstd);

@@ -3,18 +3,21 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <bit>
 #include <random>
 #include <thread>
 
 #include "common/testing/fake_clock.h"
+#include "tsdb/block.h"
 #include "tsdb/memory_storage.h"
 
 namespace kubemonitor::tsdb {
 namespace {
 
-model::PodUsage pod(const std::string& ns, const std::string& name, const std::string& deployment, double cpu_millicores,
-                    uint64_t working_set_bytes) {
+model::PodUsage pod(const std::string& ns, const std::string& name, const std::string& deployment,
+                    double cpu_millicores, uint64_t working_set_bytes) {
   model::PodUsage p;
   p.uid = ns + "/" + name;
   p.name = name;
@@ -107,7 +110,8 @@ TEST_F(ObjectStorageTest, ReplayReplacesItsShareAndDroppedPodsLeaveThatTimestamp
   const int64_t t = nowMs();
   ingest(report("n1", t, {pod("shop", "a", "web", 100, 1000), pod("shop", "b", "web", 10, 10)}));
   ingest(report("n2", t, {pod("shop", "c", "web", 1, 1)}));
-  for (int i = 0; i < 3; ++i) ingest(report("n1", t, {pod("shop", "a", "web", 100, 1000), pod("shop", "b", "web", 10, 10)}));
+  for (int i = 0; i < 3; ++i)
+    ingest(report("n1", t, {pod("shop", "a", "web", 100, 1000), pod("shop", "b", "web", 10, 10)}));
   EXPECT_DOUBLE_EQ(latestOf(ObjectKind::kNamespace, "", "shop").values.cpu_millicores, 111);
   EXPECT_EQ(latestOf(ObjectKind::kDeployment, "shop", "web").values.pod_count, 3U);
 
@@ -181,6 +185,106 @@ TEST_F(ObjectStorageTest, RandomizedReplaysKeepAggregatesEqualToTheSumOfTheirPod
         }
       }
     }
+  }
+}
+
+TEST_F(ObjectStorageTest, AggregateSumsAreTheSameBitsWhateverOrderNodesArriveIn) {
+  // Doubles that do not add exactly: the sum depends on its order, which must be node order
+  // whether a node's share extends the sum (arrives last by name) or lands in the middle.
+  const std::vector<std::string> nodes = {"n1", "n2", "n3", "n4", "n5"};
+  const int64_t t0 = nowMs() - 10 * 5000;
+  auto reportOf = [&](size_t n, int slot, double bias) {
+    std::vector<model::PodUsage> pods;
+    for (int i = 0; i < 3; ++i) {
+      const double cpu = 0.1 * (static_cast<double>(n) + 1) + 1e-7 * i + bias + 1.0 / (3.0 + slot + i);
+      pods.push_back(pod("shop", nodes[n] + "-p" + std::to_string(i), "web", cpu, 1000 + i));
+    }
+    return report(nodes[n], t0 + slot * 5000, pods);
+  };
+  MemoryStorage reversed(clock_, std::chrono::hours(1));
+  for (int slot = 0; slot < 10; ++slot) {
+    for (size_t n = 0; n < nodes.size(); ++n) ingest(reportOf(n, slot, 0));
+    for (size_t n = nodes.size(); n-- > 0;) {
+      // Another copy first, then the real one: a replay replaces the share in the middle.
+      ASSERT_TRUE(reversed.ingest(reportOf(n, slot, 0.5)).ok());
+      ASSERT_TRUE(reversed.ingest(reportOf(n, slot, 0)).ok());
+    }
+  }
+  for (const ObjectKey& key :
+       {ObjectKey{ObjectKind::kNamespace, "", "shop"}, ObjectKey{ObjectKind::kDeployment, "shop", "web"}}) {
+    const auto a = storage_.series(key, {t0, t0 + 10 * 5000, 5000});
+    const auto b = reversed.series(key, {t0, t0 + 10 * 5000, 5000});
+    ASSERT_EQ(a.size(), 10U);
+    ASSERT_EQ(b.size(), a.size());
+    for (size_t k = 0; k < a.size(); ++k) {
+      EXPECT_EQ(std::bit_cast<uint64_t>(a[k].values.cpu_millicores),
+                std::bit_cast<uint64_t>(b[k].values.cpu_millicores))
+          << key.name << " slot " << k;
+      EXPECT_EQ(a[k].values.pod_count, 15U);
+    }
+  }
+}
+
+TEST_F(ObjectStorageTest, SealedAggregatePointsAnswerTheSameBitsAfterLateReplaysAndNodesOutOfOrder) {
+  // One storage keeps every node's share, the other seals points older than 30 s behind their
+  // series' newest; the same reports (pods in sortPods order) go to both, with nodes arriving in
+  // any order, late, and replayed (other pods, fewer pods, none) long after sealing.
+  MemoryStorage sealed(clock_, std::chrono::hours(1), std::chrono::seconds(30));
+  std::mt19937 random(20261130);
+  const std::vector<std::string> nodes = {"n1", "n2", "n3", "n4"};
+  const int64_t t0 = nowMs() - 40 * 5000;
+  auto reportOf = [&](const std::string& node, int64_t ts) {
+    std::vector<model::PodUsage> pods;
+    const int count = static_cast<int>(random() % 5);
+    for (int i = 0; i < count; ++i) {
+      const std::string ns = random() % 2 == 0 ? "a" : "b";
+      const double cpu = static_cast<double>(random() % 100'000) / 7.0;  // sums depend on their order
+      pods.push_back(pod(ns, node + "-p" + std::to_string(i), random() % 2 == 0 ? "d1" : "", cpu, random() % 1000));
+    }
+    model::Report r = report(node, ts, pods);
+    sortPods(r);
+    return r;
+  };
+  auto both = [&](const model::Report& r) {
+    ingest(r);
+    ASSERT_TRUE(sealed.ingest(r).ok());
+  };
+  for (int slot = 0; slot < 40; ++slot) {
+    std::vector<std::string> order = nodes;
+    std::shuffle(order.begin(), order.end(), random);
+    for (const auto& node : order) both(reportOf(node, t0 + slot * 5000));
+    if (slot >= 20) {
+      // Replays and a late first report into points sealed long ago.
+      both(reportOf(nodes[random() % nodes.size()], t0 + static_cast<int64_t>(random() % 15) * 5000));
+      both(reportOf(slot % 2 == 0 ? "n0-late" : "n25-late", t0 + static_cast<int64_t>(random() % 15) * 5000));
+      both(report(nodes[random() % nodes.size()], t0 + static_cast<int64_t>(random() % 15) * 5000, {}));
+    }
+  }
+  auto bits = [](const ObjectValues& v) {
+    return std::to_string(std::bit_cast<uint64_t>(v.cpu_millicores)) + "/" +
+           std::to_string(v.memory_working_set_bytes) + "/" + std::to_string(v.pod_count) + "/" +
+           std::to_string(v.cpu_capacity_millicores);
+  };
+  size_t compared = 0;
+  for (const ObjectKey& key :
+       {ObjectKey{ObjectKind::kNamespace, "", "a"}, ObjectKey{ObjectKind::kNamespace, "", "b"},
+        ObjectKey{ObjectKind::kDeployment, "a", "d1"}, ObjectKey{ObjectKind::kDeployment, "b", "d1"}}) {
+    const auto want = storage_.series(key, {t0, t0 + 40 * 5000, 5000});
+    const auto got = sealed.series(key, {t0, t0 + 40 * 5000, 5000});
+    ASSERT_EQ(got.size(), want.size()) << key.name;
+    for (size_t k = 0; k < got.size(); ++k) {
+      EXPECT_EQ(got[k].timestamp_ms, want[k].timestamp_ms);
+      EXPECT_EQ(bits(got[k].values), bits(want[k].values)) << key.namespace_name << "/" << key.name << " @" << k;
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 100U);
+  for (ObjectKind kind : {ObjectKind::kNamespace, ObjectKind::kDeployment}) {
+    // Every node live, "n0-late" with its newest report in a sealed point: its share comes from pods.
+    const auto want = storage_.latest(kind, LatestFilter{"", "", "", 1LL << 40});
+    const auto got = sealed.latest(kind, LatestFilter{"", "", "", 1LL << 40});
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t k = 0; k < got.size(); ++k) EXPECT_EQ(bits(got[k].values), bits(want[k].values)) << got[k].key.name;
   }
 }
 
@@ -260,8 +364,9 @@ TEST_F(ObjectStorageTest, SeriesFoldsGaugesAndKeepsLastCountersAndPodCount) {
   ASSERT_EQ(pod_series.size(), 2U);
   EXPECT_EQ(pod_series[1].node, "n1");
   EXPECT_EQ(pod_series[1].deployment, "d");
-  EXPECT_EQ(storage_.series(ObjectKey{ObjectKind::kNode, "", "n1"}, {base, base + 59'999, 30'000}).at(1).values.pod_count,
-            2U);
+  EXPECT_EQ(
+      storage_.series(ObjectKey{ObjectKind::kNode, "", "n1"}, {base, base + 59'999, 30'000}).at(1).values.pod_count,
+      2U);
 }
 
 TEST_F(ObjectStorageTest, PercentagesUseLimitsForPodsOnly) {
@@ -297,8 +402,9 @@ TEST_F(ObjectStorageTest, ConcurrentReplaysAndReaders) {
     threads.emplace_back([&, w] {
       const std::string node = "n" + std::to_string(w % 2);  // two writers per node: replays race
       for (int i = 0; i < kReports; ++i) {
-        EXPECT_TRUE(storage_.ingest(report(node, base + i * 5000, {pod("ns", node + "-a", "d", 10, 100),
-                                                                   pod("ns", node + "-b", "", 1, 1)}))
+        EXPECT_TRUE(storage_
+                        .ingest(report(node, base + i * 5000,
+                                       {pod("ns", node + "-a", "d", 10, 100), pod("ns", node + "-b", "", 1, 1)}))
                         .ok());
       }
     });
