@@ -16,6 +16,8 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -39,6 +41,47 @@ size_t samplesOf(const model::Report& r) {
 
 // Heap bytes in use: unlike RSS, not hidden by what part A freed and malloc kept for reuse.
 uint64_t heapBytesInUse() { return ::mallinfo2().uordblks; }
+
+struct FilledEngine {
+  std::unique_ptr<tsdb::EmbeddedStorage> storage;
+  size_t nodes = 0;                 // of 110 pods each
+  int64_t start_ms = 0;             // the first report's timestamp
+  size_t series = 0;                // node series × 20 fields + pod series × 17
+  double ram_bytes_per_series = 0;  // heap growth while opening and filling it / series
+};
+
+// Opens an engine and ingests `ticks` reports, up to now_ms, of as many nodes of 110 pods as make
+// `pods` pods.
+std::optional<FilledEngine> fillEngine(const Clock& clock, const tsdb::EmbeddedOptions& options, size_t pods,
+                                       int ticks, int64_t now_ms) {
+  const size_t nodes = (pods + kPods - 1) / kPods;
+  const int64_t start_ms = now_ms - ticks * kIntervalMs;
+  const uint64_t heap_before = heapBytesInUse();
+  auto storage = tsdb::EmbeddedStorage::open(clock, options);
+  if (!storage) return std::nullopt;
+  for (int tick = 0; tick < ticks; ++tick) {
+    for (size_t n = 0; n < nodes; ++n) {
+      if (!(*storage)->ingest(tsdb::testing::generateNodeReport(n, kPods, tick, start_ms, kIntervalMs))) return std::nullopt;
+    }
+  }
+  const uint64_t heap_after = heapBytesInUse();
+  const tsdb::StorageStats stats = (*storage)->stats();
+  FilledEngine filled;
+  filled.nodes = nodes;
+  filled.start_ms = start_ms;
+  filled.series = stats.objects * 17 + stats.nodes * 20;
+  filled.ram_bytes_per_series = static_cast<double>(heap_after - heap_before) / static_cast<double>(filled.series);
+  filled.storage = std::move(*storage);
+  return filled;
+}
+
+// Seconds to open the engine in `options` again (blocks + WAL tail); nullopt when it fails.
+std::optional<double> restartSeconds(const Clock& clock, const tsdb::EmbeddedOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto reopened = tsdb::EmbeddedStorage::open(clock, options);
+  if (!reopened) return std::nullopt;
+  return Seconds(std::chrono::steady_clock::now() - t0).count();
+}
 
 // One thread per agent ingests its node's reports; seconds for all, or a negative value on failure.
 double ingestConcurrently(tsdb::EmbeddedStorage& storage, const std::vector<std::vector<model::Report>>& reports) {
@@ -153,47 +196,36 @@ int runStorageBench(const StorageBenchOptions& options, BenchResult& result) {
     engine_options.data_dir = root / "b";
     engine_options.wal.sync_mode = tsdb::WalSyncMode::kNever;  // setup only: durability measured in A
     engine_options.checkpoint_records = 1'000'000;
-    const size_t nodes = (options.latest_pods + kPods - 1) / kPods;
     const int ticks = 12;
-    const int64_t start_ms = now_ms - ticks * kIntervalMs;
     size_t series = 0;
     {
-      const uint64_t heap_before = heapBytesInUse();
-      auto storage = tsdb::EmbeddedStorage::open(clock, engine_options);
-      if (!storage) return 1;
-      for (int tick = 0; tick < ticks; ++tick) {
-        for (size_t n = 0; n < nodes; ++n) {
-          if (!(*storage)->ingest(tsdb::testing::generateNodeReport(n, kPods, tick, start_ms, kIntervalMs))) return 1;
-        }
-      }
-      const uint64_t heap_after = heapBytesInUse();
-      const tsdb::StorageStats stats = (*storage)->stats();
-      series = stats.objects * 17 + stats.nodes * 20;
+      auto filled = fillEngine(clock, engine_options, options.latest_pods, ticks, now_ms);
+      if (!filled) return 1;
+      auto& storage = filled->storage;
+      series = filled->series;
       result.add("series", static_cast<double>(series));
-      result.add("ram_bytes_per_series", static_cast<double>(heap_after - heap_before) / static_cast<double>(series));
+      result.add("ram_bytes_per_series", filled->ram_bytes_per_series);
       result.add("ram_samples_per_series", ticks);
       std::vector<double> ms;
       size_t live = 0;
       for (int i = 0; i < 21; ++i) {
         const auto t0 = std::chrono::steady_clock::now();
-        live = (*storage)->latest(tsdb::ObjectKind::kPod, tsdb::LatestFilter{}).size();
+        live = storage->latest(tsdb::ObjectKind::kPod, tsdb::LatestFilter{}).size();
         ms.push_back(Seconds(std::chrono::steady_clock::now() - t0).count() * 1000);
       }
       std::sort(ms.begin(), ms.end());
       result.add("latest_pods", static_cast<double>(live));
       result.add("latest_10k_pods_ms", ms[ms.size() / 2]);
       // Half in blocks, half in the WAL tail, as after a day of checkpoints.
-      if (!(*storage)->checkpoint()) return 1;
-      for (size_t n = 0; n < nodes; ++n) {
-        if (!(*storage)->ingest(tsdb::testing::generateNodeReport(n, kPods, ticks, start_ms, kIntervalMs))) return 1;
+      if (!storage->checkpoint()) return 1;
+      for (size_t n = 0; n < filled->nodes; ++n) {
+        if (!storage->ingest(tsdb::testing::generateNodeReport(n, kPods, ticks, filled->start_ms, kIntervalMs))) return 1;
       }
     }
-    const auto t0 = std::chrono::steady_clock::now();
-    auto reopened = tsdb::EmbeddedStorage::open(clock, engine_options);
-    const double restart_seconds = Seconds(std::chrono::steady_clock::now() - t0).count();
-    if (!reopened) return 1;
-    result.add("restart_seconds", restart_seconds);
-    result.add("restart_seconds_per_million_series", restart_seconds / static_cast<double>(series) * 1e6);
+    const auto restart_seconds = restartSeconds(clock, engine_options);
+    if (!restart_seconds) return 1;
+    result.add("restart_seconds", *restart_seconds);
+    result.add("restart_seconds_per_million_series", *restart_seconds / static_cast<double>(series) * 1e6);
   }
 
   // C: the same 10k pods for 1 h (360 samples per series), checkpoints and compaction as the
@@ -202,31 +234,17 @@ int runStorageBench(const StorageBenchOptions& options, BenchResult& result) {
     tsdb::EmbeddedOptions engine_options;
     engine_options.data_dir = root / "c";
     engine_options.wal.sync_mode = tsdb::WalSyncMode::kNever;  // setup only
-    const size_t nodes = (options.latest_pods + kPods - 1) / kPods;
-    const int ticks = 360;
-    const int64_t start_ms = now_ms - ticks * kIntervalMs;
     size_t series = 0;
     {
-      const uint64_t heap_before = heapBytesInUse();
-      auto storage = tsdb::EmbeddedStorage::open(clock, engine_options);
-      if (!storage) return 1;
-      for (int tick = 0; tick < ticks; ++tick) {
-        for (size_t n = 0; n < nodes; ++n) {
-          if (!(*storage)->ingest(tsdb::testing::generateNodeReport(n, kPods, tick, start_ms, kIntervalMs))) return 1;
-        }
-      }
-      const uint64_t heap_after = heapBytesInUse();
-      const tsdb::StorageStats stats = (*storage)->stats();
-      series = stats.objects * 17 + stats.nodes * 20;
-      result.add("ram_bytes_per_series_after_1h",
-                 static_cast<double>(heap_after - heap_before) / static_cast<double>(series));
-      result.add("blocks_after_1h", static_cast<double>((*storage)->engineStats().blocks));
+      auto filled = fillEngine(clock, engine_options, options.latest_pods, 360, now_ms);
+      if (!filled) return 1;
+      series = filled->series;
+      result.add("ram_bytes_per_series_after_1h", filled->ram_bytes_per_series);
+      result.add("blocks_after_1h", static_cast<double>(filled->storage->engineStats().blocks));
     }
-    const auto t0 = std::chrono::steady_clock::now();
-    auto reopened = tsdb::EmbeddedStorage::open(clock, engine_options);
-    const double restart_seconds = Seconds(std::chrono::steady_clock::now() - t0).count();
-    if (!reopened) return 1;
-    result.add("restart_seconds_per_million_series_after_1h", restart_seconds / static_cast<double>(series) * 1e6);
+    const auto restart_seconds = restartSeconds(clock, engine_options);
+    if (!restart_seconds) return 1;
+    result.add("restart_seconds_per_million_series_after_1h", *restart_seconds / static_cast<double>(series) * 1e6);
   }
   fs::remove_all(root, ec);
   return 0;

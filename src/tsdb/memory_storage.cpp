@@ -252,22 +252,29 @@ void MemoryStorage::sealLocked(ObjectSeries& aggregate) {
   }
 }
 
-std::optional<ObjectValues> MemoryStorage::shareFromPodsLocked(const ObjectKey& key, int64_t timestamp_ms,
-                                                               std::string_view node) const {
-  std::optional<ObjectValues> share;
+template <typename Visit>
+void MemoryStorage::forEachPodPointLocked(const ObjectKey& key, int64_t timestamp_ms, Visit&& visit) const {
   const std::string_view pod_namespace = key.kind == ObjectKind::kNamespace ? key.name : key.namespace_name;
   // The namespace's pods are one range of objects_, in key order: the order sortPods() gave the
-  // report, so the share adds its pods as the ingest did.
+  // report, so a sum over them adds its pods as the ingest did.
   for (auto it = objects_.lower_bound(KeyView{ObjectKind::kPod, pod_namespace, ""});
        it != objects_.end() && it->first.kind == ObjectKind::kPod && it->first.namespace_name == pod_namespace; ++it) {
     auto point = pointAtOrAfter(it->second.points, timestamp_ms);
     if (point == it->second.points.end() || point->timestamp_ms != timestamp_ms) continue;
     const PodLabels& labels = it->second.labels[point->labels];
-    if (labels.node != node) continue;
     if (key.kind == ObjectKind::kDeployment && labels.deployment != key.name) continue;
-    if (!share) share.emplace();
-    addValues(*share, point->values);
+    visit(labels, point->values);
   }
+}
+
+std::optional<ObjectValues> MemoryStorage::shareFromPodsLocked(const ObjectKey& key, int64_t timestamp_ms,
+                                                               std::string_view node) const {
+  std::optional<ObjectValues> share;
+  forEachPodPointLocked(key, timestamp_ms, [&](const PodLabels& labels, const ObjectValues& values) {
+    if (labels.node != node) return;
+    if (!share) share.emplace();
+    addValues(*share, values);
+  });
   if (!share) return share;
   // The node's capacity counts once per node, as at ingest.
   share->cpu_capacity_millicores = 0;
@@ -290,15 +297,8 @@ void MemoryStorage::resumFromPodsLocked(const ObjectKey& key, int64_t timestamp_
   if (point == points.end() || point->timestamp_ms != timestamp_ms) return;
   // The nodes whose pods are at this point, by name.
   std::vector<std::string_view> nodes;
-  const std::string_view pod_namespace = key.kind == ObjectKind::kNamespace ? key.name : key.namespace_name;
-  for (auto it = objects_.lower_bound(KeyView{ObjectKind::kPod, pod_namespace, ""});
-       it != objects_.end() && it->first.kind == ObjectKind::kPod && it->first.namespace_name == pod_namespace; ++it) {
-    auto p = pointAtOrAfter(it->second.points, timestamp_ms);
-    if (p == it->second.points.end() || p->timestamp_ms != timestamp_ms) continue;
-    const PodLabels& labels = it->second.labels[p->labels];
-    if (key.kind == ObjectKind::kDeployment && labels.deployment != key.name) continue;
-    nodes.push_back(labels.node);
-  }
+  forEachPodPointLocked(key, timestamp_ms,
+                        [&](const PodLabels& labels, const ObjectValues&) { nodes.push_back(labels.node); });
   std::sort(nodes.begin(), nodes.end());
   nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
   if (nodes.empty()) {

@@ -141,6 +141,10 @@ class MemoryStorage final : public Storage {
   // node's sample; nullopt when none of its pods is there. Caller holds the lock.
   std::optional<ObjectValues> shareFromPodsLocked(const ObjectKey& key, int64_t timestamp_ms,
                                                   std::string_view node) const;
+  // Calls visit(labels, values) for every pod point at exactly `timestamp_ms` that aggregate `key`
+  // sums (its namespace; for a deployment, that deployment's pods), in key order. Caller holds the lock.
+  template <typename Visit>
+  void forEachPodPointLocked(const ObjectKey& key, int64_t timestamp_ms, Visit&& visit) const;
   // Seals the aggregate's points older than its newest minus the replay window.
   void sealLocked(ObjectSeries& aggregate);
   uint32_t nodeIdLocked(const std::string& node);
