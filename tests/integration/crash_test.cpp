@@ -17,8 +17,8 @@
 #include "agent/http_client.h"
 #include "common/clock.h"
 #include "common/testing/child_process.h"
-#include "common/time_format.h"
 #include "model/report_json.h"
+#include "node_series.h"
 #include "tsdb/testing/report_generator.h"
 
 namespace kubemonitor {
@@ -91,19 +91,12 @@ TEST_F(CrashTest, EveryAcknowledgedReportSurvivesKillDashNine) {
   server.emplace(startServer());
   ASSERT_NE(port_, 0);
   agent::HttpClient client;
-  simdjson::dom::parser parser;
   size_t found = 0;
   for (size_t a = 0; a < kAgents; ++a) {
     const std::string node = "node-" + std::to_string(a);
-    auto response = client.get(url() + "/api/nodes/" + node + "?window=900&step=1");
-    ASSERT_TRUE(response.ok());
-    ASSERT_EQ(response->status, 200) << response->body;
-    simdjson::dom::element series;
-    ASSERT_FALSE(parser.parse(response->body).get(series));
-    std::set<int64_t> stored;
-    for (auto point : series["points"].get_array()) {
-      stored.insert(*parseRfc3339(std::string_view(point["timestamp"].get_string().value())));
-    }
+    auto timestamps = integration::nodePointTimestamps(client, url(), node, 900);
+    ASSERT_TRUE(timestamps.ok()) << timestamps.error().toString();
+    const std::set<int64_t> stored(timestamps->begin(), timestamps->end());
     for (int64_t ts : acknowledged[a]) {
       EXPECT_TRUE(stored.contains(ts)) << node << ": acknowledged report at " << ts << " lost";
       found += stored.contains(ts) ? 1 : 0;

@@ -19,6 +19,7 @@
 #include "common/clock.h"
 #include "common/testing/child_process.h"
 #include "common/time_format.h"
+#include "node_series.h"
 
 namespace kubemonitor {
 namespace {
@@ -125,16 +126,10 @@ TEST_F(OutageTest, EveryQueuedReportArrivesOnceAfterTheServerReturns) {
 
   // The server's account: one point per 1 s slot with no gap from the first report the restarted
   // server holds (sent during the outage) to the last, and no slot twice.
-  auto response = client_.get(url() + "/api/nodes/" + node_ + "?window=600&step=1");
-  ASSERT_TRUE(response.ok());
-  ASSERT_EQ(response->status, 200) << response->body;
-  simdjson::dom::element series;
-  ASSERT_FALSE(parser_.parse(response->body).get(series));
-  std::vector<int64_t> slots;
-  for (auto point : series["points"].get_array()) {
-    slots.push_back(*parseRfc3339(std::string_view(point["timestamp"].get_string().value())));
-  }
-  ASSERT_GE(slots.size(), 6U) << response->body;
+  auto timestamps = integration::nodePointTimestamps(client_, url(), node_, 600);
+  ASSERT_TRUE(timestamps.ok()) << timestamps.error().toString();
+  const std::vector<int64_t>& slots = *timestamps;
+  ASSERT_GE(slots.size(), 6U);
   EXPECT_LE(slots.front(), down_ms + 1000) << "the reports of the outage were replayed";
   for (size_t i = 1; i < slots.size(); ++i) EXPECT_EQ(slots[i] - slots[i - 1], 1000) << "gap or duplicate at " << i;
   // Replays of reports the first server already had are idempotent (same node and timestamp).
