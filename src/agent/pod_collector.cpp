@@ -1,6 +1,7 @@
 #include "agent/pod_collector.h"
 
 #include <chrono>
+#include <unordered_set>
 
 #include "agent/node_usage.h"
 #include "common/text.h"
@@ -69,7 +70,7 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
       sample.cycle = cycle_;
     }
   }
-  std::unordered_map<std::string, bool> sandboxes_seen;  // sandbox cgroups still there this cycle
+  std::unordered_set<std::string> sandboxes_seen;  // sandbox cgroups still there this cycle
   std::vector<model::PodUsage> pods;
   pods.reserve(found.pods.size());
   for (const auto& pod : found.pods) {
@@ -106,7 +107,7 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
     cgroup::DiskBytes children_disk;                 // for a pod cgroup that counts no disk I/O itself
     auto addSandbox = [&](const cgroup::DiscoveredContainer& container, const std::vector<int>& pids) {
       sandbox_pids.insert(sandbox_pids.end(), pids.begin(), pids.end());
-      sandboxes_seen.emplace(container.cgroup_path, true);
+      sandboxes_seen.insert(container.cgroup_path);
     };
     // Returns false when the container's cgroup vanished (a restart, or the pod going away).
     auto readContainer = [&](const cgroup::DiscoveredContainer& container) {
