@@ -67,7 +67,7 @@ struct LoadBenchOptions {
 int runLoadBench(const LoadBenchOptions& options, BenchResult& result);
 
 struct StorageBenchOptions {
-  size_t agents = 4;            // ingesting threads, one node (110 pods) each
+  size_t agents = 16;           // ingesting threads, one node (110 pods) each (docs/decisions.md)
   int ticks = 360;              // reports per node in part A (1 h on the 10 s grid)
   size_t latest_pods = 10'000;  // pods of part B (110 per node)
   std::string dir;              // where the data dirs go (the disk to measure)

@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
   storage_options.dir = std::filesystem::temp_directory_path().string();
   auto* storage = app.add_subcommand("storage", "embedded engine: ingest samples/s, bytes/sample, RAM/series, "
                                                 "restart, 1 h query p99, latest of 10k pods");
-  storage->add_option("--agents", storage_options.agents, "ingesting threads, one node of 110 pods each");
+  storage->add_option("--agents", storage_options.agents, "ingesting threads, one node of 110 pods each (default 16)");
   storage->add_option("--ticks", storage_options.ticks, "reports per node (10 s apart)");
   storage->add_option("--dir", storage_options.dir, "directory on the disk to measure");
   auto* all = app.add_subcommand("all", "every benchmark");

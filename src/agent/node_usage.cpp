@@ -10,6 +10,10 @@ double counterRate(uint64_t previous, uint64_t current, double seconds) {
   return static_cast<double>(current - previous) / seconds;
 }
 
+double reportedRate(uint64_t previous, uint64_t current, double seconds) {
+  return model::toReportedPrecision(counterRate(previous, current, seconds));
+}
+
 model::NodeUsage computeNodeUsage(const NodeSnapshot& previous, const NodeSnapshot& current, double ticks_per_second) {
   const double seconds = std::chrono::duration<double>(current.taken_at - previous.taken_at).count();
   model::NodeUsage usage;
@@ -19,8 +23,8 @@ model::NodeUsage computeNodeUsage(const NodeSnapshot& previous, const NodeSnapsh
   const double busy_ticks_per_sec = counterRate(previous.cpu.busy(), current.cpu.busy(), seconds);
   usage.cpu_count = current.cpu_count;
   usage.cpu_capacity_millicores = uint64_t{current.cpu_count} * 1000;
-  usage.cpu_millicores =
-      std::min(busy_ticks_per_sec / ticks_per_second * 1000.0, static_cast<double>(usage.cpu_capacity_millicores));
+  usage.cpu_millicores = model::toReportedPrecision(
+      std::min(busy_ticks_per_sec / ticks_per_second * 1000.0, static_cast<double>(usage.cpu_capacity_millicores)));
 
   const procfs::Meminfo& mem = current.memory;
   usage.memory_capacity_bytes = mem.mem_total_bytes;
@@ -36,13 +40,13 @@ model::NodeUsage computeNodeUsage(const NodeSnapshot& previous, const NodeSnapsh
 
   usage.disk_read_bytes = current.disk_read_bytes;
   usage.disk_write_bytes = current.disk_write_bytes;
-  usage.disk_read_bytes_per_sec = counterRate(previous.disk_read_bytes, current.disk_read_bytes, seconds);
-  usage.disk_write_bytes_per_sec = counterRate(previous.disk_write_bytes, current.disk_write_bytes, seconds);
+  usage.disk_read_bytes_per_sec = reportedRate(previous.disk_read_bytes, current.disk_read_bytes, seconds);
+  usage.disk_write_bytes_per_sec = reportedRate(previous.disk_write_bytes, current.disk_write_bytes, seconds);
 
   usage.network_rx_bytes = current.network_rx_bytes;
   usage.network_tx_bytes = current.network_tx_bytes;
-  usage.network_rx_bytes_per_sec = counterRate(previous.network_rx_bytes, current.network_rx_bytes, seconds);
-  usage.network_tx_bytes_per_sec = counterRate(previous.network_tx_bytes, current.network_tx_bytes, seconds);
+  usage.network_rx_bytes_per_sec = reportedRate(previous.network_rx_bytes, current.network_rx_bytes, seconds);
+  usage.network_tx_bytes_per_sec = reportedRate(previous.network_tx_bytes, current.network_tx_bytes, seconds);
 
   usage.filesystem_capacity_bytes = current.filesystem_capacity_bytes;
   usage.filesystem_used_bytes = current.filesystem_used_bytes;

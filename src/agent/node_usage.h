@@ -18,5 +18,7 @@ model::NodeUsage computeNodeUsage(const NodeSnapshot& previous, const NodeSnapsh
 
 // (current − previous) / seconds, or 0 when the counter went backwards or no time elapsed.
 double counterRate(uint64_t previous, uint64_t current, double seconds);
+// counterRate as a report carries it: thousandths of the unit per second (model::toReportedPrecision).
+double reportedRate(uint64_t previous, uint64_t current, double seconds);
 
 }  // namespace kubemonitor::agent

@@ -253,9 +253,10 @@ void PodCollector::finishCgroup(const std::string& cgroup_path, const cgroup::Cg
   if (!is_new) {
     const double seconds = secondsBetween(sample.taken_at, now);
     // CPU-seconds per second × 1000 = millicores; counterRate gives ns per second.
-    usage.cpu_millicores = counterRate(sample.cpu_usage_ns, usage.cpu_usage_ns, seconds) / 1e6;
-    usage.disk_read_bytes_per_sec = counterRate(sample.disk_read_bytes, usage.disk_read_bytes, seconds);
-    usage.disk_write_bytes_per_sec = counterRate(sample.disk_write_bytes, usage.disk_write_bytes, seconds);
+    usage.cpu_millicores =
+        model::toReportedPrecision(counterRate(sample.cpu_usage_ns, usage.cpu_usage_ns, seconds) / 1e6);
+    usage.disk_read_bytes_per_sec = reportedRate(sample.disk_read_bytes, usage.disk_read_bytes, seconds);
+    usage.disk_write_bytes_per_sec = reportedRate(sample.disk_write_bytes, usage.disk_write_bytes, seconds);
   }
   sample = CgroupSample{now, usage.cpu_usage_ns, usage.disk_read_bytes, usage.disk_write_bytes, stats, cycle_};
 }
@@ -321,8 +322,8 @@ void PodCollector::readNetwork(const std::string& uid, const std::vector<int>& p
   // A new namespace (the sandbox was recreated) starts its counters again: no rate this cycle.
   if (it != previous_net_.end() && it->second.namespace_id == sample->namespace_id) {
     const double seconds = secondsBetween(it->second.taken_at, now);
-    net.rx_bytes_per_sec = counterRate(it->second.counters.rx_bytes, c.rx_bytes, seconds);
-    net.tx_bytes_per_sec = counterRate(it->second.counters.tx_bytes, c.tx_bytes, seconds);
+    net.rx_bytes_per_sec = reportedRate(it->second.counters.rx_bytes, c.rx_bytes, seconds);
+    net.tx_bytes_per_sec = reportedRate(it->second.counters.tx_bytes, c.tx_bytes, seconds);
   }
   previous_net_.insert_or_assign(uid, NetworkSample{now, sample->namespace_id, c});
 }

@@ -1,6 +1,13 @@
 #include "model/report.h"
 
+#include <cmath>
+
 namespace kubemonitor::model {
+
+double toReportedPrecision(double value) {
+  if (!(std::fabs(value) < 1e15)) return value;
+  return std::nearbyint(value * 1000.0) / 1000.0;
+}
 
 double cpuPercent(const NodeUsage& usage) {
   if (usage.cpu_capacity_millicores == 0) return 0;

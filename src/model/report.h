@@ -8,6 +8,14 @@
 
 namespace kubemonitor::model {
 
+// What a report carries for a rate (bytes/s) or for millicores: the value rounded to thousandths
+// of its unit (0.001 B/s; 0.001 millicores = one millionth of a CPU). The agent cannot resolve
+// more: it reads the clock and the counters microseconds apart, which over a 5 s interval blurs a
+// rate by ~1e-6 of its value (1000 millicores → ±0.001). Values of this shape are stored by the
+// engine as exact scaled integers instead of 8-byte doubles (docs/decisions.md "Three decimals").
+// Values beyond 1e15 (already whole in a double) and NaN/±inf are returned unchanged.
+double toReportedPrecision(double value);
+
 // Current report schema. The server rejects reports from a newer schema with a clear 400.
 inline constexpr int kReportSchemaVersion = 1;
 

@@ -43,6 +43,21 @@ TEST(NodeUsageTest, CpuMillicoresUseTheMeasuredElapsedTime) {
   EXPECT_DOUBLE_EQ(model::cpuPercent(usage), 50.0);
 }
 
+TEST(NodeUsageTest, RatesAndCpuCarryThousandthsOfTheirUnit) {
+  NodeSnapshot before = baseline();
+  NodeSnapshot after = before;
+  // 3 s measured: 100 busy ticks → 333.333… m; 1000 bytes → 333.333… B/s. A report carries
+  // thousandths (model::toReportedPrecision), which the storage keeps as exact integers.
+  after.taken_at += std::chrono::seconds(3);
+  after.cpu.user += 100;
+  after.disk_read_bytes += 1000;
+  after.network_rx_bytes += 2000;
+  const model::NodeUsage usage = computeNodeUsage(before, after);
+  EXPECT_EQ(usage.cpu_millicores, 333.333);
+  EXPECT_EQ(usage.disk_read_bytes_per_sec, 333.333);
+  EXPECT_EQ(usage.network_rx_bytes_per_sec, 666.667);
+}
+
 TEST(NodeUsageTest, MemoryFollowsMeminfoDefinitions) {
   const model::NodeUsage usage = computeNodeUsage(baseline(), baseline());
   EXPECT_EQ(usage.memory_capacity_bytes, 8ULL << 30);

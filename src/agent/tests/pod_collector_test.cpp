@@ -81,6 +81,18 @@ class PodCollectorTest : public ::testing::Test {
   PodCycleStats last_stats_;
 };
 
+TEST_F(PodCollectorTest, CpuMillicoresCarryThousandths) {
+  ASSERT_EQ(cycle().size(), 1u);
+  clock_.advance(std::chrono::seconds(3));
+  setCpu(podPath(), 1'000'000'000);  // 1 CPU-second in 3 s = 333.333… m, reported as 333.333
+  setCpu(podPath() + "/" + kApp, 500'000'000);
+  const auto pods = cycle();
+  ASSERT_EQ(pods.size(), 1u);
+  EXPECT_EQ(pods[0].usage.cpu_millicores, 333.333);
+  ASSERT_EQ(pods[0].containers.size(), 1u);
+  EXPECT_EQ(pods[0].containers[0].usage.cpu_millicores, 166.667);
+}
+
 TEST_F(PodCollectorTest, RatesOverMeasuredTimeSandboxHiddenNetworkFromPause) {
   auto first = cycle();
   ASSERT_EQ(first.size(), 1u);

@@ -15,6 +15,9 @@ uint64_t mix(uint64_t x) {
 
 double unit(uint64_t x) { return static_cast<double>(mix(x) >> 11) / 9007199254740992.0; }  // [0, 1)
 
+// Rates and millicores as the agent reports them: thousandths of their unit.
+double reported(double value) { return model::toReportedPrecision(value); }
+
 }  // namespace
 
 model::Report generateNodeReport(size_t node_index, size_t pods, uint64_t tick, int64_t start_ms, int64_t interval_ms) {
@@ -28,7 +31,7 @@ model::Report generateNodeReport(size_t node_index, size_t pods, uint64_t tick, 
   n.cpu_count = 8;
   n.cpu_capacity_millicores = 8000;
   n.memory_capacity_bytes = 32ULL << 30;
-  n.cpu_millicores = 2000 + 1500 * unit(seed);
+  n.cpu_millicores = reported(2000 + 1500 * unit(seed));
   n.memory_working_set_bytes = (18ULL << 30) + (mix(seed + 1) % (1ULL << 28)) / 4096 * 4096;
   n.memory_used_bytes = n.memory_working_set_bytes - (2ULL << 30);
   n.memory_rss_bytes = n.memory_working_set_bytes / 2 / 4096 * 4096;
@@ -36,12 +39,12 @@ model::Report generateNodeReport(size_t node_index, size_t pods, uint64_t tick, 
   n.memory_buffers_bytes = 300ULL << 20;
   n.network_rx_bytes = (1ULL << 34) + tick * 5'000'000 + mix(seed + 2) % 100'000;
   n.network_tx_bytes = (1ULL << 33) + tick * 3'000'000 + mix(seed + 3) % 100'000;
-  n.network_rx_bytes_per_sec = 500'000 + static_cast<double>(mix(seed + 2) % 100'000) / seconds;
-  n.network_tx_bytes_per_sec = 300'000 + static_cast<double>(mix(seed + 3) % 100'000) / seconds;
+  n.network_rx_bytes_per_sec = reported(500'000 + static_cast<double>(mix(seed + 2) % 100'000) / seconds);
+  n.network_tx_bytes_per_sec = reported(300'000 + static_cast<double>(mix(seed + 3) % 100'000) / seconds);
   n.disk_read_bytes = (1ULL << 32) + tick * 409'600;
   n.disk_write_bytes = (1ULL << 33) + tick * 1'228'800;
-  n.disk_read_bytes_per_sec = 409'600 / seconds;
-  n.disk_write_bytes_per_sec = 1'228'800 / seconds;
+  n.disk_read_bytes_per_sec = reported(409'600 / seconds);
+  n.disk_write_bytes_per_sec = reported(1'228'800 / seconds);
   n.filesystem_capacity_bytes = 100ULL << 30;
   n.filesystem_used_bytes = (40ULL << 30) + tick * 4096;
   n.uptime_seconds = 86'400 + static_cast<double>(tick) * seconds;
@@ -56,19 +59,19 @@ model::Report generateNodeReport(size_t node_index, size_t pods, uint64_t tick, 
     p.uid = std::to_string(pod_seed);
     const bool idle = i % 3 == 0;
     const uint64_t s = mix(pod_seed + tick);
-    p.usage.cpu_millicores = idle ? 0 : 50 + 200 * unit(s);
+    p.usage.cpu_millicores = idle ? 0 : reported(50 + 200 * unit(s));
     p.usage.memory_working_set_bytes = (64ULL << 20) + (idle ? 0 : (mix(s + 1) % (16ULL << 20)) / 4096 * 4096);
     p.usage.memory_rss_bytes = p.usage.memory_working_set_bytes / 2 / 4096 * 4096;
     p.usage.memory_cache_bytes = 8ULL << 20;
     p.usage.memory_limit_bytes = i % 2 == 0 ? (512ULL << 20) : 0;
     p.usage.disk_read_bytes = 1'000'000 + (idle ? 0 : tick * 4096);
     p.usage.disk_write_bytes = 2'000'000 + (idle ? 0 : tick * 8192);
-    p.usage.disk_read_bytes_per_sec = idle ? 0 : 4096 / seconds;
-    p.usage.disk_write_bytes_per_sec = idle ? 0 : 8192 / seconds;
+    p.usage.disk_read_bytes_per_sec = reported(idle ? 0 : 4096 / seconds);
+    p.usage.disk_write_bytes_per_sec = reported(idle ? 0 : 8192 / seconds);
     p.network.rx_bytes = 10'000'000 + tick * (idle ? 120 : 20'000 + mix(s + 2) % 1000);
     p.network.tx_bytes = 5'000'000 + tick * (idle ? 80 : 10'000 + mix(s + 3) % 1000);
-    p.network.rx_bytes_per_sec = idle ? 120 / seconds : 2000 + static_cast<double>(mix(s + 2) % 1000) / seconds;
-    p.network.tx_bytes_per_sec = idle ? 80 / seconds : 1000 + static_cast<double>(mix(s + 3) % 1000) / seconds;
+    p.network.rx_bytes_per_sec = reported(idle ? 120 / seconds : 2000 + static_cast<double>(mix(s + 2) % 1000) / seconds);
+    p.network.tx_bytes_per_sec = reported(idle ? 80 / seconds : 1000 + static_cast<double>(mix(s + 3) % 1000) / seconds);
     p.spec.cpu_limit_millicores = i % 2 == 0 ? 500 : 0;
     p.spec.memory_limit_bytes = i % 2 == 0 ? (512ULL << 20) : 0;
     model::ContainerUsage c;
