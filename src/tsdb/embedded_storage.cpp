@@ -543,11 +543,18 @@ std::unique_ptr<MemoryStorage> EmbeddedStorage::oldRangeLocked(std::string_view 
       if (podAddsTo(pod, *key)) kept.pods.push_back(pod);
     }
   };
+  BlockFilter filter;
+  filter.node = std::string(node);
+  if (key == nullptr) {
+    filter.identity_only = true;  // a node series only counts its pods
+  } else {
+    filter.namespace_name = key->kind == ObjectKind::kNamespace ? key->name : key->namespace_name;
+  }
   for (const BlockFile& block : served_blocks_) {  // oldest LSN first: a newer copy replaces
     if (block.header.max_ts_ms < lo_ms || block.header.min_ts_ms > hi_ms) continue;
     // A block gone or damaged since it was listed is skipped and counted; the rest is served.
     auto bytes = readWholeFile(block.path);
-    auto contents = bytes ? decodeBlock(*bytes) : Result<BlockContents>(bytes.error());
+    auto contents = bytes ? decodeBlock(*bytes, &filter) : Result<BlockContents>(bytes.error());
     if (!contents) {
       ++old_range_read_errors_;
       continue;
