@@ -167,9 +167,11 @@ Result<DecodedChunk> readColumn(ByteCursor& in, ValueKind kind) {
 
 using NodeReports = std::map<int64_t, Report>;  // by timestamp
 
-Status decodeNodeEntry(ByteCursor& in, std::map<std::string, NodeReports, std::less<>>& nodes, size_t& samples) {
+Status decodeNodeEntry(ByteCursor& in, std::map<std::string, NodeReports, std::less<>>& nodes, size_t& samples,
+                       const BlockFilter* filter) {
   auto node = in.string("node", kMaxNameBytes);
   if (!node) return node.error();
+  if (filter != nullptr && !filter->node.empty() && *node != filter->node) return {};
   auto intervals = readColumn(in, ValueKind::kUint64);
   if (!intervals) return intervals.error();
   NodeReports reports;
@@ -206,14 +208,28 @@ Status decodeNodeEntry(ByteCursor& in, std::map<std::string, NodeReports, std::l
   return {};
 }
 
-Status decodePodEntry(ByteCursor& in, std::map<std::string, NodeReports, std::less<>>& nodes, size_t& samples) {
+Status decodePodEntry(ByteCursor& in, std::map<std::string, NodeReports, std::less<>>& nodes, size_t& samples,
+                      const BlockFilter* filter) {
   auto node = in.string("node", kMaxNameBytes);
   if (!node) return node.error();
+  if (filter != nullptr && !filter->node.empty() && *node != filter->node) return {};
   PodUsage pod;
   for (std::string* text : {&pod.uid, &pod.name, &pod.namespace_name, &pod.deployment}) {
     auto s = in.string("pod label", kMaxNameBytes);
     if (!s) return s.error();
     *text = std::move(*s);
+  }
+  if (filter != nullptr && !filter->namespace_name.empty() && pod.namespace_name != filter->namespace_name) return {};
+  if (filter != nullptr && filter->identity_only) {
+    // Only which reports listed the pod (a node's pod count): the first column's timestamps.
+    auto column = readColumn(in, kPodFields.front().as_double != nullptr ? ValueKind::kDouble : ValueKind::kUint64);
+    if (!column) return column.error();
+    auto node_it = nodes.find(*node);
+    if (node_it == nodes.end()) return corrupt("pod entry of a node without a valid node entry");
+    for (const Sample& s : column->samples) {
+      if (auto report = node_it->second.find(s.ts_ms); report != node_it->second.end()) report->second.pods.push_back(pod);
+    }
+    return {};
   }
   // Every column carries the timestamps of the first, in the same order: matched by position,
   // not looked up (a restart decodes every pod of every block through here).
@@ -357,7 +373,7 @@ Result<BlockHeader> decodeBlockHeader(std::span<const uint8_t> bytes) {
   return header;
 }
 
-Result<BlockContents> decodeBlock(std::span<const uint8_t> bytes) {
+Result<BlockContents> decodeBlock(std::span<const uint8_t> bytes, const BlockFilter* filter) {
   auto header = decodeBlockHeader(bytes);
   if (!header) return header.error();
   BlockContents out;
@@ -398,8 +414,8 @@ Result<BlockContents> decodeBlock(std::span<const uint8_t> bytes) {
     ByteCursor entry_in(plain, "block entry");
     auto type = entry_in.byte("type");
     Status status = !type                 ? Status(type.error())
-                    : *type == kNodeEntry ? decodeNodeEntry(entry_in, nodes, out.samples)
-                    : *type == kPodEntry  ? decodePodEntry(entry_in, nodes, out.samples)
+                    : *type == kNodeEntry ? decodeNodeEntry(entry_in, nodes, out.samples, filter)
+                    : *type == kPodEntry  ? decodePodEntry(entry_in, nodes, out.samples, filter)
                                           : Status(corrupt("unknown entry type"));
     if (!status) note(status.error());
   }

@@ -48,7 +48,15 @@ void sortPods(model::Report& report);
 // of field values stored. kTooLarge when a series holds more than kMaxChunkSamples reports.
 Result<std::vector<uint8_t>> encodeBlock(const BlockHeader& header, std::span<const model::Report> reports,
                                          size_t* samples = nullptr);
-Result<BlockContents> decodeBlock(std::span<const uint8_t> bytes);
+// What decodeBlock keeps (reads of one series): entries of other nodes and pods of other namespaces
+// are skipped without decoding their chunks; identity_only keeps pods as identities (all values 0),
+// for a node's pod count.
+struct BlockFilter {
+  std::string node;            // empty: every node
+  std::string namespace_name;  // empty: every namespace
+  bool identity_only = false;
+};
+Result<BlockContents> decodeBlock(std::span<const uint8_t> bytes, const BlockFilter* filter = nullptr);
 Result<BlockHeader> decodeBlockHeader(std::span<const uint8_t> bytes);
 
 // Durable write: temp file, fdatasync, rename, fsync of the directory. ENOSPC keeps its words.

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <map>
 
+#include "tsdb/bucket_aggregator.h"
 #include "tsdb/report_record.h"
 #include "tsdb/series_folder.h"
 
@@ -31,6 +32,22 @@ std::vector<model::Report> newestCopies(std::vector<model::Report> reports) {
       out[it->second] = std::move(r);
   }
   return out;
+}
+
+// Floor division, as MemoryStorage cuts buckets (C++ '/' truncates toward zero).
+int64_t bucketStart(int64_t timestamp_ms, int64_t step_ms) {
+  return timestamp_ms - ((timestamp_ms % step_ms) + step_ms) % step_ms;
+}
+
+// Whether `pod` adds to the series `key` (a pod, its namespace or its deployment).
+bool podAddsTo(const model::PodUsage& pod, const ObjectKey& key) {
+  if (pod.namespace_name != key.namespace_name && key.kind != ObjectKind::kNamespace) return false;
+  switch (key.kind) {
+    case ObjectKind::kPod: return pod.name == key.name;
+    case ObjectKind::kNamespace: return pod.namespace_name == key.name;
+    case ObjectKind::kDeployment: return pod.deployment == key.name;
+    default: return false;
+  }
 }
 
 BlockHeader headerFor(uint64_t first_lsn, uint64_t last_lsn, std::span<const model::Report> reports) {
@@ -140,10 +157,12 @@ Status EmbeddedStorage::restore() {
       return {};
     }
     ++replayed_records_;
+    tail_times_.emplace_back(lsn, report->timestamp_ms);
     return {};
   });
   if (!replayed) return replayed;
   logged_since_checkpoint_ = replayed_records_;
+  publishAndTrimLocked();
   return {};
 }
 
@@ -172,6 +191,13 @@ Result<IngestOutcome> EmbeddedStorage::ingest(const model::Report& report) {
     }
     lsn = *appended;
     wal = wal_;
+    tail_times_.emplace_back(lsn, sorted.timestamp_ms);
+    if (sorted.timestamp_ms < head_floor_ms_.load()) {
+      // Later than the replay window: the head no longer holds the other reports of this time, so
+      // old-range reads take the report itself until a checkpoint puts it in a block.
+      std::unique_lock old(old_mutex_);
+      late_reports_.emplace_back(lsn, sorted);
+    }
     {
       std::lock_guard rollup_lock(rollup_mutex_);
       if (sorted.timestamp_ms < rollup_cached_until_ms_) {
@@ -270,17 +296,44 @@ Status EmbeddedStorage::checkpointLocked() {
   blocks_.push_back(*block);
   checkpoint_lsn_ = upto;
   logged_since_checkpoint_ = 0;
+  publishAndTrimLocked();
   return wal->truncateBefore(upto);
+}
+
+void EmbeddedStorage::publishAndTrimLocked() {
+  std::lock_guard ingest(ingest_mutex_);
+  std::unique_lock old(old_mutex_);
+  served_blocks_ = blocks_;
+  std::erase_if(late_reports_, [&](const auto& late) { return late.first < checkpoint_lsn_; });
+  std::erase_if(tail_times_, [&](const auto& tail) { return tail.first < checkpoint_lsn_; });
+  // Samples of WAL records not in a block yet stay in the head (late ones are in late_reports_).
+  const int64_t floor_now = head_floor_ms_.load();
+  int64_t floor_ms = toUnixMs(clock_.wallNow()) -
+                     std::chrono::duration_cast<std::chrono::milliseconds>(options_.replay_window).count();
+  for (const auto& [lsn, ts] : tail_times_) {
+    if (ts >= floor_now) floor_ms = std::min(floor_ms, ts);
+  }
+  if (floor_ms <= floor_now) return;
+  head_.trimBefore(floor_ms);
+  head_floor_ms_ = floor_ms;
 }
 
 void EmbeddedStorage::dropExpiredBlocksLocked() {
   const int64_t cutoff_ms = cutoffMs();
-  std::error_code ec;
+  std::vector<std::filesystem::path> expired;
   std::erase_if(blocks_, [&](const BlockFile& block) {
     if (block.header.max_ts_ms >= cutoff_ms) return false;
-    std::filesystem::remove(block.path, ec);
+    expired.push_back(block.path);
     return true;
   });
+  if (expired.empty()) return;
+  {
+    // Readers stop seeing the blocks before they go.
+    std::unique_lock old(old_mutex_);
+    served_blocks_ = blocks_;
+  }
+  std::error_code ec;
+  for (const auto& path : expired) std::filesystem::remove(path, ec);
 }
 
 Status EmbeddedStorage::compactLocked() {
@@ -327,11 +380,18 @@ Status EmbeddedStorage::compactLocked() {
       noteError(merged.error());
       return merged.error();
     }
-    std::error_code ec;
-    for (size_t i = begin; i < end; ++i) std::filesystem::remove(blocks_[i].path, ec);
+    std::vector<std::filesystem::path> inputs;
+    for (size_t i = begin; i < end; ++i) inputs.push_back(blocks_[i].path);
     blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(begin),
                   blocks_.begin() + static_cast<std::ptrdiff_t>(end));
     blocks_.insert(blocks_.begin() + static_cast<std::ptrdiff_t>(begin), *merged);
+    {
+      // Readers move to the merged block before its inputs go.
+      std::unique_lock old(old_mutex_);
+      served_blocks_ = blocks_;
+    }
+    std::error_code ec;
+    for (const auto& path : inputs) std::filesystem::remove(path, ec);
     begin += 1;
   }
   return {};
@@ -354,6 +414,7 @@ std::vector<RollupPoint> EmbeddedStorage::rollups(const ObjectKey& key, int64_t 
   }
   // Raw samples for the buckets not cached, folded into rollup buckets.
   std::map<int64_t, RollupPoint> computed;
+  std::shared_lock old(old_mutex_);
   int64_t lo = std::max(start_ms, cutoffMs());
   while (lo <= end_ms) {
     // Skip over runs of cached buckets; fetch raw samples for the next uncached stretch.
@@ -365,7 +426,7 @@ std::vector<RollupPoint> EmbeddedStorage::rollups(const ObjectKey& key, int64_t 
     int64_t hi = bucket + resolution_ms - 1;
     while (hi < end_ms && !cached.contains(hi + 1)) hi += resolution_ms;
     hi = std::min(hi, end_ms);
-    for (const ObjectSample& raw : head_.series(key, SeriesQuery{lo, hi, 1})) {
+    for (const ObjectSample& raw : rawObjectSamplesLocked(key, lo, hi)) {
       const int64_t b = raw.timestamp_ms - ((raw.timestamp_ms % resolution_ms) + resolution_ms) % resolution_ms;
       RollupPoint& point = computed[b];
       point.bucket_ms = b;
@@ -374,6 +435,7 @@ std::vector<RollupPoint> EmbeddedStorage::rollups(const ObjectKey& key, int64_t 
     }
     lo = hi + 1;
   }
+  old.unlock();
   {
     std::lock_guard lock(rollup_mutex_);
     if (generation == rollup_generation_) {
@@ -403,9 +465,25 @@ size_t EmbeddedStorage::cachedRollups() const {
 
 std::vector<ObjectSample> EmbeddedStorage::series(const ObjectKey& key, const SeriesQuery& query) const {
   const int64_t resolution_ms = rollupResolutionFor(query.step_ms);
+  if (query.step_ms <= 0 || query.end_ms < query.start_ms) return {};
   // Nodes keep folding their raw samples (few series; nodeSeries folds whole NodeUsage alike).
-  if (resolution_ms == 0 || key.kind == ObjectKind::kNode || query.end_ms < query.start_ms) {
-    return head_.series(key, query);
+  if (resolution_ms == 0 || key.kind == ObjectKind::kNode) {
+    std::shared_lock old(old_mutex_);
+    if (query.start_ms >= head_floor_ms_.load()) return head_.series(key, query);
+    std::vector<ObjectSample> out;
+    if (key.kind == ObjectKind::kNode) {
+      for (const NodeSample& point : nodeSeriesLocked(key.name, query)) {
+        out.push_back(ObjectSample{
+            key, point.node, {}, {}, point.timestamp_ms, point.interval_ms, nodeValues(point.usage, point.pod_count)});
+      }
+      return out;
+    }
+    ObjectSeriesFolder folder(out);
+    for (const ObjectSample& raw : rawObjectSamplesLocked(key, query.start_ms, query.end_ms)) {
+      folder.add(bucketStart(raw.timestamp_ms, query.step_ms), raw, raw.values);
+    }
+    folder.finish();
+    return out;
   }
   std::vector<ObjectSample> out;
   ObjectSeriesFolder folder(out);
@@ -414,6 +492,119 @@ std::vector<ObjectSample> EmbeddedStorage::series(const ObjectKey& key, const Se
     folder.merge(step_bucket, point.labels, point.values);
   }
   folder.finish();
+  return out;
+}
+
+std::vector<NodeSample> EmbeddedStorage::nodeSeries(std::string_view node, const SeriesQuery& query) const {
+  if (query.step_ms <= 0 || query.end_ms < query.start_ms) return {};
+  std::shared_lock old(old_mutex_);
+  if (query.start_ms >= head_floor_ms_.load()) return head_.nodeSeries(node, query);
+  return nodeSeriesLocked(node, query);
+}
+
+std::vector<NodeSample> EmbeddedStorage::nodeSeriesLocked(std::string_view node, const SeriesQuery& query) const {
+  // Folded as MemoryStorage::nodeSeries folds, over the merged raw samples.
+  std::vector<NodeSample> out;
+  BucketAggregator bucket;
+  int64_t bucket_ms = 0;
+  uint64_t pod_count = 0;  // the bucket's last, like the capacities
+  auto flush = [&] {
+    if (bucket.empty()) return;
+    out.push_back(NodeSample{std::string(node), bucket_ms, bucket.intervalMs(), bucket.result(), pod_count});
+    bucket.reset();
+  };
+  for (const NodeSample& raw : rawNodeSamplesLocked(node, query.start_ms, query.end_ms)) {
+    const int64_t this_bucket_ms = bucketStart(raw.timestamp_ms, query.step_ms);
+    if (!bucket.empty() && this_bucket_ms != bucket_ms) flush();
+    bucket_ms = this_bucket_ms;
+    bucket.add(raw.usage, raw.interval_ms);
+    pod_count = raw.pod_count;
+  }
+  flush();
+  return out;
+}
+
+std::unique_ptr<MemoryStorage> EmbeddedStorage::oldRangeLocked(std::string_view node, const ObjectKey* key,
+                                                               int64_t lo_ms, int64_t hi_ms) const {
+  std::vector<model::Report> reports;
+  auto take = [&](const model::Report& report) {
+    if (report.timestamp_ms < lo_ms || report.timestamp_ms > hi_ms) return;
+    if (!node.empty() && report.node != node) return;
+    if (key == nullptr) {
+      reports.push_back(report);
+      return;
+    }
+    model::Report& kept = reports.emplace_back();
+    kept.node = report.node;
+    kept.timestamp_ms = report.timestamp_ms;
+    kept.interval_ms = report.interval_ms;
+    kept.node_usage = report.node_usage;  // aggregates take the node's capacities from it
+    for (const model::PodUsage& pod : report.pods) {
+      if (podAddsTo(pod, *key)) kept.pods.push_back(pod);
+    }
+  };
+  BlockFilter filter;
+  filter.node = std::string(node);
+  if (key == nullptr) {
+    filter.identity_only = true;  // a node series only counts its pods
+  } else {
+    filter.namespace_name = key->kind == ObjectKind::kNamespace ? key->name : key->namespace_name;
+  }
+  for (const BlockFile& block : served_blocks_) {  // oldest LSN first: a newer copy replaces
+    if (block.header.max_ts_ms < lo_ms || block.header.min_ts_ms > hi_ms) continue;
+    // A block gone or damaged since it was listed is skipped and counted; the rest is served.
+    auto bytes = readWholeFile(block.path);
+    auto contents = bytes ? decodeBlock(*bytes, &filter) : Result<BlockContents>(bytes.error());
+    if (!contents) {
+      ++old_range_read_errors_;
+      continue;
+    }
+    old_range_read_errors_ += contents->corrupt_entries;
+    for (const model::Report& report : contents->reports) take(report);
+  }
+  for (const auto& [lsn, report] : late_reports_) take(report);
+  reports = newestCopies(std::move(reports));
+  // No replay window: every share kept, so each point is the in-order sum over nodes, as the head's.
+  auto storage = std::make_unique<MemoryStorage>(clock_, options_.retention);
+  for (const model::Report& report : reports) (void)storage->ingest(report);
+  return storage;
+}
+
+std::vector<ObjectSample> EmbeddedStorage::rawObjectSamplesLocked(const ObjectKey& key, int64_t lo_ms,
+                                                                  int64_t hi_ms) const {
+  if (key.kind == ObjectKind::kNode) {
+    std::vector<ObjectSample> out;
+    for (const NodeSample& s : rawNodeSamplesLocked(key.name, lo_ms, hi_ms)) {
+      out.push_back(ObjectSample{key, s.node, {}, {}, s.timestamp_ms, s.interval_ms, nodeValues(s.usage, s.pod_count)});
+    }
+    return out;
+  }
+  const int64_t floor_ms = head_floor_ms_.load();
+  std::vector<ObjectSample> out;
+  if (lo_ms < floor_ms) {
+    const int64_t old_hi_ms = std::min(hi_ms, floor_ms - 1);
+    out = oldRangeLocked({}, &key, lo_ms, old_hi_ms)->series(key, SeriesQuery{lo_ms, old_hi_ms, 1});
+  }
+  if (hi_ms >= floor_ms) {
+    auto recent = head_.series(key, SeriesQuery{std::max(lo_ms, floor_ms), hi_ms, 1});
+    out.insert(out.end(), std::make_move_iterator(recent.begin()), std::make_move_iterator(recent.end()));
+  }
+  return out;
+}
+
+std::vector<NodeSample> EmbeddedStorage::rawNodeSamplesLocked(std::string_view node, int64_t lo_ms,
+                                                              int64_t hi_ms) const {
+  if (node.empty()) return {};
+  const int64_t floor_ms = head_floor_ms_.load();
+  std::vector<NodeSample> out;
+  if (lo_ms < floor_ms) {
+    const int64_t old_hi_ms = std::min(hi_ms, floor_ms - 1);
+    out = oldRangeLocked(node, nullptr, lo_ms, old_hi_ms)->nodeSeries(node, SeriesQuery{lo_ms, old_hi_ms, 1});
+  }
+  if (hi_ms >= floor_ms) {
+    auto recent = head_.nodeSeries(node, SeriesQuery{std::max(lo_ms, floor_ms), hi_ms, 1});
+    out.insert(out.end(), std::make_move_iterator(recent.begin()), std::make_move_iterator(recent.end()));
+  }
   return out;
 }
 
@@ -436,6 +627,7 @@ EngineStats EmbeddedStorage::engineStats() const {
   }
   out.corrupt_entries = corrupt_entries_;
   out.corrupt_blocks = corrupt_blocks_;
+  out.old_range_read_errors = old_range_read_errors_.load();
   out.replayed_records = replayed_records_;
   {
     std::lock_guard lock(ingest_mutex_);

@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,7 @@ struct EngineStats {
   uint64_t block_samples = 0;     // field values they hold (a replayed report counts once per block)
   size_t corrupt_entries = 0;     // block entries and WAL records skipped at open (bad checksum, chunk, record)
   size_t corrupt_blocks = 0;      // block files unreadable as a whole at open (left on disk, renamed *.corrupt)
+  size_t old_range_read_errors = 0;  // blocks missing/unreadable or entries corrupt met serving old ranges (skipped)
   uint64_t replayed_records = 0;  // WAL records replayed at open
   uint64_t checkpoint_lsn = 0;    // WAL records before this are in blocks
   WalStats wal;
@@ -84,9 +86,8 @@ class EmbeddedStorage final : public Storage {
   Result<IngestOutcome> ingest(const model::Report& report) override;
   std::vector<NodeSample> latestNodes() const override { return head_.latestNodes(); }
   std::optional<NodeSample> latestNode(std::string_view node) const override { return head_.latestNode(node); }
-  std::vector<NodeSample> nodeSeries(std::string_view node, const SeriesQuery& query) const override {
-    return head_.nodeSeries(node, query);
-  }
+  // Ranges older than the head's floor (headFloorMs) are read from the blocks.
+  std::vector<NodeSample> nodeSeries(std::string_view node, const SeriesQuery& query) const override;
   std::vector<ObjectSample> latest(ObjectKind kind, const LatestFilter& filter) const override {
     return head_.latest(kind, filter);
   }
@@ -114,6 +115,9 @@ class EmbeddedStorage final : public Storage {
   // Merges neighbouring blocks (up to compact_span_ms each) and deletes expired ones.
   Status compact();
   EngineStats engineStats() const;
+  // The head holds every sample at or after this (Unix ms); older ones only as the newest point of
+  // their series. INT64_MIN until the first checkpoint trims it.
+  int64_t headFloorMs() const { return head_floor_ms_.load(); }
 
  private:
   struct BlockFile {
@@ -132,6 +136,20 @@ class EmbeddedStorage final : public Storage {
   Result<BlockFile> writeBlock(const BlockHeader& header, std::span<const model::Report> reports);
   void noteError(const Error& error);
   int64_t cutoffMs() const;
+  // Publishes blocks_ to readers, forgets late reports and WAL-tail times now in blocks, and trims
+  // the head below the new floor. Caller holds maintenance_mutex_ (not ingest_mutex_).
+  void publishAndTrimLocked();
+  // Raw samples (one per report timestamp) in [lo_ms, hi_ms]: from the blocks and late reports
+  // below the head's floor, from the head above it. Caller holds old_mutex_ (shared).
+  std::vector<ObjectSample> rawObjectSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms) const;
+  std::vector<NodeSample> nodeSeriesLocked(std::string_view node, const SeriesQuery& query) const;
+  std::vector<NodeSample> rawNodeSamplesLocked(std::string_view node, int64_t lo_ms, int64_t hi_ms) const;
+  // The newest copy of each (node, timestamp) in [lo_ms, hi_ms] from the blocks, then the late
+  // reports (newest LSN wins), as a MemoryStorage without a replay window, so that its sums are
+  // the head's. `node` empty: every node; `key` non-null: only the pods that add to it. Caller
+  // holds old_mutex_ (shared).
+  std::unique_ptr<MemoryStorage> oldRangeLocked(std::string_view node, const ObjectKey* key, int64_t lo_ms,
+                                                int64_t hi_ms) const;
 
   const Clock& clock_;
   const EmbeddedOptions options_;
@@ -156,6 +174,16 @@ class EmbeddedStorage final : public Storage {
   mutable std::map<std::pair<ObjectKey, int64_t>, std::map<int64_t, RollupPoint>> rollup_cache_;  // guarded
   mutable int64_t rollup_cached_until_ms_ = INT64_MIN;  // guarded: end of the newest cached bucket
   uint64_t rollup_generation_ = 0;                      // guarded: bumped when the cache is dropped
+  // Reads below the head's floor. Lock order: maintenance_mutex_, ingest_mutex_, old_mutex_, the head's.
+  mutable std::shared_mutex old_mutex_;
+  std::vector<BlockFile> served_blocks_;  // guarded by old_mutex_: blocks_ as readers see it
+  // Reports logged with a timestamp below the floor since the last checkpoint (a replay later than
+  // the replay window): their LSN and the report; guarded by old_mutex_.
+  std::vector<std::pair<uint64_t, model::Report>> late_reports_;
+  std::atomic<int64_t> head_floor_ms_{INT64_MIN};  // written under ingest_mutex_ and old_mutex_
+  // (LSN, report timestamp) of the WAL records not yet in a block: the floor stays below them.
+  std::vector<std::pair<uint64_t, int64_t>> tail_times_;  // guarded by ingest_mutex_
+  mutable std::atomic<size_t> old_range_read_errors_{0};  // see EngineStats::old_range_read_errors
   mutable std::mutex error_mutex_;
   std::string last_error_;  // guarded by error_mutex_
 };

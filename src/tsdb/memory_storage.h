@@ -41,6 +41,12 @@ class MemoryStorage final : public Storage {
   std::vector<ContainerSample> latestContainers(const ObjectKey& pod) const override;
   StorageStats stats() const override;
 
+  // Drops node samples and series points older than `floor_ms`, except the newest of each series
+  // (the latest views and liveness need it): EmbeddedStorage serves older ranges from its blocks.
+  // A dropped node sample stays known by its timestamp (8 bytes) so that a later replay of it
+  // still counts as a replay and stats().samples keeps counting it. Returns the points dropped.
+  size_t trimBefore(int64_t floor_ms);
+
  private:
   struct StoredSample {
     int64_t interval_ms = 0;
@@ -170,6 +176,8 @@ class MemoryStorage final : public Storage {
 
   mutable std::shared_mutex mutex_;
   std::map<std::string, Series, std::less<>> nodes_;  // guarded by mutex_
+  // Per node, the sorted timestamps of its samples dropped by trimBefore (counted in sample_count_).
+  std::map<std::string, std::vector<int64_t>, std::less<>> trimmed_times_;  // guarded by mutex_
   // Sorted by (kind, namespace, name): a kind or a namespace is one contiguous range.
   ObjectMap objects_;  // guarded by mutex_
   // objects_ by hash, for ingest: a report looks up ~150 series, and pod names share long
