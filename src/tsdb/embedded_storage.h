@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -37,12 +38,28 @@ struct EmbeddedOptions {
   std::chrono::seconds retention{7 * 24 * 3600};  // data older than now − retention is dropped
   WalOptions wal;                                 // sync_interval_ms: the group commit window
   uint64_t checkpoint_records = 4096;             // reports logged since the last checkpoint that trigger one
+  // A checkpoint also runs once this much wall time passed since the last one, or once the WAL tail
+  // spans this much report time (a backlog ingested fast): the head then holds about this much of
+  // each series, ≤ 24 samples at a 5 s interval. 0: only checkpoint_records triggers.
+  std::chrono::seconds checkpoint_interval{120};
   int64_t compact_span_ms = 6 * 3600 * 1000;      // merged blocks cover at most this much time (ms)
   // Agents replay up to 15 min late. Namespace/deployment points older than their newest point
   // minus this keep only which nodes added (MemoryStorage's replay_window); a later replay into one
   // is still exact, summed again from the pods, just slower. 0: keep every node's share.
   std::chrono::seconds replay_window{20 * 60};
 };
+
+// Tiered compaction. Checkpoint blocks (about checkpoint_interval each) merge into ~10 min blocks,
+// those into ~1 h, those into compact_span_ms (6 h): a block's tier is the first whose limit is
+// more than twice its span. A run of neighbouring blocks of one tier merges once it is closed —
+// the next block of the tier would take it past the tier's limit — or holds kCompactionFanIn
+// blocks; so each sample is rewritten about once per tier, not at every checkpoint.
+inline constexpr int64_t kCompactionTierMs[] = {10 * 60'000, 3'600'000};  // below compact_span_ms
+inline constexpr size_t kCompactionFanIn = 6;
+// Runs [first, second) of neighbouring blocks (LSN order) to merge, oldest first. `merge_open_runs`:
+// also runs of ≥ 2 blocks still growing at the end of their tier (an explicit compact()).
+std::vector<std::pair<size_t, size_t>> pickCompactions(std::span<const BlockHeader> blocks, int64_t top_span_ms,
+                                                       bool merge_open_runs);
 
 // Rollup resolutions (min, max, avg, last per field), picked by rollupResolutionFor.
 inline constexpr int64_t kRollupMinuteMs = 60'000;
@@ -69,6 +86,8 @@ struct EngineStats {
   size_t corrupt_blocks = 0;      // block files unreadable as a whole at open (left on disk, renamed *.corrupt)
   size_t old_range_read_errors = 0;  // blocks missing/unreadable or entries corrupt met serving old ranges (skipped)
   uint64_t replayed_records = 0;  // WAL records replayed at open
+  bool restored_from_snapshot = false;  // open() loaded the head snapshot instead of decoding blocks
+  size_t snapshot_fallbacks = 0;  // a head snapshot was there but unusable (torn, corrupt, stale): blocks decoded
   uint64_t checkpoint_lsn = 0;    // WAL records before this are in blocks
   WalStats wal;
   std::string last_error;  // the most recent write failure, empty once writes succeed again
@@ -112,11 +131,14 @@ class EmbeddedStorage final : public Storage {
 
   // Writes the WAL records since the last checkpoint as a block and truncates the WAL before them.
   Status checkpoint();
-  // Merges neighbouring blocks (up to compact_span_ms each) and deletes expired ones.
+  // Merges every run of ≥ 2 neighbouring blocks of one tier (see pickCompactions; growing runs
+  // too) and deletes expired ones. Checkpoints run the tiered compaction without the growing runs.
   Status compact();
   EngineStats engineStats() const;
   // The head holds every sample at or after this (Unix ms); older ones only as the newest point of
-  // their series. INT64_MIN until the first checkpoint trims it.
+  // their series. INT64_MIN until the first checkpoint trims it; then the oldest report timestamp
+  // not in a block yet, at most the newest one in a block, so the head holds about one
+  // checkpoint_interval of each series.
   int64_t headFloorMs() const { return head_floor_ms_.load(); }
 
  private:
@@ -128,10 +150,20 @@ class EmbeddedStorage final : public Storage {
   };
   EmbeddedStorage(const Clock& clock, EmbeddedOptions options);
   Status restore();
+  // Loads data_dir/head.snapshot into the (empty) head when it is of checkpoint_lsn_ and lists
+  // exactly blocks_ (their sample counts come from it); false, counted, when missing or unusable.
+  bool loadSnapshotLocked();
+  // Writes the head snapshot of checkpoint_lsn_ and blocks_ durably. Caller holds maintenance_mutex_.
+  Status writeSnapshotLocked();
   // Reopens the WAL after a failed write. Caller holds ingest_mutex_.
   Status reopenWalLocked();
   Status checkpointLocked();
-  Status compactLocked();
+  // Whether a checkpoint_interval has passed since the last checkpoint, by wall time or by the
+  // report time the WAL tail spans (`tail_span_ms`).
+  bool checkpointDue(int64_t tail_span_ms) const;
+  Status compactLocked(bool merge_open_runs);
+  // Merges each run [first, second) of blocks_ into one block. Caller holds maintenance_mutex_.
+  Status mergeRunsLocked(const std::vector<std::pair<size_t, size_t>>& runs);
   void dropExpiredBlocksLocked();
   Result<BlockFile> writeBlock(const BlockHeader& header, std::span<const model::Report> reports);
   void noteError(const Error& error);
@@ -166,9 +198,12 @@ class EmbeddedStorage final : public Storage {
   std::vector<BlockFile> blocks_;  // guarded by maintenance_mutex_, sorted by first_lsn
   uint64_t checkpoint_lsn_ = 0;    // guarded by maintenance_mutex_
   std::atomic<uint64_t> logged_since_checkpoint_{0};
+  std::atomic<int64_t> last_checkpoint_wall_ms_{0};  // wall clock of the last checkpoint (or open), Unix ms
   size_t corrupt_entries_ = 0;     // set by restore()
   size_t corrupt_blocks_ = 0;      // set by restore()
   uint64_t replayed_records_ = 0;  // set by restore()
+  bool restored_from_snapshot_ = false;  // set by restore()
+  size_t snapshot_fallbacks_ = 0;        // set by restore()
   // Sealed rollup buckets by (series, resolution); dropped whole when a report lands in one.
   mutable std::mutex rollup_mutex_;
   mutable std::map<std::pair<ObjectKey, int64_t>, std::map<int64_t, RollupPoint>> rollup_cache_;  // guarded

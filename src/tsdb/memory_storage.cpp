@@ -52,14 +52,9 @@ Result<IngestOutcome> MemoryStorage::ingest(const model::Report& report) {
   // A sample trimmed from RAM (its report is in a block) replayed late: a replay, not a new sample.
   bool was_trimmed = false;
   if (auto trimmed_it = trimmed_times_.find(report.node); trimmed_it != trimmed_times_.end()) {
-    auto& times = trimmed_it->second;
-    const auto keep = std::lower_bound(times.begin(), times.end(), cutoff_ms);
-    sample_count_ -= static_cast<size_t>(keep - times.begin());
-    times.erase(times.begin(), keep);
-    if (auto at = std::lower_bound(times.begin(), times.end(), ts); at != times.end() && *at == ts) {
-      was_trimmed = true;
-      times.erase(at);
-    }
+    TimeRuns& times = trimmed_it->second;
+    sample_count_ -= times.eraseBelow(cutoff_ms);
+    was_trimmed = times.erase(ts);
     if (times.empty()) trimmed_times_.erase(trimmed_it);
   }
   // A replay: take back everything the earlier copy of this report wrote, then write it anew.
@@ -347,11 +342,8 @@ void MemoryStorage::sweepLocked(int64_t cutoff_ms) {
     node_it = series.empty() ? nodes_.erase(node_it) : std::next(node_it);
   }
   for (auto trimmed_it = trimmed_times_.begin(); trimmed_it != trimmed_times_.end();) {
-    auto& times = trimmed_it->second;
-    const auto keep = std::lower_bound(times.begin(), times.end(), cutoff_ms);
-    sample_count_ -= static_cast<size_t>(keep - times.begin());
-    times.erase(times.begin(), keep);
-    trimmed_it = times.empty() ? trimmed_times_.erase(trimmed_it) : std::next(trimmed_it);
+    sample_count_ -= trimmed_it->second.eraseBelow(cutoff_ms);
+    trimmed_it = trimmed_it->second.empty() ? trimmed_times_.erase(trimmed_it) : std::next(trimmed_it);
   }
   for (auto object_it = objects_.begin(); object_it != objects_.end();) {
     dropExpired(object_it->second, cutoff_ms);
@@ -366,12 +358,8 @@ size_t MemoryStorage::trimBefore(int64_t floor_ms) {
     auto end = series.lower_bound(floor_ms);
     if (end == series.end() && !series.empty()) --end;  // the newest stays
     if (end == series.begin()) continue;
-    auto& times = trimmed_times_[name];
-    const auto old_size = static_cast<std::ptrdiff_t>(times.size());
-    for (auto it = series.begin(); it != end; ++it) times.push_back(it->first);
-    // A late replay may have brought back a sample older than earlier trims: keep the list sorted.
-    std::inplace_merge(times.begin(), times.begin() + old_size, times.end());
-    dropped += static_cast<size_t>(times.size()) - static_cast<size_t>(old_size);
+    TimeRuns& times = trimmed_times_[name];
+    for (auto it = series.begin(); it != end; ++it) dropped += times.insert(it->first) ? 1 : 0;
     series.erase(series.begin(), end);
   }
   for (auto& [key, object] : objects_) {
