@@ -178,7 +178,9 @@ Status EmbeddedStorage::restore() {
       std::filesystem::rename(path, path.string() + ".corrupt", ec);  // kept for inspection, not read again
       continue;
     }
-    found.push_back(BlockFile{path, *header, std::filesystem::file_size(path, ec), 0});
+    std::error_code size_ec;
+    const uint64_t size = std::filesystem::file_size(path, size_ec);
+    found.push_back(BlockFile{path, *header, size_ec ? 0 : size, 0});
   }
   if (ec) return makeError(ErrorCode::kIo, "cannot list the block directory: " + ec.message(), block_dir_);
   std::sort(found.begin(), found.end(), [](const BlockFile& a, const BlockFile& b) {
