@@ -62,7 +62,11 @@ std::optional<FilledEngine> fillEngine(const Clock& clock, const tsdb::EmbeddedO
   if (!storage) return std::nullopt;
   for (int tick = 0; tick < ticks; ++tick) {
     for (size_t n = 0; n < nodes; ++n) {
-      if (!(*storage)->ingest(tsdb::testing::generateNodeReport(n, kPods, tick, start_ms, kIntervalMs))) return std::nullopt;
+      auto outcome = (*storage)->ingest(tsdb::testing::generateNodeReport(n, kPods, tick, start_ms, kIntervalMs));
+      if (!outcome) {
+        spdlog::error("storage bench: ingest failed: {}", outcome.error().toString());
+        return std::nullopt;
+      }
     }
   }
   const uint64_t heap_after = heapBytesInUse();

@@ -311,6 +311,15 @@ Status decodeNodeEntry(ByteCursor& in, NodeMap& nodes, size_t& samples,
   }
   for (const auto& member : kNodeFields) {
     const bool is_double = std::holds_alternative<double NodeUsage::*>(member);
+    using NodeMember = std::remove_cvref_t<decltype(member)>;
+    if (filter != nullptr && filter->node_capacities_only && member != NodeMember{&NodeUsage::cpu_capacity_millicores} &&
+        member != NodeMember{&NodeUsage::memory_capacity_bytes}) {
+      // Not read by the asked pod or aggregate series: skipped over, not decoded (the entry's CRC held).
+      auto size = in.varint("chunk length");
+      if (!size) return size.error();
+      if (auto skipped = in.bytes("chunk", *size); !skipped) return skipped.error();
+      continue;
+    }
     auto column = readColumn(in, is_double ? ValueKind::kDouble : ValueKind::kUint64);
     if (!column) return column.error();
     if (column->samples.size() != reports.size()) return corrupt("node column of another length");

@@ -78,6 +78,9 @@ struct BlockFilter {
   std::string pod_name;        // non-empty: only pods of this name (in namespace_name)
   std::string deployment;      // non-empty: only pods of this deployment label (in namespace_name)
   bool identity_only = false;
+  // Node entries keep only what pod and aggregate series read of them: interval and the CPU and
+  // memory capacities (podValues); the other node columns are skipped undecoded (zero).
+  bool node_capacities_only = false;
   int64_t min_ts_ms = INT64_MIN;  // reports outside [min_ts_ms, max_ts_ms] are not kept (Unix ms)
   int64_t max_ts_ms = INT64_MAX;
 };

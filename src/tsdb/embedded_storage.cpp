@@ -552,6 +552,7 @@ std::unique_ptr<MemoryStorage> EmbeddedStorage::oldRangeLocked(std::string_view 
     filter.identity_only = true;  // a node series only counts its pods
   } else {
     filter.namespace_name = key->kind == ObjectKind::kNamespace ? key->name : key->namespace_name;
+    filter.node_capacities_only = true;  // podValues reads only the node's capacities
     if (key->kind == ObjectKind::kPod) filter.pod_name = key->name;
     if (key->kind == ObjectKind::kDeployment) filter.deployment = key->name;
   }
