@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <optional>
 
 #include "tsdb/bucket_aggregator.h"
 #include "tsdb/head_snapshot.h"
@@ -680,16 +681,45 @@ std::unique_ptr<MemoryStorage> EmbeddedStorage::oldRangeLocked(std::string_view 
   };
   BlockFilter filter;
   filter.node = std::string(node);
+  filter.min_ts_ms = lo_ms;
+  filter.max_ts_ms = hi_ms;
   if (key == nullptr) {
     filter.identity_only = true;  // a node series only counts its pods
   } else {
     filter.namespace_name = key->kind == ObjectKind::kNamespace ? key->name : key->namespace_name;
+    filter.node_capacities_only = true;  // podValues reads only the node's capacities
+    if (key->kind == ObjectKind::kPod) filter.pod_name = key->name;
+    if (key->kind == ObjectKind::kDeployment) filter.deployment = key->name;
   }
+  // Blocks are mapped, their indexes searched in place, and only the chosen entries inflated. The
+  // node entries of every node a chosen pod sits on in ANY block are read from every block: a newer
+  // copy of (node, timestamp) that no longer lists the pod must still replace the older one.
+  struct Mapped {
+    MappedFile file;
+    std::optional<BlockIndex> index;  // nullopt: version 1 or a corrupt index, full scan
+  };
+  std::vector<Mapped> mapped;
+  std::vector<std::string> pod_nodes;
   for (const BlockFile& block : served_blocks_) {  // oldest LSN first: a newer copy replaces
     if (block.header.max_ts_ms < lo_ms || block.header.min_ts_ms > hi_ms) continue;
     // A block gone or damaged since it was listed is skipped and counted; the rest is served.
-    auto bytes = readWholeFile(block.path);
-    auto contents = bytes ? decodeBlock(*bytes, &filter) : Result<BlockContents>(bytes.error());
+    auto file = MappedFile::open(block.path);
+    if (!file) {
+      ++old_range_read_errors_;
+      continue;
+    }
+    Mapped& m = mapped.emplace_back(Mapped{std::move(*file), std::nullopt});
+    if (auto index = BlockIndex::parse(m.file.bytes())) {
+      m.index = *index;
+      if (key != nullptr) {
+        for (const IndexedPod& pod : m.index->pods(filter)) pod_nodes.emplace_back(pod.node);
+      }
+    }
+  }
+  std::sort(pod_nodes.begin(), pod_nodes.end());
+  pod_nodes.erase(std::unique(pod_nodes.begin(), pod_nodes.end()), pod_nodes.end());
+  for (const Mapped& m : mapped) {
+    auto contents = decodeBlockEntries(m.file.bytes(), m.index ? &*m.index : nullptr, filter, pod_nodes);
     if (!contents) {
       ++old_range_read_errors_;
       continue;

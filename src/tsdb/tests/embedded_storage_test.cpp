@@ -101,6 +101,13 @@ TEST(Block, RoundTripsReportsAndCountsSamples) {
   EXPECT_LT(bytes->size() * 2, encodeReportRecord(reports[0]).size() * reports.size());
 }
 
+// Where a version-2 block's entries end: the index offset in its trailer, less the end mark.
+size_t entriesEnd(std::span<const uint8_t> block) {
+  uint64_t index_offset = 0;
+  std::memcpy(&index_offset, block.data() + block.size() - 24, sizeof index_offset);
+  return static_cast<size_t>(index_offset) - 1;
+}
+
 TEST(Block, CorruptEntryIsSkippedAndTheRestServed) {
   std::vector<model::Report> reports;
   for (uint64_t tick = 0; tick < 5; ++tick) {
@@ -110,7 +117,7 @@ TEST(Block, CorruptEntryIsSkippedAndTheRestServed) {
   auto bytes = encodeBlock(BlockHeader{0, 14, 0, 40'000}, reports);
   ASSERT_TRUE(bytes.ok());
   auto damaged = *bytes;
-  damaged[damaged.size() - 10] ^= 0x55;  // inside the last pod entry of the last node
+  damaged[entriesEnd(damaged) - 10] ^= 0x55;  // inside the last pod entry of the last node
   auto contents = decodeBlock(damaged);
   ASSERT_TRUE(contents.ok());
   EXPECT_EQ(contents->corrupt_entries, 1U);
@@ -285,7 +292,11 @@ TEST_F(EmbeddedStorageTest, CorruptBlockEntryIsDetectedAndTheRestServed) {
   }
   const std::filesystem::path block = lastFileIn("blocks");
   ASSERT_EQ(block.extension(), ".kmb");
-  overwriteByte(block, static_cast<int64_t>(std::filesystem::file_size(block)) - 20, '\x7f');
+  {
+    std::ifstream in(block, std::ios::binary);
+    const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    overwriteByte(block, static_cast<int64_t>(entriesEnd(bytes)) - 20, '\x7f');  // inside the last entry
+  }
   {
     // With the head snapshot, open() does not decode blocks: the latest views are whole, and the
     // damaged entry shows when an old range is read.
