@@ -1,12 +1,16 @@
 #include "tsdb/block.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <map>
 #include <tuple>
+#include <utility>
 
 #include "common/compression.h"
 #include "tsdb/bit_stream.h"
@@ -25,7 +29,11 @@ using model::PodUsage;
 using model::Report;
 
 constexpr uint8_t kMagic[4] = {'K', 'M', 'B', 'K'};
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kTrailerMagic[4] = {'K', 'M', 'B', 'I'};
+constexpr size_t kTrailerBytes = 24;
+constexpr size_t kIndexHeadBytes = 16;
+constexpr size_t kNodeRecordBytes = 16;
+constexpr size_t kPodRecordBytes = 32;
 constexpr uint8_t kNodeEntry = 1;
 constexpr uint8_t kPodEntry = 2;
 constexpr uint8_t kZstdEntry = 0x80;  // the rest of the entry is a zstd frame of a node or pod entry
@@ -60,7 +68,8 @@ Status appendSample(ChunkEncoder& encoder, int64_t ts_ms, Value value, size_t& s
 
 // Entries are zstd-compressed whole when that is smaller: the chunks of one series repeat the same
 // timestamp column (one per field), which zstd finds across chunks and a chunk alone cannot.
-void putEntry(std::vector<uint8_t>& out, const std::vector<uint8_t>& entry) {
+BlockEntryRef putEntry(std::vector<uint8_t>& out, const std::vector<uint8_t>& entry) {
+  const size_t start = out.size();
   const std::string packed =
       compressZstd(std::string_view(reinterpret_cast<const char*>(entry.data()), entry.size()), kEntryZstdLevel);
   std::vector<uint8_t> stored;
@@ -73,10 +82,19 @@ void putEntry(std::vector<uint8_t>& out, const std::vector<uint8_t>& entry) {
   putVarint(out, bytes.size());
   out.insert(out.end(), bytes.begin(), bytes.end());
   putFixed32(out, crc32c(bytes));
+  return BlockEntryRef{start, out.size() - start};
 }
 
+// What the series index lists of one entry (written by encodeNode, sorted by putIndex).
+struct IndexRecord {
+  bool pod = false;
+  std::string node, namespace_name, name, uid, deployment;
+  BlockEntryRef entry;
+};
+
 // Encodes one node's reports (sorted by timestamp) as a node entry and one entry per pod series.
-Status encodeNode(std::vector<uint8_t>& out, std::span<const Report> reports, size_t& samples) {
+Status encodeNode(std::vector<uint8_t>& out, std::span<const Report> reports, size_t& samples,
+                  std::vector<IndexRecord>& index) {
   std::vector<uint8_t> entry;
   entry.push_back(kNodeEntry);
   putString(entry, reports.front().node);
@@ -101,7 +119,7 @@ Status encodeNode(std::vector<uint8_t>& out, std::span<const Report> reports, si
     }
     putChunk(entry, encoder);
   }
-  putEntry(out, entry);
+  index.push_back(IndexRecord{false, reports.front().node, {}, {}, {}, {}, putEntry(out, entry)});
 
   // Pod series: every pod's appearances, in (identity, timestamp) order.
   std::map<PodIdentity, std::vector<std::pair<int64_t, const PodUsage*>>> pods;
@@ -152,9 +170,118 @@ Status encodeNode(std::vector<uint8_t>& out, std::span<const Report> reports, si
       putChunk(entry, cpu);
       putChunk(entry, memory);
     }
-    putEntry(out, entry);
+    const auto& [ns, name, uid, deployment] = identity;
+    index.push_back(IndexRecord{true, reports.front().node, ns, name, uid, deployment, putEntry(out, entry)});
   }
   return {};
+}
+
+uint32_t load32(const uint8_t* p) {
+  uint32_t value = 0;
+  std::memcpy(&value, p, sizeof value);  // x86-64 and arm64 Linux are little-endian
+  return value;
+}
+
+uint64_t load64(const uint8_t* p) {
+  uint64_t value = 0;
+  std::memcpy(&value, p, sizeof value);
+  return value;
+}
+
+// Appends the series index of `records` and the trailer (layout in block.h).
+Status putIndex(std::vector<uint8_t>& out, const std::vector<IndexRecord>& records) {
+  out.push_back(0);  // end of entries: a zero length, which no entry has (a scan without the trailer stops here)
+  const uint64_t index_offset = out.size();
+  std::vector<std::string_view> strings;
+  for (const IndexRecord& r : records) {
+    strings.push_back(r.node);
+    if (!r.pod) continue;
+    for (const std::string* text : {&r.namespace_name, &r.name, &r.uid, &r.deployment}) strings.push_back(*text);
+  }
+  std::sort(strings.begin(), strings.end());
+  strings.erase(std::unique(strings.begin(), strings.end()), strings.end());
+  auto id = [&](std::string_view text) {
+    return static_cast<uint32_t>(std::lower_bound(strings.begin(), strings.end(), text) - strings.begin());
+  };
+  using NodeRecord = std::tuple<uint32_t, uint64_t, uint64_t>;  // node id, entry offset, entry length
+  // namespace, name, uid, deployment, node ids, entry offset, entry length
+  using PodRecord = std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint64_t, uint64_t>;
+  std::vector<NodeRecord> nodes;
+  std::vector<PodRecord> pods;
+  size_t string_bytes = 0;
+  for (std::string_view text : strings) string_bytes += text.size();
+  for (const IndexRecord& r : records) {
+    if (r.entry.length > UINT32_MAX || string_bytes > UINT32_MAX) {
+      return makeError(ErrorCode::kTooLarge, "block index: an entry or the names exceed 4 GiB");
+    }
+    if (r.pod) {
+      pods.emplace_back(id(r.namespace_name), id(r.name), id(r.uid), id(r.deployment), id(r.node), r.entry.offset,
+                        r.entry.length);
+    } else {
+      nodes.emplace_back(id(r.node), r.entry.offset, r.entry.length);
+    }
+  }
+  std::sort(nodes.begin(), nodes.end());
+  std::sort(pods.begin(), pods.end());
+  std::vector<uint32_t> by_deployment(pods.size());
+  for (size_t i = 0; i < pods.size(); ++i) by_deployment[i] = static_cast<uint32_t>(i);
+  std::sort(by_deployment.begin(), by_deployment.end(), [&](uint32_t a, uint32_t b) {
+    const auto& [ans, aname, auid, adep, anode, aoff, alen] = pods[a];
+    const auto& [bns, bname, buid, bdep, bnode, boff, blen] = pods[b];
+    return std::tie(ans, adep, aname, auid, anode) < std::tie(bns, bdep, bname, buid, bnode);
+  });
+
+  std::vector<uint8_t> index;
+  putFixed32(index, static_cast<uint32_t>(strings.size()));
+  putFixed32(index, static_cast<uint32_t>(nodes.size()));
+  putFixed32(index, static_cast<uint32_t>(pods.size()));
+  putFixed32(index, static_cast<uint32_t>(string_bytes));
+  uint32_t at = 0;
+  for (std::string_view text : strings) {
+    putFixed32(index, at);
+    at += static_cast<uint32_t>(text.size());
+  }
+  putFixed32(index, at);
+  for (std::string_view text : strings) index.insert(index.end(), text.begin(), text.end());
+  for (const auto& [node, offset, length] : nodes) {
+    putFixed32(index, node);
+    putFixed64(index, offset);
+    putFixed32(index, static_cast<uint32_t>(length));
+  }
+  for (const auto& [ns, name, uid, deployment, node, offset, length] : pods) {
+    for (uint32_t field : {ns, name, uid, deployment, node}) putFixed32(index, field);
+    putFixed64(index, offset);
+    putFixed32(index, static_cast<uint32_t>(length));
+  }
+  for (uint32_t record : by_deployment) putFixed32(index, record);
+  out.insert(out.end(), index.begin(), index.end());
+
+  std::vector<uint8_t> trailer;
+  putFixed64(trailer, index_offset);
+  putFixed32(trailer, static_cast<uint32_t>(records.size()));
+  putFixed32(trailer, crc32c(index));
+  putFixed32(trailer, crc32c(trailer));
+  trailer.insert(trailer.end(), std::begin(kTrailerMagic), std::end(kTrailerMagic));
+  out.insert(out.end(), trailer.begin(), trailer.end());
+  return {};
+}
+
+// Where a version-2 block's entries end (its index offset), from a trailer whose checksum holds;
+// nullopt when the trailer is unusable.
+struct Trailer {
+  uint64_t index_offset = 0;
+  uint32_t entry_count = 0;
+  uint32_t index_crc = 0;
+};
+
+std::optional<Trailer> readTrailer(std::span<const uint8_t> file, size_t entries_begin) {
+  if (file.size() < entries_begin + kTrailerBytes) return std::nullopt;
+  const uint8_t* t = file.data() + file.size() - kTrailerBytes;
+  if (!std::equal(t + 20, t + 24, std::begin(kTrailerMagic))) return std::nullopt;
+  if (load32(t + 16) != crc32c(std::span(t, 16))) return std::nullopt;
+  Trailer trailer{load64(t), load32(t + 8), load32(t + 12)};
+  if (trailer.index_offset < entries_begin || trailer.index_offset > file.size() - kTrailerBytes) return std::nullopt;
+  return trailer;
 }
 
 // Decodes a chunk that must carry exactly the timestamps of `expected` (when given).
@@ -166,10 +293,13 @@ Result<DecodedChunk> readColumn(ByteCursor& in, ValueKind kind) {
 }
 
 using NodeReports = std::map<int64_t, Report>;  // by timestamp
+using NodeMap = std::map<std::string, NodeReports, std::less<>>;
 
-Status decodeNodeEntry(ByteCursor& in, std::map<std::string, NodeReports, std::less<>>& nodes, size_t& samples) {
+Status decodeNodeEntry(ByteCursor& in, NodeMap& nodes, size_t& samples,
+                       const BlockFilter* filter) {
   auto node = in.string("node", kMaxNameBytes);
   if (!node) return node.error();
+  if (filter != nullptr && !filter->node.empty() && *node != filter->node) return {};
   auto intervals = readColumn(in, ValueKind::kUint64);
   if (!intervals) return intervals.error();
   NodeReports reports;
@@ -181,6 +311,15 @@ Status decodeNodeEntry(ByteCursor& in, std::map<std::string, NodeReports, std::l
   }
   for (const auto& member : kNodeFields) {
     const bool is_double = std::holds_alternative<double NodeUsage::*>(member);
+    using NodeMember = std::remove_cvref_t<decltype(member)>;
+    if (filter != nullptr && filter->node_capacities_only && member != NodeMember{&NodeUsage::cpu_capacity_millicores} &&
+        member != NodeMember{&NodeUsage::memory_capacity_bytes}) {
+      // Not read by the asked pod or aggregate series: skipped over, not decoded (the entry's CRC held).
+      auto size = in.varint("chunk length");
+      if (!size) return size.error();
+      if (auto skipped = in.bytes("chunk", *size); !skipped) return skipped.error();
+      continue;
+    }
     auto column = readColumn(in, is_double ? ValueKind::kDouble : ValueKind::kUint64);
     if (!column) return column.error();
     if (column->samples.size() != reports.size()) return corrupt("node column of another length");
@@ -202,18 +341,39 @@ Status decodeNodeEntry(ByteCursor& in, std::map<std::string, NodeReports, std::l
   if (in.remaining() != 0) return corrupt("stray bytes in a node entry");
   samples += reports.size() * kNodeFields.size();
   auto& into = nodes[*node];
-  for (auto& [ts, r] : reports) into.insert_or_assign(ts, std::move(r));
+  for (auto& [ts, r] : reports) {
+    // Outside the asked time range: decoded (a chunk decodes whole), not kept; its pods then find
+    // no report to join either.
+    if (filter != nullptr && (ts < filter->min_ts_ms || ts > filter->max_ts_ms)) continue;
+    into.insert_or_assign(ts, std::move(r));
+  }
   return {};
 }
 
-Status decodePodEntry(ByteCursor& in, std::map<std::string, NodeReports, std::less<>>& nodes, size_t& samples) {
+Status decodePodEntry(ByteCursor& in, NodeMap& nodes, size_t& samples,
+                      const BlockFilter* filter) {
   auto node = in.string("node", kMaxNameBytes);
   if (!node) return node.error();
+  if (filter != nullptr && !filter->node.empty() && *node != filter->node) return {};
   PodUsage pod;
   for (std::string* text : {&pod.uid, &pod.name, &pod.namespace_name, &pod.deployment}) {
     auto s = in.string("pod label", kMaxNameBytes);
     if (!s) return s.error();
     *text = std::move(*s);
+  }
+  if (filter != nullptr && !filter->namespace_name.empty() && pod.namespace_name != filter->namespace_name) return {};
+  if (filter != nullptr && !filter->pod_name.empty() && pod.name != filter->pod_name) return {};
+  if (filter != nullptr && !filter->deployment.empty() && pod.deployment != filter->deployment) return {};
+  if (filter != nullptr && filter->identity_only) {
+    // Only which reports listed the pod (a node's pod count): the first column's timestamps.
+    auto column = readColumn(in, kPodFields.front().as_double != nullptr ? ValueKind::kDouble : ValueKind::kUint64);
+    if (!column) return column.error();
+    auto node_it = nodes.find(*node);
+    if (node_it == nodes.end()) return corrupt("pod entry of a node without a valid node entry");
+    for (const Sample& s : column->samples) {
+      if (auto report = node_it->second.find(s.ts_ms); report != node_it->second.end()) report->second.pods.push_back(pod);
+    }
+    return {};
   }
   // Every column carries the timestamps of the first, in the same order: matched by position,
   // not looked up (a restart decodes every pod of every block through here).
@@ -226,7 +386,13 @@ Status decodePodEntry(ByteCursor& in, std::map<std::string, NodeReports, std::le
     if (first) {
       timestamps.reserve(column->samples.size());
       for (const Sample& s : column->samples) timestamps.push_back(s.ts_ms);  // strictly increasing (decodeChunk)
-      by_ts.assign(timestamps.size(), pod);
+      // Only the reports in the asked range get a copy of the pod's labels (old-range reads of a
+      // long block ask a few minutes of it).
+      by_ts.resize(timestamps.size());
+      for (size_t k = 0; k < timestamps.size(); ++k) {
+        if (filter == nullptr || (timestamps[k] >= filter->min_ts_ms && timestamps[k] <= filter->max_ts_ms))
+          by_ts[k] = pod;
+      }
     } else if (column->samples.size() != by_ts.size()) {
       return corrupt("pod column of another length");
     }
@@ -257,6 +423,7 @@ Status decodePodEntry(ByteCursor& in, std::map<std::string, NodeReports, std::le
       if (at == timestamps.size() || timestamps[at] != ts || memory->samples[k].ts_ms != ts) {
         return corrupt("container column with other timestamps");
       }
+      if (filter != nullptr && (ts < filter->min_ts_ms || ts > filter->max_ts_ms)) continue;  // not kept
       model::ContainerUsage c;
       c.name = *name;
       c.usage.cpu_millicores = cpu->samples[k].value.asDouble();
@@ -279,13 +446,59 @@ Status decodePodEntry(ByteCursor& in, std::map<std::string, NodeReports, std::le
   return {};
 }
 
+// One stored entry: `bytes` as stored (maybe 0x80 + zstd) and the CRC read after them.
+Status decodeEntry(std::span<const uint8_t> bytes, uint64_t crc, NodeMap& nodes, size_t& samples,
+                   const BlockFilter* filter) {
+  if (crc != crc32c(bytes)) return corrupt("entry checksum mismatch");
+  std::string inflated;
+  std::span<const uint8_t> plain = bytes;
+  if (!bytes.empty() && bytes[0] == kZstdEntry) {
+    auto unpacked = decompress(ContentEncoding::kZstd,
+                               std::string_view(reinterpret_cast<const char*>(bytes.data() + 1), bytes.size() - 1),
+                               kMaxEntryBytes);
+    if (!unpacked) return unpacked.error();
+    inflated = std::move(*unpacked);
+    plain = std::span(reinterpret_cast<const uint8_t*>(inflated.data()), inflated.size());
+  }
+  ByteCursor in(plain, "block entry");
+  auto type = in.byte("type");
+  if (!type) return type.error();
+  if (*type == kNodeEntry) return decodeNodeEntry(in, nodes, samples, filter);
+  if (*type == kPodEntry) return decodePodEntry(in, nodes, samples, filter);
+  return corrupt("unknown entry type");
+}
+
+// The entry at `ref` (found through the index): length varint, bytes and CRC, all inside it.
+Status decodeEntryAt(std::span<const uint8_t> file, BlockEntryRef ref, NodeMap& nodes, size_t& samples,
+                     const BlockFilter* filter) {
+  if (ref.offset > file.size() || ref.length > file.size() - ref.offset) return corrupt("index entry out of the file");
+  ByteCursor in(file.subspan(ref.offset, ref.length), "block entry");
+  auto size = in.varint("entry length");
+  if (!size) return size.error();
+  auto bytes = in.bytes("entry", *size);
+  if (!bytes) return bytes.error();
+  auto crc = in.fixed("entry checksum", 4);
+  if (!crc) return crc.error();
+  if (in.remaining() != 0) return corrupt("index entry length disagrees with the entry");
+  return decodeEntry(*bytes, *crc, nodes, samples, filter);
+}
+
+void collectReports(NodeMap& nodes, BlockContents& out) {
+  for (auto& [node, reports] : nodes) {
+    for (auto& [ts, report] : reports) {
+      sortPods(report);  // pod entries come in identity order: usually a no-op check
+      out.reports.push_back(std::move(report));
+    }
+  }
+}
+
 Result<BlockHeader> readHeader(ByteCursor& in) {
   auto magic = in.bytes("magic", 4);
   if (!magic) return magic.error();
   if (!std::equal(magic->begin(), magic->end(), std::begin(kMagic))) return corrupt("bad magic");
   auto version = in.byte("version");
   if (!version) return version.error();
-  if (*version != kVersion) return corrupt("unknown version " + std::to_string(*version));
+  if (*version != 1 && *version != kBlockFormatVersion) return corrupt("unknown version " + std::to_string(*version));
   BlockHeader h;
   auto first = in.varint("first lsn");
   if (!first) return first.error();
@@ -295,7 +508,7 @@ Result<BlockHeader> readHeader(ByteCursor& in) {
   if (!min_ts) return min_ts.error();
   auto max_ts = in.varint("max timestamp");
   if (!max_ts) return max_ts.error();
-  h = BlockHeader{*first, *last, zigzagDecode(*min_ts), zigzagDecode(*max_ts)};
+  h = BlockHeader{*first, *last, zigzagDecode(*min_ts), zigzagDecode(*max_ts), *version};
   return h;
 }
 
@@ -312,9 +525,13 @@ void sortPods(model::Report& report) {
   std::stable_sort(report.pods.begin(), report.pods.end(), less);
 }
 
-Result<std::vector<uint8_t>> encodeBlock(const BlockHeader& header, std::span<const Report> reports, size_t* samples) {
+Result<std::vector<uint8_t>> encodeBlock(const BlockHeader& header, std::span<const Report> reports, size_t* samples,
+                                         uint8_t version) {
+  if (version != 1 && version != kBlockFormatVersion) {
+    return makeError(ErrorCode::kInvalidArgument, "unknown block version " + std::to_string(version));
+  }
   std::vector<uint8_t> out(std::begin(kMagic), std::end(kMagic));
-  out.push_back(kVersion);
+  out.push_back(version);
   putVarint(out, header.first_lsn);
   putVarint(out, header.last_lsn);
   putVarint(out, zigzagEncode(header.min_ts_ms));
@@ -328,6 +545,7 @@ Result<std::vector<uint8_t>> encodeBlock(const BlockHeader& header, std::span<co
     return std::tie(a->node, a->timestamp_ms) < std::tie(b->node, b->timestamp_ms);
   });
   size_t count = 0;
+  std::vector<IndexRecord> index;
   std::vector<Report> group;
   for (size_t i = 0; i < order.size();) {
     size_t j = i;
@@ -340,8 +558,11 @@ Result<std::vector<uint8_t>> encodeBlock(const BlockHeader& header, std::span<co
       return makeError(ErrorCode::kTooLarge, "block would hold more than " + std::to_string(kMaxChunkSamples) +
                                                  " reports of node " + group.front().node);
     }
-    if (auto s = encodeNode(out, group, count); !s) return s.error();
+    if (auto s = encodeNode(out, group, count, index); !s) return s.error();
     i = j;
+  }
+  if (version >= 2) {
+    if (auto s = putIndex(out, index); !s) return s.error();
   }
   if (samples != nullptr) *samples = count;
   return out;
@@ -357,59 +578,280 @@ Result<BlockHeader> decodeBlockHeader(std::span<const uint8_t> bytes) {
   return header;
 }
 
-Result<BlockContents> decodeBlock(std::span<const uint8_t> bytes) {
+Result<BlockContents> decodeBlock(std::span<const uint8_t> bytes, const BlockFilter* filter) {
   auto header = decodeBlockHeader(bytes);
   if (!header) return header.error();
   BlockContents out;
   out.header = *header;
-  ByteCursor in(bytes, "block");
-  (void)readHeader(in);
-  (void)in.fixed("header checksum", 4);
-  std::map<std::string, NodeReports, std::less<>> nodes;
+  ByteCursor header_in(bytes, "block");
+  (void)readHeader(header_in);
+  (void)header_in.fixed("header checksum", 4);
+  const size_t entries_begin = header_in.position();
+  size_t entries_end = bytes.size();
+  if (header->version >= 2) {
+    // Entries end at the index; with the trailer unusable, at the end-of-entries mark.
+    if (auto trailer = readTrailer(bytes, entries_begin)) entries_end = trailer->index_offset;
+  }
+  ByteCursor in(bytes.subspan(entries_begin, entries_end - entries_begin), "block");
+  NodeMap nodes;
   auto note = [&](const Error& error) {
     ++out.corrupt_entries;
     if (out.first_error.empty()) out.first_error = error.toString();
   };
   while (in.remaining() > 0) {
+    const size_t offset = entries_begin + in.position();
     auto size = in.varint("entry length");
+    if (size && *size == 0 && header->version >= 2) break;  // the end-of-entries mark before the index
     auto entry = size ? in.bytes("entry", *size) : Result<std::span<const uint8_t>>(size.error());
     auto crc = entry ? in.fixed("entry checksum", 4) : Result<uint64_t>(entry.error());
     if (!crc) {
       note(crc.error());  // the length itself is unusable: nothing after it can be found
       break;
     }
-    if (*crc != crc32c(*entry)) {
-      note(corrupt("entry checksum mismatch at offset " + std::to_string(in.position())));
-      continue;
-    }
-    std::string inflated;
-    std::span<const uint8_t> plain = *entry;
-    if (!entry->empty() && (*entry)[0] == kZstdEntry) {
-      auto unpacked = decompress(ContentEncoding::kZstd,
-                                 std::string_view(reinterpret_cast<const char*>(entry->data() + 1), entry->size() - 1),
-                                 kMaxEntryBytes);
-      if (!unpacked) {
-        note(unpacked.error());
-        continue;
-      }
-      inflated = std::move(*unpacked);
-      plain = std::span(reinterpret_cast<const uint8_t*>(inflated.data()), inflated.size());
-    }
-    ByteCursor entry_in(plain, "block entry");
-    auto type = entry_in.byte("type");
-    Status status = !type                 ? Status(type.error())
-                    : *type == kNodeEntry ? decodeNodeEntry(entry_in, nodes, out.samples)
-                    : *type == kPodEntry  ? decodePodEntry(entry_in, nodes, out.samples)
-                                          : Status(corrupt("unknown entry type"));
-    if (!status) note(status.error());
-  }
-  for (auto& [node, reports] : nodes) {
-    for (auto& [ts, report] : reports) {
-      sortPods(report);  // pod entries come in identity order: usually a no-op check
-      out.reports.push_back(std::move(report));
+    if (auto status = decodeEntry(*entry, *crc, nodes, out.samples, filter); !status) {
+      note(makeError(status.error().code, status.error().message + " (entry at offset " + std::to_string(offset) + ")"));
     }
   }
+  collectReports(nodes, out);
   return out;
+}
+
+Result<BlockIndex> BlockIndex::parse(std::span<const uint8_t> file) {
+  auto header = decodeBlockHeader(file);
+  if (!header) return header.error();
+  if (header->version < 2) return makeError(ErrorCode::kNotFound, "a version-1 block has no series index");
+  ByteCursor header_in(file, "block");
+  (void)readHeader(header_in);
+  (void)header_in.fixed("header checksum", 4);
+  auto trailer = readTrailer(file, header_in.position());
+  if (!trailer) return corrupt("unusable index trailer");
+  const auto index = file.subspan(trailer->index_offset, file.size() - kTrailerBytes - trailer->index_offset);
+  if (crc32c(index) != trailer->index_crc) return corrupt("index checksum mismatch");
+  if (index.size() < kIndexHeadBytes) return corrupt("index shorter than its counts");
+  BlockIndex out;
+  out.string_count_ = load32(index.data());
+  out.node_count_ = load32(index.data() + 4);
+  out.pod_count_ = load32(index.data() + 8);
+  const uint64_t string_bytes = load32(index.data() + 12);
+  // 64-bit sums of 32-bit counts: no overflow; the sizes must add up to the index exactly.
+  const uint64_t need = kIndexHeadBytes + 4 * (uint64_t{out.string_count_} + 1) + string_bytes +
+                        kNodeRecordBytes * uint64_t{out.node_count_} + (kPodRecordBytes + 4) * uint64_t{out.pod_count_};
+  if (need != index.size()) return corrupt("index sizes disagree with its length");
+  if (uint64_t{out.node_count_} + out.pod_count_ != trailer->entry_count) return corrupt("index entry count mismatch");
+  size_t at = kIndexHeadBytes;
+  auto take = [&](uint64_t n) {
+    auto part = index.subspan(at, n);
+    at += n;
+    return part;
+  };
+  out.offsets_ = take(4 * (uint64_t{out.string_count_} + 1));
+  out.strings_ = take(string_bytes);
+  out.node_records_ = take(kNodeRecordBytes * uint64_t{out.node_count_});
+  out.pod_records_ = take(kPodRecordBytes * uint64_t{out.pod_count_});
+  out.deployment_order_ = take(4 * uint64_t{out.pod_count_});
+  return out;
+}
+
+std::string_view BlockIndex::stringAt(uint32_t id) const {
+  if (id >= string_count_) return {};  // a bad id reads as no name: never outside the index
+  const uint32_t begin = load32(offsets_.data() + 4 * size_t{id});
+  const uint32_t end = load32(offsets_.data() + 4 * (size_t{id} + 1));
+  if (begin > end || end > strings_.size()) return {};
+  return {reinterpret_cast<const char*>(strings_.data()) + begin, end - begin};
+}
+
+std::optional<uint32_t> BlockIndex::findString(std::string_view text) const {
+  size_t lo = 0;
+  size_t hi = string_count_;
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (stringAt(static_cast<uint32_t>(mid)) < text)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo < string_count_ && stringAt(static_cast<uint32_t>(lo)) == text) return static_cast<uint32_t>(lo);
+  return std::nullopt;
+}
+
+uint32_t BlockIndex::podField(size_t record, size_t field) const {
+  return load32(pod_records_.data() + kPodRecordBytes * record + 4 * field);
+}
+
+IndexedPod BlockIndex::podAt(size_t record) const {
+  const uint8_t* r = pod_records_.data() + kPodRecordBytes * record;
+  return IndexedPod{stringAt(load32(r)),      stringAt(load32(r + 4)),
+                    stringAt(load32(r + 8)),  stringAt(load32(r + 12)),
+                    stringAt(load32(r + 16)), BlockEntryRef{load64(r + 20), load32(r + 28)}};
+}
+
+std::optional<BlockEntryRef> BlockIndex::node(std::string_view name) const {
+  const auto id = findString(name);
+  if (!id) return std::nullopt;
+  size_t lo = 0;
+  size_t hi = node_count_;
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (load32(node_records_.data() + kNodeRecordBytes * mid) < *id)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo == node_count_) return std::nullopt;
+  const uint8_t* r = node_records_.data() + kNodeRecordBytes * lo;
+  if (load32(r) != *id) return std::nullopt;
+  return BlockEntryRef{load64(r + 4), load32(r + 12)};
+}
+
+std::vector<IndexedPod> BlockIndex::pods(const BlockFilter& filter) const {
+  std::vector<IndexedPod> out;
+  std::optional<uint32_t> node_id;
+  if (!filter.node.empty()) {
+    node_id = findString(filter.node);
+    if (!node_id) return out;
+  }
+  // [lo, hi) of the records (or of the deployment order) whose leading ids equal `key`.
+  auto range = [&](size_t count, auto&& record_of, std::span<const uint32_t> key, std::span<const size_t> fields) {
+    auto less = [&](size_t i) {  // record i sorts before key
+      for (size_t f = 0; f < key.size(); ++f) {
+        const uint32_t v = podField(record_of(i), fields[f]);
+        if (v != key[f]) return v < key[f];
+      }
+      return false;
+    };
+    auto greater = [&](size_t i) {
+      for (size_t f = 0; f < key.size(); ++f) {
+        const uint32_t v = podField(record_of(i), fields[f]);
+        if (v != key[f]) return v > key[f];
+      }
+      return false;
+    };
+    size_t lo = 0;
+    size_t hi = count;
+    while (lo < hi) {
+      const size_t mid = lo + (hi - lo) / 2;
+      if (less(mid)) lo = mid + 1; else hi = mid;
+    }
+    size_t end_lo = lo;
+    size_t end_hi = count;
+    while (end_lo < end_hi) {
+      const size_t mid = end_lo + (end_hi - end_lo) / 2;
+      if (!greater(mid)) end_lo = mid + 1; else end_hi = mid;
+    }
+    return std::pair{lo, end_lo};
+  };
+  auto direct = [](size_t i) { return i; };
+  auto by_deployment = [&](size_t i) {
+    const uint32_t record = load32(deployment_order_.data() + 4 * i);
+    return record < pod_count_ ? record : 0;  // a bad number reads as the first record, never outside
+  };
+  auto add = [&](size_t record) {
+    if (node_id && podField(record, 4) != *node_id) return;
+    out.push_back(podAt(record));
+  };
+  if (filter.namespace_name.empty()) {
+    for (size_t i = 0; i < pod_count_; ++i) add(i);
+  } else {
+    const auto ns = findString(filter.namespace_name);
+    if (!ns) return out;
+    if (!filter.deployment.empty()) {
+      const auto deployment = findString(filter.deployment);
+      if (!deployment) return out;
+      const uint32_t key[] = {*ns, *deployment};
+      const size_t fields[] = {0, 3};
+      const auto [lo, hi] = range(pod_count_, by_deployment, key, fields);
+      for (size_t i = lo; i < hi; ++i) {
+        if (filter.pod_name.empty() || podAt(by_deployment(i)).name == filter.pod_name) add(by_deployment(i));
+      }
+    } else if (!filter.pod_name.empty()) {
+      const auto name = findString(filter.pod_name);
+      if (!name) return out;
+      const uint32_t key[] = {*ns, *name};
+      const size_t fields[] = {0, 1};
+      const auto [lo, hi] = range(pod_count_, direct, key, fields);
+      for (size_t i = lo; i < hi; ++i) add(i);
+    } else {
+      const uint32_t key[] = {*ns};
+      const size_t fields[] = {0};
+      const auto [lo, hi] = range(pod_count_, direct, key, fields);
+      for (size_t i = lo; i < hi; ++i) add(i);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const IndexedPod& a, const IndexedPod& b) { return a.entry.offset < b.entry.offset; });
+  return out;
+}
+
+Result<BlockContents> decodeBlockEntries(std::span<const uint8_t> file, const BlockIndex* index,
+                                         const BlockFilter& filter, std::span<const std::string> nodes) {
+  if (index == nullptr) return decodeBlock(file, &filter);
+  auto header = decodeBlockHeader(file);
+  if (!header) return header.error();
+  BlockContents out;
+  out.header = *header;
+  out.index_used = true;
+  auto note = [&](const Error& error) {
+    ++out.corrupt_entries;
+    if (out.first_error.empty()) out.first_error = error.toString();
+  };
+  const std::vector<IndexedPod> pods = index->pods(filter);
+  std::vector<std::string_view> node_names(nodes.begin(), nodes.end());
+  if (!filter.node.empty()) node_names.push_back(filter.node);
+  for (const IndexedPod& pod : pods) node_names.push_back(pod.node);
+  std::sort(node_names.begin(), node_names.end());
+  node_names.erase(std::unique(node_names.begin(), node_names.end()), node_names.end());
+  NodeMap decoded;
+  // Node entries first: a pod joins its node's reports.
+  for (std::string_view name : node_names) {
+    if (!filter.node.empty() && name != filter.node) continue;
+    const auto ref = index->node(name);
+    if (!ref) continue;  // the node has no entry in this block
+    if (auto status = decodeEntryAt(file, *ref, decoded, out.samples, &filter); !status) note(status.error());
+  }
+  for (const IndexedPod& pod : pods) {
+    if (auto status = decodeEntryAt(file, pod.entry, decoded, out.samples, &filter); !status) note(status.error());
+  }
+  collectReports(decoded, out);
+  return out;
+}
+
+Result<MappedFile> MappedFile::open(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errnoError(errno, "cannot open", path.string());
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    Error error = errnoError(errno, "cannot stat", path.string());
+    ::close(fd);
+    return error;
+  }
+  MappedFile out;
+  if (st.st_size > 0) {
+    void* data = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+    if (data == MAP_FAILED) {
+      Error error = errnoError(errno, "cannot map", path.string());
+      ::close(fd);
+      return error;
+    }
+    out.data_ = static_cast<const uint8_t*>(data);
+    out.size_ = static_cast<size_t>(st.st_size);
+  }
+  ::close(fd);  // the mapping keeps the file
+  return out;
+}
+
+MappedFile::MappedFile(MappedFile&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+
+MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
+  if (this != &other) {
+    if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
+
+MappedFile::~MappedFile() {
+  if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
 }
 
 Status writeFileDurably(const std::filesystem::path& path, std::span<const uint8_t> bytes) {

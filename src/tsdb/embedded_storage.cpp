@@ -3,8 +3,12 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <fstream>
 #include <map>
+#include <optional>
 
+#include "tsdb/bucket_aggregator.h"
+#include "tsdb/head_snapshot.h"
 #include "tsdb/report_record.h"
 #include "tsdb/series_folder.h"
 
@@ -12,6 +16,19 @@ namespace kubemonitor::tsdb {
 namespace {
 
 constexpr std::string_view kBlockSuffix = ".kmb";
+constexpr std::string_view kSnapshotName = "head.snapshot";
+// A block header is magic, version, four varints and a CRC: at most 4 + 1 + 4 × 10 + 4 bytes.
+constexpr size_t kBlockHeaderMaxBytes = 64;
+
+// The first `max_bytes` of a file (fewer when it is shorter).
+Result<std::vector<uint8_t>> readFilePrefix(const std::filesystem::path& path, size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return makeError(ErrorCode::kIo, "cannot open", path.string());
+  std::vector<uint8_t> out(max_bytes);
+  in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(max_bytes));
+  out.resize(static_cast<size_t>(in.gcount()));
+  return out;
+}
 
 std::string blockName(uint64_t first_lsn, uint64_t last_lsn) {
   char name[64];
@@ -33,6 +50,22 @@ std::vector<model::Report> newestCopies(std::vector<model::Report> reports) {
   return out;
 }
 
+// Floor division, as MemoryStorage cuts buckets (C++ '/' truncates toward zero).
+int64_t bucketStart(int64_t timestamp_ms, int64_t step_ms) {
+  return timestamp_ms - ((timestamp_ms % step_ms) + step_ms) % step_ms;
+}
+
+// Whether `pod` adds to the series `key` (a pod, its namespace or its deployment).
+bool podAddsTo(const model::PodUsage& pod, const ObjectKey& key) {
+  if (pod.namespace_name != key.namespace_name && key.kind != ObjectKind::kNamespace) return false;
+  switch (key.kind) {
+    case ObjectKind::kPod: return pod.name == key.name;
+    case ObjectKind::kNamespace: return pod.namespace_name == key.name;
+    case ObjectKind::kDeployment: return pod.deployment == key.name;
+    default: return false;
+  }
+}
+
 BlockHeader headerFor(uint64_t first_lsn, uint64_t last_lsn, std::span<const model::Report> reports) {
   BlockHeader h{first_lsn, last_lsn, INT64_MAX, INT64_MIN};
   for (const auto& r : reports) {
@@ -44,6 +77,54 @@ BlockHeader headerFor(uint64_t first_lsn, uint64_t last_lsn, std::span<const mod
 }
 
 }  // namespace
+
+std::vector<std::pair<size_t, size_t>> pickCompactions(std::span<const BlockHeader> blocks, int64_t top_span_ms,
+                                                       bool merge_open_runs) {
+  std::vector<int64_t> limits;
+  for (int64_t limit : kCompactionTierMs) {
+    if (limit < top_span_ms) limits.push_back(limit);
+  }
+  limits.push_back(top_span_ms);
+  // A block's tier: the first whose limit is more than twice its span; past the last, it is final.
+  auto tierOf = [&](const BlockHeader& b) {
+    const int64_t span = b.max_ts_ms - b.min_ts_ms;
+    for (size_t t = 0; t < limits.size(); ++t) {
+      if (span < limits[t] / 2) return t;
+    }
+    return limits.size();
+  };
+  std::vector<std::pair<size_t, size_t>> runs;
+  size_t begin = 0;
+  while (begin < blocks.size()) {
+    const size_t tier = tierOf(blocks[begin]);
+    if (tier == limits.size()) {
+      ++begin;
+      continue;
+    }
+    size_t end = begin + 1;
+    int64_t lo = blocks[begin].min_ts_ms;
+    int64_t hi = blocks[begin].max_ts_ms;
+    bool closed = false;
+    while (end < blocks.size() && tierOf(blocks[end]) == tier && (merge_open_runs || end - begin < kCompactionFanIn)) {
+      const int64_t next_lo = std::min(lo, blocks[end].min_ts_ms);
+      const int64_t next_hi = std::max(hi, blocks[end].max_ts_ms);
+      if (next_hi - next_lo >= limits[tier]) {
+        closed = true;
+        break;
+      }
+      lo = next_lo;
+      hi = next_hi;
+      ++end;
+    }
+    const bool full = end - begin >= kCompactionFanIn;
+    // Followed by younger blocks of a lower tier, a run still grows (they merge up next to it);
+    // followed by a higher tier (a block holding a very late report), it never will.
+    const bool stuck = end < blocks.size() && tierOf(blocks[end]) > tier;
+    if (end - begin >= 2 && (closed || full || stuck || merge_open_runs)) runs.emplace_back(begin, end);
+    begin = end;
+  }
+  return runs;
+}
 
 int64_t rollupResolutionFor(int64_t step_ms) {
   if (step_ms >= kRollupHourMs && step_ms % kRollupHourMs == 0) return kRollupHourMs;
@@ -69,6 +150,7 @@ Result<std::unique_ptr<EmbeddedStorage>> EmbeddedStorage::open(const Clock& cloc
   auto wal = Wal::open(storage->options_.data_dir / "wal", storage->options_.wal);
   if (!wal) return wal.error();
   storage->wal_ = std::move(*wal);
+  storage->last_checkpoint_wall_ms_ = toUnixMs(clock.wallNow());
   if (auto restored = storage->restore(); !restored) return restored.error();
   return storage;
 }
@@ -88,7 +170,8 @@ Status EmbeddedStorage::restore() {
       if (path.string().ends_with(".kmb.tmp")) std::filesystem::remove(path, ec);
       continue;
     }
-    auto bytes = readWholeFile(path);
+    // Only the header is read: with a snapshot the blocks are not decoded at all.
+    auto bytes = readFilePrefix(path, kBlockHeaderMaxBytes);
     auto header = bytes ? decodeBlockHeader(*bytes) : Result<BlockHeader>(bytes.error());
     if (!header) {
       ++corrupt_blocks_;
@@ -96,7 +179,9 @@ Status EmbeddedStorage::restore() {
       std::filesystem::rename(path, path.string() + ".corrupt", ec);  // kept for inspection, not read again
       continue;
     }
-    found.push_back(BlockFile{path, *header, bytes->size(), 0});
+    std::error_code size_ec;
+    const uint64_t size = std::filesystem::file_size(path, size_ec);
+    found.push_back(BlockFile{path, *header, size_ec ? 0 : size, 0});
   }
   if (ec) return makeError(ErrorCode::kIo, "cannot list the block directory: " + ec.message(), block_dir_);
   std::sort(found.begin(), found.end(), [](const BlockFile& a, const BlockFile& b) {
@@ -111,24 +196,28 @@ Status EmbeddedStorage::restore() {
     blocks_.push_back(block);
   }
   dropExpiredBlocksLocked();
-  for (BlockFile& block : blocks_) {
-    auto bytes = readWholeFile(block.path);
-    if (!bytes) return bytes.error();
-    auto contents = decodeBlock(*bytes);
-    if (!contents) return contents.error();
-    block.samples = contents->samples;
-    corrupt_entries_ += contents->corrupt_entries;
-    if (!contents->first_error.empty()) noteError(makeError(ErrorCode::kParse, contents->first_error, block.path));
-    for (const model::Report& report : contents->reports) {
-      if (auto applied = head_.ingest(report); !applied) {
-        ++corrupt_entries_;
-        noteError(applied.error());
-      }
-    }
-    checkpoint_lsn_ = std::max(checkpoint_lsn_, block.header.last_lsn + 1);
-  }
+  for (const BlockFile& block : blocks_) checkpoint_lsn_ = std::max(checkpoint_lsn_, block.header.last_lsn + 1);
   const WalStats wal = wal_->stats();
   checkpoint_lsn_ = std::max(checkpoint_lsn_, std::min(wal.first_lsn, wal.next_lsn));
+  if (!loadSnapshotLocked()) {
+    // No usable snapshot: every block back into the head (oldest LSN first), trimmed below.
+    for (BlockFile& block : blocks_) {
+      auto bytes = readWholeFile(block.path);
+      if (!bytes) return bytes.error();
+      auto contents = decodeBlock(*bytes);
+      if (!contents) return contents.error();
+      block.samples = contents->samples;
+      corrupt_entries_ += contents->corrupt_entries;
+      if (!contents->first_error.empty()) noteError(makeError(ErrorCode::kParse, contents->first_error, block.path));
+      for (const model::Report& report : contents->reports) {
+        if (auto applied = head_.ingest(report); !applied) {
+          ++corrupt_entries_;
+          noteError(applied.error());
+        }
+      }
+    }
+  }
+  const int64_t floor_ms = head_floor_ms_.load();
   Status replayed = wal_->replay(checkpoint_lsn_, [&](uint64_t lsn, std::span<const uint8_t> payload) -> Status {
     // The WAL checked the record's CRC: a record we cannot use is skipped and counted, so one bad
     // record never keeps the server from starting with everything else.
@@ -140,11 +229,59 @@ Status EmbeddedStorage::restore() {
       return {};
     }
     ++replayed_records_;
+    tail_times_.emplace_back(lsn, report->timestamp_ms);
+    // Below the snapshot's floor: served from late_reports_, as when it was first ingested.
+    if (report->timestamp_ms < floor_ms) late_reports_.emplace_back(lsn, std::move(*report));
     return {};
   });
   if (!replayed) return replayed;
   logged_since_checkpoint_ = replayed_records_;
+  publishAndTrimLocked();
+  // Decoded the slow way: the next restart need not again.
+  if (!restored_from_snapshot_ && !blocks_.empty()) (void)writeSnapshotLocked();
   return {};
+}
+
+bool EmbeddedStorage::loadSnapshotLocked() {
+  const auto path = options_.data_dir / kSnapshotName;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return false;
+  auto bytes = readWholeFile(path);
+  auto snapshot = bytes ? decodeHeadSnapshot(*bytes) : Result<HeadSnapshot>(bytes.error());
+  auto reject = [&](const std::string& why) {
+    ++snapshot_fallbacks_;
+    noteError(makeError(ErrorCode::kParse, "head snapshot not used, blocks decoded instead: " + why, path));
+    return false;
+  };
+  if (!snapshot) return reject(snapshot.error().toString());
+  // Of this very checkpoint, with exactly these blocks: else a crash came between writes.
+  if (snapshot->checkpoint_lsn != checkpoint_lsn_) return reject("it is of another checkpoint");
+  for (BlockFile& block : blocks_) {
+    auto listed = std::find_if(snapshot->blocks.begin(), snapshot->blocks.end(), [&](const SnapshotBlock& b) {
+      return b.first_lsn == block.header.first_lsn && b.last_lsn == block.header.last_lsn;
+    });
+    if (listed == snapshot->blocks.end()) return reject("it does not list " + block.path.filename().string());
+    block.samples = listed->samples;
+  }
+  if (auto loaded = head_.loadState(snapshot->head); !loaded) return reject(loaded.error().toString());
+  head_floor_ms_ = snapshot->floor_ms;
+  restored_from_snapshot_ = true;
+  return true;
+}
+
+Status EmbeddedStorage::writeSnapshotLocked() {
+  HeadSnapshot snapshot;
+  snapshot.checkpoint_lsn = checkpoint_lsn_;
+  snapshot.floor_ms = head_floor_ms_.load();
+  for (const BlockFile& block : blocks_) {
+    snapshot.blocks.push_back(SnapshotBlock{block.header.first_lsn, block.header.last_lsn, block.samples});
+  }
+  // Taken after the checkpoint LSN: it may already hold records of the WAL tail, which the replay
+  // at open applies again — a report applied twice replaces itself, so the head ends the same.
+  head_.saveState(snapshot.head);
+  auto written = writeFileDurably(options_.data_dir / kSnapshotName, encodeHeadSnapshot(snapshot));
+  if (!written) noteError(written.error());
+  return written;
 }
 
 Result<IngestOutcome> EmbeddedStorage::ingest(const model::Report& report) {
@@ -154,6 +291,7 @@ Result<IngestOutcome> EmbeddedStorage::ingest(const model::Report& report) {
   const std::vector<uint8_t> record = encodeReportRecord(sorted);
   std::shared_ptr<Wal> wal;
   uint64_t lsn = 0;
+  int64_t tail_span_ms = 0;
   IngestOutcome outcome;
   {
     std::lock_guard lock(ingest_mutex_);
@@ -172,6 +310,15 @@ Result<IngestOutcome> EmbeddedStorage::ingest(const model::Report& report) {
     }
     lsn = *appended;
     wal = wal_;
+    tail_times_.emplace_back(lsn, sorted.timestamp_ms);
+    // The tail in LSN order: its first record is about its oldest report.
+    tail_span_ms = sorted.timestamp_ms - tail_times_.front().second;
+    if (sorted.timestamp_ms < head_floor_ms_.load()) {
+      // Later than the replay window: the head no longer holds the other reports of this time, so
+      // old-range reads take the report itself until a checkpoint puts it in a block.
+      std::unique_lock old(old_mutex_);
+      late_reports_.emplace_back(lsn, sorted);
+    }
     {
       std::lock_guard rollup_lock(rollup_mutex_);
       if (sorted.timestamp_ms < rollup_cached_until_ms_) {
@@ -197,14 +344,20 @@ Result<IngestOutcome> EmbeddedStorage::ingest(const model::Report& report) {
     std::lock_guard lock(error_mutex_);
     last_error_.clear();
   }
-  if (++logged_since_checkpoint_ >= options_.checkpoint_records) {
+  if (++logged_since_checkpoint_ >= options_.checkpoint_records || checkpointDue(tail_span_ms)) {
     std::unique_lock maintenance(maintenance_mutex_, std::try_to_lock);
     // A failed checkpoint leaves everything in the WAL: the report is durable, so it stays acknowledged.
     if (maintenance.owns_lock()) {
-      if (auto done = checkpointLocked(); done) (void)compactLocked();
+      if (auto done = checkpointLocked(); done) (void)compactLocked(false);
     }
   }
   return outcome;
+}
+
+bool EmbeddedStorage::checkpointDue(int64_t tail_span_ms) const {
+  const int64_t interval_ms = std::chrono::duration_cast<std::chrono::milliseconds>(options_.checkpoint_interval).count();
+  if (interval_ms <= 0) return false;
+  return tail_span_ms >= interval_ms || toUnixMs(clock_.wallNow()) - last_checkpoint_wall_ms_.load() >= interval_ms;
 }
 
 Status EmbeddedStorage::reopenWalLocked() {
@@ -228,7 +381,7 @@ Status EmbeddedStorage::checkpoint() {
 
 Status EmbeddedStorage::compact() {
   std::lock_guard lock(maintenance_mutex_);
-  return compactLocked();
+  return compactLocked(true);
 }
 
 Result<EmbeddedStorage::BlockFile> EmbeddedStorage::writeBlock(const BlockHeader& header,
@@ -270,20 +423,54 @@ Status EmbeddedStorage::checkpointLocked() {
   blocks_.push_back(*block);
   checkpoint_lsn_ = upto;
   logged_since_checkpoint_ = 0;
-  return wal->truncateBefore(upto);
+  last_checkpoint_wall_ms_ = toUnixMs(clock_.wallNow());
+  publishAndTrimLocked();
+  if (auto truncated = wal->truncateBefore(upto); !truncated) return truncated;
+  // After the WAL is truncated, so that its space is free first. A crash in between leaves the old
+  // snapshot, of another checkpoint LSN, which open() does not use: it decodes the blocks instead.
+  (void)writeSnapshotLocked();
+  return {};
+}
+
+void EmbeddedStorage::publishAndTrimLocked() {
+  std::lock_guard ingest(ingest_mutex_);
+  std::unique_lock old(old_mutex_);
+  served_blocks_ = blocks_;
+  std::erase_if(late_reports_, [&](const auto& late) { return late.first < checkpoint_lsn_; });
+  std::erase_if(tail_times_, [&](const auto& tail) { return tail.first < checkpoint_lsn_; });
+  // Samples of WAL records not in a block yet stay in the head (late ones are in late_reports_);
+  // so does the newest block timestamp, which the other nodes' reports of that tick still reach.
+  const int64_t floor_now = head_floor_ms_.load();
+  int64_t floor_ms = INT64_MIN;
+  for (const BlockFile& block : blocks_) floor_ms = std::max(floor_ms, block.header.max_ts_ms);
+  floor_ms = std::min(floor_ms, toUnixMs(clock_.wallNow()));  // a report from an agent's future stays in RAM too
+  for (const auto& [lsn, ts] : tail_times_) {
+    if (ts >= floor_now) floor_ms = std::min(floor_ms, ts);
+  }
+  if (floor_ms <= floor_now) return;
+  head_.trimBefore(floor_ms);
+  head_floor_ms_ = floor_ms;
 }
 
 void EmbeddedStorage::dropExpiredBlocksLocked() {
   const int64_t cutoff_ms = cutoffMs();
-  std::error_code ec;
+  std::vector<std::filesystem::path> expired;
   std::erase_if(blocks_, [&](const BlockFile& block) {
     if (block.header.max_ts_ms >= cutoff_ms) return false;
-    std::filesystem::remove(block.path, ec);
+    expired.push_back(block.path);
     return true;
   });
+  if (expired.empty()) return;
+  {
+    // Readers stop seeing the blocks before they go.
+    std::unique_lock old(old_mutex_);
+    served_blocks_ = blocks_;
+  }
+  std::error_code ec;
+  for (const auto& path : expired) std::filesystem::remove(path, ec);
 }
 
-Status EmbeddedStorage::compactLocked() {
+Status EmbeddedStorage::compactLocked(bool merge_open_runs) {
   dropExpiredBlocksLocked();
   {
     // Rollups of expired buckets and of series gone with them.
@@ -294,24 +481,25 @@ Status EmbeddedStorage::compactLocked() {
       it = it->second.empty() ? rollup_cache_.erase(it) : std::next(it);
     }
   }
-  // Greedy runs of neighbouring blocks whose merged time span fits compact_span_ms.
-  size_t begin = 0;
-  while (begin < blocks_.size()) {
-    size_t end = begin + 1;
-    int64_t min_ts = blocks_[begin].header.min_ts_ms;
-    int64_t max_ts = blocks_[begin].header.max_ts_ms;
-    while (end < blocks_.size()) {
-      const int64_t lo = std::min(min_ts, blocks_[end].header.min_ts_ms);
-      const int64_t hi = std::max(max_ts, blocks_[end].header.max_ts_ms);
-      if (hi - lo >= options_.compact_span_ms) break;
-      min_ts = lo;
-      max_ts = hi;
-      ++end;
-    }
-    if (end - begin < 2) {
-      begin = end;
-      continue;
-    }
+  bool merged_any = false;
+  // Until nothing is left to merge: merged blocks may close a run of the next tier.
+  for (;;) {
+    std::vector<BlockHeader> headers;
+    for (const BlockFile& block : blocks_) headers.push_back(block.header);
+    const auto runs = pickCompactions(headers, options_.compact_span_ms, merge_open_runs);
+    if (runs.empty()) break;
+    merged_any = true;
+    if (auto done = mergeRunsLocked(runs); !done) return done;
+  }
+  // The snapshot lists the blocks (open() uses it only with exactly those on disk).
+  if (merged_any) return writeSnapshotLocked();
+  return {};
+}
+
+Status EmbeddedStorage::mergeRunsLocked(const std::vector<std::pair<size_t, size_t>>& runs) {
+  // Newest run first, so the indices of the older runs stay valid.
+  for (auto run = runs.rbegin(); run != runs.rend(); ++run) {
+    const auto [begin, end] = *run;
     std::vector<model::Report> reports;
     for (size_t i = begin; i < end; ++i) {
       auto bytes = readWholeFile(blocks_[i].path);
@@ -322,17 +510,25 @@ Status EmbeddedStorage::compactLocked() {
     }
     reports = newestCopies(std::move(reports));
     const BlockHeader header = headerFor(blocks_[begin].header.first_lsn, blocks_[end - 1].header.last_lsn, reports);
+    // Crash-safe order: the merged block is durable before its inputs go; open() drops inputs
+    // whose LSN range a merged block covers.
     auto merged = writeBlock(header, reports);
     if (!merged) {
       noteError(merged.error());
       return merged.error();
     }
-    std::error_code ec;
-    for (size_t i = begin; i < end; ++i) std::filesystem::remove(blocks_[i].path, ec);
+    std::vector<std::filesystem::path> inputs;
+    for (size_t i = begin; i < end; ++i) inputs.push_back(blocks_[i].path);
     blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(begin),
                   blocks_.begin() + static_cast<std::ptrdiff_t>(end));
     blocks_.insert(blocks_.begin() + static_cast<std::ptrdiff_t>(begin), *merged);
-    begin += 1;
+    {
+      // Readers move to the merged block before its inputs go.
+      std::unique_lock old(old_mutex_);
+      served_blocks_ = blocks_;
+    }
+    std::error_code ec;
+    for (const auto& path : inputs) std::filesystem::remove(path, ec);
   }
   return {};
 }
@@ -354,6 +550,7 @@ std::vector<RollupPoint> EmbeddedStorage::rollups(const ObjectKey& key, int64_t 
   }
   // Raw samples for the buckets not cached, folded into rollup buckets.
   std::map<int64_t, RollupPoint> computed;
+  std::shared_lock old(old_mutex_);
   int64_t lo = std::max(start_ms, cutoffMs());
   while (lo <= end_ms) {
     // Skip over runs of cached buckets; fetch raw samples for the next uncached stretch.
@@ -365,7 +562,7 @@ std::vector<RollupPoint> EmbeddedStorage::rollups(const ObjectKey& key, int64_t 
     int64_t hi = bucket + resolution_ms - 1;
     while (hi < end_ms && !cached.contains(hi + 1)) hi += resolution_ms;
     hi = std::min(hi, end_ms);
-    for (const ObjectSample& raw : head_.series(key, SeriesQuery{lo, hi, 1})) {
+    for (const ObjectSample& raw : rawObjectSamplesLocked(key, lo, hi)) {
       const int64_t b = raw.timestamp_ms - ((raw.timestamp_ms % resolution_ms) + resolution_ms) % resolution_ms;
       RollupPoint& point = computed[b];
       point.bucket_ms = b;
@@ -374,6 +571,7 @@ std::vector<RollupPoint> EmbeddedStorage::rollups(const ObjectKey& key, int64_t 
     }
     lo = hi + 1;
   }
+  old.unlock();
   {
     std::lock_guard lock(rollup_mutex_);
     if (generation == rollup_generation_) {
@@ -403,9 +601,25 @@ size_t EmbeddedStorage::cachedRollups() const {
 
 std::vector<ObjectSample> EmbeddedStorage::series(const ObjectKey& key, const SeriesQuery& query) const {
   const int64_t resolution_ms = rollupResolutionFor(query.step_ms);
+  if (query.step_ms <= 0 || query.end_ms < query.start_ms) return {};
   // Nodes keep folding their raw samples (few series; nodeSeries folds whole NodeUsage alike).
-  if (resolution_ms == 0 || key.kind == ObjectKind::kNode || query.end_ms < query.start_ms) {
-    return head_.series(key, query);
+  if (resolution_ms == 0 || key.kind == ObjectKind::kNode) {
+    std::shared_lock old(old_mutex_);
+    if (query.start_ms >= head_floor_ms_.load()) return head_.series(key, query);
+    std::vector<ObjectSample> out;
+    if (key.kind == ObjectKind::kNode) {
+      for (const NodeSample& point : nodeSeriesLocked(key.name, query)) {
+        out.push_back(ObjectSample{
+            key, point.node, {}, {}, point.timestamp_ms, point.interval_ms, nodeValues(point.usage, point.pod_count)});
+      }
+      return out;
+    }
+    ObjectSeriesFolder folder(out);
+    for (const ObjectSample& raw : rawObjectSamplesLocked(key, query.start_ms, query.end_ms)) {
+      folder.add(bucketStart(raw.timestamp_ms, query.step_ms), raw, raw.values);
+    }
+    folder.finish();
+    return out;
   }
   std::vector<ObjectSample> out;
   ObjectSeriesFolder folder(out);
@@ -414,6 +628,148 @@ std::vector<ObjectSample> EmbeddedStorage::series(const ObjectKey& key, const Se
     folder.merge(step_bucket, point.labels, point.values);
   }
   folder.finish();
+  return out;
+}
+
+std::vector<NodeSample> EmbeddedStorage::nodeSeries(std::string_view node, const SeriesQuery& query) const {
+  if (query.step_ms <= 0 || query.end_ms < query.start_ms) return {};
+  std::shared_lock old(old_mutex_);
+  if (query.start_ms >= head_floor_ms_.load()) return head_.nodeSeries(node, query);
+  return nodeSeriesLocked(node, query);
+}
+
+std::vector<NodeSample> EmbeddedStorage::nodeSeriesLocked(std::string_view node, const SeriesQuery& query) const {
+  // Folded as MemoryStorage::nodeSeries folds, over the merged raw samples.
+  std::vector<NodeSample> out;
+  BucketAggregator bucket;
+  int64_t bucket_ms = 0;
+  uint64_t pod_count = 0;  // the bucket's last, like the capacities
+  auto flush = [&] {
+    if (bucket.empty()) return;
+    out.push_back(NodeSample{std::string(node), bucket_ms, bucket.intervalMs(), bucket.result(), pod_count});
+    bucket.reset();
+  };
+  for (const NodeSample& raw : rawNodeSamplesLocked(node, query.start_ms, query.end_ms)) {
+    const int64_t this_bucket_ms = bucketStart(raw.timestamp_ms, query.step_ms);
+    if (!bucket.empty() && this_bucket_ms != bucket_ms) flush();
+    bucket_ms = this_bucket_ms;
+    bucket.add(raw.usage, raw.interval_ms);
+    pod_count = raw.pod_count;
+  }
+  flush();
+  return out;
+}
+
+std::unique_ptr<MemoryStorage> EmbeddedStorage::oldRangeLocked(std::string_view node, const ObjectKey* key,
+                                                               int64_t lo_ms, int64_t hi_ms) const {
+  std::vector<model::Report> reports;
+  auto take = [&](const model::Report& report) {
+    if (report.timestamp_ms < lo_ms || report.timestamp_ms > hi_ms) return;
+    if (!node.empty() && report.node != node) return;
+    if (key == nullptr) {
+      reports.push_back(report);
+      return;
+    }
+    model::Report& kept = reports.emplace_back();
+    kept.node = report.node;
+    kept.timestamp_ms = report.timestamp_ms;
+    kept.interval_ms = report.interval_ms;
+    kept.node_usage = report.node_usage;  // aggregates take the node's capacities from it
+    for (const model::PodUsage& pod : report.pods) {
+      if (podAddsTo(pod, *key)) kept.pods.push_back(pod);
+    }
+  };
+  BlockFilter filter;
+  filter.node = std::string(node);
+  filter.min_ts_ms = lo_ms;
+  filter.max_ts_ms = hi_ms;
+  if (key == nullptr) {
+    filter.identity_only = true;  // a node series only counts its pods
+  } else {
+    filter.namespace_name = key->kind == ObjectKind::kNamespace ? key->name : key->namespace_name;
+    filter.node_capacities_only = true;  // podValues reads only the node's capacities
+    if (key->kind == ObjectKind::kPod) filter.pod_name = key->name;
+    if (key->kind == ObjectKind::kDeployment) filter.deployment = key->name;
+  }
+  // Blocks are mapped, their indexes searched in place, and only the chosen entries inflated. The
+  // node entries of every node a chosen pod sits on in ANY block are read from every block: a newer
+  // copy of (node, timestamp) that no longer lists the pod must still replace the older one.
+  struct Mapped {
+    MappedFile file;
+    std::optional<BlockIndex> index;  // nullopt: version 1 or a corrupt index, full scan
+  };
+  std::vector<Mapped> mapped;
+  std::vector<std::string> pod_nodes;
+  for (const BlockFile& block : served_blocks_) {  // oldest LSN first: a newer copy replaces
+    if (block.header.max_ts_ms < lo_ms || block.header.min_ts_ms > hi_ms) continue;
+    // A block gone or damaged since it was listed is skipped and counted; the rest is served.
+    auto file = MappedFile::open(block.path);
+    if (!file) {
+      ++old_range_read_errors_;
+      continue;
+    }
+    Mapped& m = mapped.emplace_back(Mapped{std::move(*file), std::nullopt});
+    if (auto index = BlockIndex::parse(m.file.bytes())) {
+      m.index = *index;
+      if (key != nullptr) {
+        for (const IndexedPod& pod : m.index->pods(filter)) pod_nodes.emplace_back(pod.node);
+      }
+    }
+  }
+  std::sort(pod_nodes.begin(), pod_nodes.end());
+  pod_nodes.erase(std::unique(pod_nodes.begin(), pod_nodes.end()), pod_nodes.end());
+  for (const Mapped& m : mapped) {
+    auto contents = decodeBlockEntries(m.file.bytes(), m.index ? &*m.index : nullptr, filter, pod_nodes);
+    if (!contents) {
+      ++old_range_read_errors_;
+      continue;
+    }
+    old_range_read_errors_ += contents->corrupt_entries;
+    for (const model::Report& report : contents->reports) take(report);
+  }
+  for (const auto& [lsn, report] : late_reports_) take(report);
+  reports = newestCopies(std::move(reports));
+  // No replay window: every share kept, so each point is the in-order sum over nodes, as the head's.
+  auto storage = std::make_unique<MemoryStorage>(clock_, options_.retention);
+  for (const model::Report& report : reports) (void)storage->ingest(report);
+  return storage;
+}
+
+std::vector<ObjectSample> EmbeddedStorage::rawObjectSamplesLocked(const ObjectKey& key, int64_t lo_ms,
+                                                                  int64_t hi_ms) const {
+  if (key.kind == ObjectKind::kNode) {
+    std::vector<ObjectSample> out;
+    for (const NodeSample& s : rawNodeSamplesLocked(key.name, lo_ms, hi_ms)) {
+      out.push_back(ObjectSample{key, s.node, {}, {}, s.timestamp_ms, s.interval_ms, nodeValues(s.usage, s.pod_count)});
+    }
+    return out;
+  }
+  const int64_t floor_ms = head_floor_ms_.load();
+  std::vector<ObjectSample> out;
+  if (lo_ms < floor_ms) {
+    const int64_t old_hi_ms = std::min(hi_ms, floor_ms - 1);
+    out = oldRangeLocked({}, &key, lo_ms, old_hi_ms)->series(key, SeriesQuery{lo_ms, old_hi_ms, 1});
+  }
+  if (hi_ms >= floor_ms) {
+    auto recent = head_.series(key, SeriesQuery{std::max(lo_ms, floor_ms), hi_ms, 1});
+    out.insert(out.end(), std::make_move_iterator(recent.begin()), std::make_move_iterator(recent.end()));
+  }
+  return out;
+}
+
+std::vector<NodeSample> EmbeddedStorage::rawNodeSamplesLocked(std::string_view node, int64_t lo_ms,
+                                                              int64_t hi_ms) const {
+  if (node.empty()) return {};
+  const int64_t floor_ms = head_floor_ms_.load();
+  std::vector<NodeSample> out;
+  if (lo_ms < floor_ms) {
+    const int64_t old_hi_ms = std::min(hi_ms, floor_ms - 1);
+    out = oldRangeLocked(node, nullptr, lo_ms, old_hi_ms)->nodeSeries(node, SeriesQuery{lo_ms, old_hi_ms, 1});
+  }
+  if (hi_ms >= floor_ms) {
+    auto recent = head_.nodeSeries(node, SeriesQuery{std::max(lo_ms, floor_ms), hi_ms, 1});
+    out.insert(out.end(), std::make_move_iterator(recent.begin()), std::make_move_iterator(recent.end()));
+  }
   return out;
 }
 
@@ -436,7 +792,10 @@ EngineStats EmbeddedStorage::engineStats() const {
   }
   out.corrupt_entries = corrupt_entries_;
   out.corrupt_blocks = corrupt_blocks_;
+  out.old_range_read_errors = old_range_read_errors_.load();
   out.replayed_records = replayed_records_;
+  out.restored_from_snapshot = restored_from_snapshot_;
+  out.snapshot_fallbacks = snapshot_fallbacks_;
   {
     std::lock_guard lock(ingest_mutex_);
     if (wal_) out.wal = wal_->stats();

@@ -21,6 +21,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -36,12 +38,30 @@ struct EmbeddedOptions {
   std::chrono::seconds retention{7 * 24 * 3600};  // data older than now − retention is dropped
   WalOptions wal;                                 // sync_interval_ms: the group commit window
   uint64_t checkpoint_records = 4096;             // reports logged since the last checkpoint that trigger one
+  // A checkpoint also runs once this much wall time passed since the last one, or once the WAL tail
+  // spans this much report time (a backlog ingested fast): the head then holds about this much of
+  // each series (≤ 13 samples at a 5 s interval) and a restart replays at most this much of the
+  // WAL — the replay (~0.4 ms per report of 110 pods) is most of a restart. 0: only
+  // checkpoint_records triggers.
+  std::chrono::seconds checkpoint_interval{60};
   int64_t compact_span_ms = 6 * 3600 * 1000;      // merged blocks cover at most this much time (ms)
   // Agents replay up to 15 min late. Namespace/deployment points older than their newest point
   // minus this keep only which nodes added (MemoryStorage's replay_window); a later replay into one
   // is still exact, summed again from the pods, just slower. 0: keep every node's share.
   std::chrono::seconds replay_window{20 * 60};
 };
+
+// Tiered compaction. Checkpoint blocks (about checkpoint_interval each) merge into ~10 min blocks,
+// those into ~1 h, those into compact_span_ms (6 h): a block's tier is the first whose limit is
+// more than twice its span. A run of neighbouring blocks of one tier merges once it is closed —
+// the next block of the tier would take it past the tier's limit — or holds kCompactionFanIn
+// blocks; so each sample is rewritten about once per tier, not at every checkpoint.
+inline constexpr int64_t kCompactionTierMs[] = {10 * 60'000, 3'600'000};  // below compact_span_ms
+inline constexpr size_t kCompactionFanIn = 6;
+// Runs [first, second) of neighbouring blocks (LSN order) to merge, oldest first. `merge_open_runs`:
+// also runs of ≥ 2 blocks still growing at the end of their tier (an explicit compact()).
+std::vector<std::pair<size_t, size_t>> pickCompactions(std::span<const BlockHeader> blocks, int64_t top_span_ms,
+                                                       bool merge_open_runs);
 
 // Rollup resolutions (min, max, avg, last per field), picked by rollupResolutionFor.
 inline constexpr int64_t kRollupMinuteMs = 60'000;
@@ -66,7 +86,10 @@ struct EngineStats {
   uint64_t block_samples = 0;     // field values they hold (a replayed report counts once per block)
   size_t corrupt_entries = 0;     // block entries and WAL records skipped at open (bad checksum, chunk, record)
   size_t corrupt_blocks = 0;      // block files unreadable as a whole at open (left on disk, renamed *.corrupt)
+  size_t old_range_read_errors = 0;  // blocks missing/unreadable or entries corrupt met serving old ranges (skipped)
   uint64_t replayed_records = 0;  // WAL records replayed at open
+  bool restored_from_snapshot = false;  // open() loaded the head snapshot instead of decoding blocks
+  size_t snapshot_fallbacks = 0;  // a head snapshot was there but unusable (torn, corrupt, stale): blocks decoded
   uint64_t checkpoint_lsn = 0;    // WAL records before this are in blocks
   WalStats wal;
   std::string last_error;  // the most recent write failure, empty once writes succeed again
@@ -84,9 +107,8 @@ class EmbeddedStorage final : public Storage {
   Result<IngestOutcome> ingest(const model::Report& report) override;
   std::vector<NodeSample> latestNodes() const override { return head_.latestNodes(); }
   std::optional<NodeSample> latestNode(std::string_view node) const override { return head_.latestNode(node); }
-  std::vector<NodeSample> nodeSeries(std::string_view node, const SeriesQuery& query) const override {
-    return head_.nodeSeries(node, query);
-  }
+  // Ranges older than the head's floor (headFloorMs) are read from the blocks.
+  std::vector<NodeSample> nodeSeries(std::string_view node, const SeriesQuery& query) const override;
   std::vector<ObjectSample> latest(ObjectKind kind, const LatestFilter& filter) const override {
     return head_.latest(kind, filter);
   }
@@ -111,9 +133,15 @@ class EmbeddedStorage final : public Storage {
 
   // Writes the WAL records since the last checkpoint as a block and truncates the WAL before them.
   Status checkpoint();
-  // Merges neighbouring blocks (up to compact_span_ms each) and deletes expired ones.
+  // Merges every run of ≥ 2 neighbouring blocks of one tier (see pickCompactions; growing runs
+  // too) and deletes expired ones. Checkpoints run the tiered compaction without the growing runs.
   Status compact();
   EngineStats engineStats() const;
+  // The head holds every sample at or after this (Unix ms); older ones only as the newest point of
+  // their series. INT64_MIN until the first checkpoint trims it; then the oldest report timestamp
+  // not in a block yet, at most the newest one in a block, so the head holds about one
+  // checkpoint_interval of each series.
+  int64_t headFloorMs() const { return head_floor_ms_.load(); }
 
  private:
   struct BlockFile {
@@ -124,14 +152,38 @@ class EmbeddedStorage final : public Storage {
   };
   EmbeddedStorage(const Clock& clock, EmbeddedOptions options);
   Status restore();
+  // Loads data_dir/head.snapshot into the (empty) head when it is of checkpoint_lsn_ and lists
+  // exactly blocks_ (their sample counts come from it); false, counted, when missing or unusable.
+  bool loadSnapshotLocked();
+  // Writes the head snapshot of checkpoint_lsn_ and blocks_ durably. Caller holds maintenance_mutex_.
+  Status writeSnapshotLocked();
   // Reopens the WAL after a failed write. Caller holds ingest_mutex_.
   Status reopenWalLocked();
   Status checkpointLocked();
-  Status compactLocked();
+  // Whether a checkpoint_interval has passed since the last checkpoint, by wall time or by the
+  // report time the WAL tail spans (`tail_span_ms`).
+  bool checkpointDue(int64_t tail_span_ms) const;
+  Status compactLocked(bool merge_open_runs);
+  // Merges each run [first, second) of blocks_ into one block. Caller holds maintenance_mutex_.
+  Status mergeRunsLocked(const std::vector<std::pair<size_t, size_t>>& runs);
   void dropExpiredBlocksLocked();
   Result<BlockFile> writeBlock(const BlockHeader& header, std::span<const model::Report> reports);
   void noteError(const Error& error);
   int64_t cutoffMs() const;
+  // Publishes blocks_ to readers, forgets late reports and WAL-tail times now in blocks, and trims
+  // the head below the new floor. Caller holds maintenance_mutex_ (not ingest_mutex_).
+  void publishAndTrimLocked();
+  // Raw samples (one per report timestamp) in [lo_ms, hi_ms]: from the blocks and late reports
+  // below the head's floor, from the head above it. Caller holds old_mutex_ (shared).
+  std::vector<ObjectSample> rawObjectSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms) const;
+  std::vector<NodeSample> nodeSeriesLocked(std::string_view node, const SeriesQuery& query) const;
+  std::vector<NodeSample> rawNodeSamplesLocked(std::string_view node, int64_t lo_ms, int64_t hi_ms) const;
+  // The newest copy of each (node, timestamp) in [lo_ms, hi_ms] from the blocks, then the late
+  // reports (newest LSN wins), as a MemoryStorage without a replay window, so that its sums are
+  // the head's. `node` empty: every node; `key` non-null: only the pods that add to it. Caller
+  // holds old_mutex_ (shared).
+  std::unique_ptr<MemoryStorage> oldRangeLocked(std::string_view node, const ObjectKey* key, int64_t lo_ms,
+                                                int64_t hi_ms) const;
 
   const Clock& clock_;
   const EmbeddedOptions options_;
@@ -148,14 +200,27 @@ class EmbeddedStorage final : public Storage {
   std::vector<BlockFile> blocks_;  // guarded by maintenance_mutex_, sorted by first_lsn
   uint64_t checkpoint_lsn_ = 0;    // guarded by maintenance_mutex_
   std::atomic<uint64_t> logged_since_checkpoint_{0};
+  std::atomic<int64_t> last_checkpoint_wall_ms_{0};  // wall clock of the last checkpoint (or open), Unix ms
   size_t corrupt_entries_ = 0;     // set by restore()
   size_t corrupt_blocks_ = 0;      // set by restore()
   uint64_t replayed_records_ = 0;  // set by restore()
+  bool restored_from_snapshot_ = false;  // set by restore()
+  size_t snapshot_fallbacks_ = 0;        // set by restore()
   // Sealed rollup buckets by (series, resolution); dropped whole when a report lands in one.
   mutable std::mutex rollup_mutex_;
   mutable std::map<std::pair<ObjectKey, int64_t>, std::map<int64_t, RollupPoint>> rollup_cache_;  // guarded
   mutable int64_t rollup_cached_until_ms_ = INT64_MIN;  // guarded: end of the newest cached bucket
   uint64_t rollup_generation_ = 0;                      // guarded: bumped when the cache is dropped
+  // Reads below the head's floor. Lock order: maintenance_mutex_, ingest_mutex_, old_mutex_, the head's.
+  mutable std::shared_mutex old_mutex_;
+  std::vector<BlockFile> served_blocks_;  // guarded by old_mutex_: blocks_ as readers see it
+  // Reports logged with a timestamp below the floor since the last checkpoint (a replay later than
+  // the replay window): their LSN and the report; guarded by old_mutex_.
+  std::vector<std::pair<uint64_t, model::Report>> late_reports_;
+  std::atomic<int64_t> head_floor_ms_{INT64_MIN};  // written under ingest_mutex_ and old_mutex_
+  // (LSN, report timestamp) of the WAL records not yet in a block: the floor stays below them.
+  std::vector<std::pair<uint64_t, int64_t>> tail_times_;  // guarded by ingest_mutex_
+  mutable std::atomic<size_t> old_range_read_errors_{0};  // see EngineStats::old_range_read_errors
   mutable std::mutex error_mutex_;
   std::string last_error_;  // guarded by error_mutex_
 };

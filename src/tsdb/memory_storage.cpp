@@ -49,10 +49,18 @@ Result<IngestOutcome> MemoryStorage::ingest(const model::Report& report) {
     series.erase(series.begin());
     --sample_count_;
   }
+  // A sample trimmed from RAM (its report is in a block) replayed late: a replay, not a new sample.
+  bool was_trimmed = false;
+  if (auto trimmed_it = trimmed_times_.find(report.node); trimmed_it != trimmed_times_.end()) {
+    TimeRuns& times = trimmed_it->second;
+    sample_count_ -= times.eraseBelow(cutoff_ms);
+    was_trimmed = times.erase(ts);
+    if (times.empty()) trimmed_times_.erase(trimmed_it);
+  }
   // A replay: take back everything the earlier copy of this report wrote, then write it anew.
   // Sealed aggregate points it reaches are summed again from their pods once its pods are in.
   std::vector<ObjectKey> resum;
-  if (series.contains(ts)) removeReportLocked(report.node, ts, resum);
+  if (series.contains(ts) || was_trimmed) removeReportLocked(report.node, ts, resum);
 
   // This node's contribution to each namespace/deployment, keyed by views into the report; pods
   // usually come grouped by namespace, so the last share touched is tried first.
@@ -152,9 +160,9 @@ Result<IngestOutcome> MemoryStorage::ingest(const model::Report& report) {
   std::sort(resum.begin(), resum.end());
   resum.erase(std::unique(resum.begin(), resum.end()), resum.end());
   for (const ObjectKey& key : resum) resumFromPodsLocked(key, ts);
-  if (inserted) ++sample_count_;
+  if (inserted && !was_trimmed) ++sample_count_;
   outcome.accepted = 1;
-  outcome.replaced = !inserted;
+  outcome.replaced = !inserted || was_trimmed;
   return outcome;
 }
 
@@ -333,10 +341,37 @@ void MemoryStorage::sweepLocked(int64_t cutoff_ms) {
     series.erase(series.begin(), keep_from);
     node_it = series.empty() ? nodes_.erase(node_it) : std::next(node_it);
   }
+  for (auto trimmed_it = trimmed_times_.begin(); trimmed_it != trimmed_times_.end();) {
+    sample_count_ -= trimmed_it->second.eraseBelow(cutoff_ms);
+    trimmed_it = trimmed_it->second.empty() ? trimmed_times_.erase(trimmed_it) : std::next(trimmed_it);
+  }
   for (auto object_it = objects_.begin(); object_it != objects_.end();) {
     dropExpired(object_it->second, cutoff_ms);
     object_it = object_it->second.points.empty() ? eraseSeriesLocked(object_it) : std::next(object_it);
   }
+}
+
+size_t MemoryStorage::trimBefore(int64_t floor_ms) {
+  std::unique_lock lock(mutex_);
+  size_t dropped = 0;
+  for (auto& [name, series] : nodes_) {
+    auto end = series.lower_bound(floor_ms);
+    if (end == series.end() && !series.empty()) --end;  // the newest stays
+    if (end == series.begin()) continue;
+    TimeRuns& times = trimmed_times_[name];
+    for (auto it = series.begin(); it != end; ++it) dropped += times.insert(it->first) ? 1 : 0;
+    series.erase(series.begin(), end);
+  }
+  for (auto& [key, object] : objects_) {
+    auto& points = object.points;
+    if (points.size() <= 1 || points.front().timestamp_ms >= floor_ms) continue;
+    auto keep = pointAtOrAfter(points, floor_ms);
+    if (keep == points.end()) --keep;  // the newest stays
+    dropped += static_cast<size_t>(keep - points.begin());
+    points.erase(points.begin(), keep);
+    points.shrink_to_fit();  // the point of trimming is the RAM
+  }
+  return dropped;
 }
 
 NodeSample MemoryStorage::toSample(const std::string& node, const Series::value_type& entry) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@
 
 #include "common/clock.h"
 #include "tsdb/storage.h"
+#include "tsdb/time_runs.h"
 
 namespace kubemonitor::tsdb {
 
@@ -40,6 +42,19 @@ class MemoryStorage final : public Storage {
                                                  int64_t stale_after_ms) const override;
   std::vector<ContainerSample> latestContainers(const ObjectKey& pod) const override;
   StorageStats stats() const override;
+
+  // Drops node samples and series points older than `floor_ms`, except the newest of each series
+  // (the latest views and liveness need it): EmbeddedStorage serves older ranges from its blocks.
+  // A dropped node sample stays known by its timestamp (TimeRuns: a run per stretch on the node's
+  // interval grid) so that a later replay of it still counts as a replay and stats().samples keeps
+  // counting it. Returns the points dropped.
+  size_t trimBefore(int64_t floor_ms);
+
+  // The whole head (node samples and trimmed times, series points, labels, containers, aggregate
+  // shares) as bytes for EmbeddedStorage's head snapshot (head_snapshot.h), and back: loadState
+  // fills an empty storage, or returns kParse/kTruncated and leaves it empty. Defined in head_snapshot.cpp.
+  void saveState(std::vector<uint8_t>& out) const;
+  Status loadState(std::span<const uint8_t> bytes);
 
  private:
   struct StoredSample {
@@ -170,6 +185,9 @@ class MemoryStorage final : public Storage {
 
   mutable std::shared_mutex mutex_;
   std::map<std::string, Series, std::less<>> nodes_;  // guarded by mutex_
+  // Per node, the timestamps of its samples dropped by trimBefore (counted in sample_count_), as
+  // runs on its interval grid: a few runs per node whatever the retention.
+  std::map<std::string, TimeRuns, std::less<>> trimmed_times_;  // guarded by mutex_
   // Sorted by (kind, namespace, name): a kind or a namespace is one contiguous range.
   ObjectMap objects_;  // guarded by mutex_
   // objects_ by hash, for ingest: a report looks up ~150 series, and pod names share long

@@ -1,10 +1,12 @@
 // Fuzzes the embedded engine's on-disk decoders: the input as a block file (decodeBlock) and as a
-// WAL report record (decodeReportRecord). Any input must give a value or an error, never a crash;
-// whatever decodes must encode again and decode to the same reports.
+// WAL report record (decodeReportRecord), and its series index (BlockIndex::parse, lookups,
+// decodeBlockEntries). Any input must give a value or an error, never a crash; whatever decodes
+// must encode again and decode to the same reports, and the re-encoded block's index must list them.
 
 #include <cstdint>
 #include <cstdlib>
 #include <span>
+#include <string>
 
 #include "tsdb/block.h"
 #include "tsdb/report_record.h"
@@ -22,6 +24,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!encoded.ok()) return 0;  // e.g. a pod listed twice in one report: refused, not a crash
     auto again = decodeBlock(*encoded);
     if (!again.ok() || again->reports.size() != block->reports.size() || again->corrupt_entries != 0) std::abort();
+    auto index = BlockIndex::parse(*encoded);
+    if (!index.ok()) std::abort();
+    const auto& first = block->reports.front();
+    BlockFilter filter;
+    filter.node = first.node;
+    filter.identity_only = true;
+    auto node = decodeBlockEntries(*encoded, &*index, filter);
+    if (!node.ok() || node->corrupt_entries != 0) std::abort();
+  }
+  // The input's own index, whatever it holds: lookups stay inside the bytes.
+  if (auto index = BlockIndex::parse(input); index.ok()) {
+    (void)index->node("node-0");
+    for (const IndexedPod& pod : index->pods(BlockFilter{})) {
+      BlockFilter filter;
+      filter.namespace_name = std::string(pod.namespace_name);
+      filter.pod_name = std::string(pod.name);
+      (void)decodeBlockEntries(input, &*index, filter);
+      filter.pod_name.clear();
+      filter.deployment = std::string(pod.deployment);
+      (void)index->pods(filter);
+      break;
+    }
   }
   return 0;
 }
