@@ -258,12 +258,14 @@ int runStorageBench(const StorageBenchOptions& options, BenchResult& result) {
       series = filled->series;
       result.add("ram_bytes_per_series_after_1h", filled->ram_bytes_per_series);
       result.add("blocks_after_1h", static_cast<double>(filled->storage->engineStats().blocks));
-      // Old ranges come from the blocks (the head keeps the last 20 min): a 1 h window, raw step,
-      // of a different pod each query (rotating over the pods: no page of one series stays hot).
+      // Old ranges come from the blocks (the head keeps what is not in a block yet, ≤ 1 min): a
+      // 1 h window, raw step, of a different pod each query (rotating over the pods: no page of one
+      // series stays hot), ending at the fill's last report.
       tsdb::EmbeddedStorage& storage = *filled->storage;
       const auto pods = storage.latest(tsdb::ObjectKind::kPod, tsdb::LatestFilter{"", "", "", 1LL << 40});
       if (pods.size() < 500) return 1;
-      const tsdb::SeriesQuery hour{now_ms - 3'600'000, now_ms, kIntervalMs};
+      const int64_t end_ms = filled->start_ms + 359 * kIntervalMs;
+      const tsdb::SeriesQuery hour{end_ms - 3'600'000, end_ms, kIntervalMs};
       auto p99 = [](std::vector<double> ms) {
         std::sort(ms.begin(), ms.end());
         return ms[ms.size() * 99 / 100];
