@@ -709,7 +709,7 @@ std::unique_ptr<MemoryStorage> EmbeddedStorage::oldRangeLocked(std::string_view 
       continue;
     }
     Mapped& m = mapped.emplace_back(Mapped{std::move(*file), std::nullopt});
-    if (auto index = BlockIndex::parse(m.file.bytes())) {
+    if (auto index = blockIndexOf(m.file)) {
       m.index = *index;
       if (key != nullptr) {
         for (const IndexedPod& pod : m.index->pods(filter)) pod_nodes.emplace_back(pod.node);
@@ -735,6 +735,116 @@ std::unique_ptr<MemoryStorage> EmbeddedStorage::oldRangeLocked(std::string_view 
   return storage;
 }
 
+Result<BlockIndex> EmbeddedStorage::blockIndexOf(const MappedFile& file) const {
+  {
+    std::lock_guard lock(verified_mutex_);
+    if (verified_indexes_.contains(file.identity())) return BlockIndex::parse(file.bytes(), /*verify_checksum=*/false);
+  }
+  auto index = BlockIndex::parse(file.bytes());
+  if (index) {
+    std::lock_guard lock(verified_mutex_);
+    // Blocks merged or expired leave their identities behind: once they outnumber the served
+    // blocks well, all are forgotten (each block is then verified once more, ~0.2 ms).
+    if (verified_indexes_.size() > 2 * served_blocks_.size() + 64) verified_indexes_.clear();
+    verified_indexes_.insert(file.identity());
+  }
+  return index;
+}
+
+std::vector<ObjectSample> EmbeddedStorage::oldPodSamplesLocked(const ObjectKey& key, int64_t lo_ms,
+                                                               int64_t hi_ms) const {
+  std::vector<ObjectSample> out;
+  // As the MemoryStorage of oldRangeLocked: reports older than the retention are not kept, and a
+  // pod reported without a name is filed under its UID, which the blocks are not searched by.
+  lo_ms = std::max(lo_ms, cutoffMs());
+  if (key.name.empty() || hi_ms < lo_ms) return out;
+  BlockFilter filter;
+  filter.min_ts_ms = lo_ms;
+  filter.max_ts_ms = hi_ms;
+  filter.namespace_name = key.namespace_name;
+  filter.pod_name = key.name;
+  filter.node_capacities_only = true;  // podValues reads only the node's capacities
+  // As oldRangeLocked: the node entries of every node the pod sits on in ANY block are read from
+  // every block, so that a newer copy of (node, timestamp) no longer listing the pod replaces.
+  struct Mapped {
+    MappedFile file;
+    std::optional<BlockIndex> index;  // nullopt: version 1 or a corrupt index, full scan
+  };
+  std::vector<Mapped> mapped;
+  std::vector<std::string> pod_nodes;
+  for (const BlockFile& block : served_blocks_) {  // oldest LSN first
+    if (block.header.max_ts_ms < lo_ms || block.header.min_ts_ms > hi_ms) continue;
+    auto file = MappedFile::open(block.path);
+    if (!file) {
+      ++old_range_read_errors_;
+      continue;
+    }
+    Mapped& m = mapped.emplace_back(Mapped{std::move(*file), std::nullopt});
+    if (auto index = blockIndexOf(m.file)) {
+      m.index = *index;
+      for (const IndexedPod& pod : m.index->pods(filter)) pod_nodes.emplace_back(pod.node);
+    }
+  }
+  std::sort(pod_nodes.begin(), pod_nodes.end());
+  pod_nodes.erase(std::unique(pod_nodes.begin(), pod_nodes.end()), pod_nodes.end());
+
+  // One slot per (node, timestamp), in the order its first copy came (blocks in LSN order, then
+  // the late reports), holding its newest copy — newestCopies' order and content — and that
+  // copy's last listing of the pod (null: the newest copy does not list it).
+  struct Slot {
+    const model::Report* report = nullptr;
+    const model::PodUsage* pod = nullptr;
+  };
+  std::vector<Slot> slots;
+  std::map<std::pair<std::string_view, int64_t>, size_t> slot_of;  // views into the reports below
+  auto take = [&](const model::Report& report) {
+    if (report.timestamp_ms < lo_ms || report.timestamp_ms > hi_ms) return;
+    if (report.node.empty()) return;  // MemoryStorage refuses such a report
+    const model::PodUsage* pod = nullptr;
+    for (const model::PodUsage& p : report.pods) {
+      if (p.namespace_name == key.namespace_name && p.name == key.name) pod = &p;  // the last one wins
+    }
+    auto [it, inserted] = slot_of.try_emplace({report.node, report.timestamp_ms}, slots.size());
+    if (inserted)
+      slots.push_back(Slot{&report, pod});
+    else
+      slots[it->second] = Slot{&report, pod};
+  };
+  std::vector<BlockContents> decoded;
+  decoded.reserve(mapped.size());  // never moved: the slots point into it
+  for (const Mapped& m : mapped) {
+    auto contents = decodeBlockEntries(m.file.bytes(), m.index ? &*m.index : nullptr, filter, pod_nodes);
+    if (!contents) {
+      ++old_range_read_errors_;
+      continue;
+    }
+    old_range_read_errors_ += contents->corrupt_entries;
+    const BlockContents& kept = decoded.emplace_back(std::move(*contents));
+    for (const model::Report& report : kept.reports) take(report);
+  }
+  for (const auto& [lsn, report] : late_reports_) take(report);
+
+  // MemoryStorage ingests the slots in order, each listing overwriting the pod's point at its
+  // timestamp: per timestamp the last slot listing the pod wins (a pod on two nodes at once).
+  std::vector<std::pair<int64_t, size_t>> points;  // (timestamp, slot)
+  for (size_t i = 0; i < slots.size(); ++i) {
+    if (slots[i].pod != nullptr) points.emplace_back(slots[i].report->timestamp_ms, i);
+  }
+  std::sort(points.begin(), points.end());
+  ObjectSeriesFolder folder(out);  // step 1 ms: one point per timestamp, folded as MemoryStorage::series
+  for (size_t i = 0; i < points.size(); ++i) {
+    if (i + 1 < points.size() && points[i + 1].first == points[i].first) continue;
+    const Slot& slot = slots[points[i].second];
+    const ObjectValues values = podValues(*slot.pod, slot.report->node_usage);
+    folder.add(points[i].first,
+               ObjectSample{key, slot.report->node, slot.pod->deployment, slot.pod->uid, points[i].first,
+                            slot.report->interval_ms, values},
+               values);
+  }
+  folder.finish();
+  return out;
+}
+
 std::vector<ObjectSample> EmbeddedStorage::rawObjectSamplesLocked(const ObjectKey& key, int64_t lo_ms,
                                                                   int64_t hi_ms) const {
   if (key.kind == ObjectKind::kNode) {
@@ -748,7 +858,9 @@ std::vector<ObjectSample> EmbeddedStorage::rawObjectSamplesLocked(const ObjectKe
   std::vector<ObjectSample> out;
   if (lo_ms < floor_ms) {
     const int64_t old_hi_ms = std::min(hi_ms, floor_ms - 1);
-    out = oldRangeLocked({}, &key, lo_ms, old_hi_ms)->series(key, SeriesQuery{lo_ms, old_hi_ms, 1});
+    out = key.kind == ObjectKind::kPod
+              ? oldPodSamplesLocked(key, lo_ms, old_hi_ms)
+              : oldRangeLocked({}, &key, lo_ms, old_hi_ms)->series(key, SeriesQuery{lo_ms, old_hi_ms, 1});
   }
   if (hi_ms >= floor_ms) {
     auto recent = head_.series(key, SeriesQuery{std::max(lo_ms, floor_ms), hi_ms, 1});

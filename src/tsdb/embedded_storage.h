@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -184,6 +185,14 @@ class EmbeddedStorage final : public Storage {
   // holds old_mutex_ (shared).
   std::unique_ptr<MemoryStorage> oldRangeLocked(std::string_view node, const ObjectKey* key, int64_t lo_ms,
                                                 int64_t hi_ms) const;
+  // The raw samples of pod `key` in [lo_ms, hi_ms] from the blocks and late reports: the same
+  // points, bit for bit, as oldRangeLocked({}, &key, ...)->series(key, {lo_ms, hi_ms, 1}), built
+  // straight from the decoded entries instead of through a throwaway MemoryStorage. Caller holds
+  // old_mutex_ (shared).
+  std::vector<ObjectSample> oldPodSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms) const;
+  // The series index of a mapped block, its checksum verified only the first time this file
+  // (FileIdentity) is seen. Errors: BlockIndex::parse's.
+  Result<BlockIndex> blockIndexOf(const MappedFile& file) const;
 
   const Clock& clock_;
   const EmbeddedOptions options_;
@@ -217,6 +226,9 @@ class EmbeddedStorage final : public Storage {
   // Reports logged with a timestamp below the floor since the last checkpoint (a replay later than
   // the replay window): their LSN and the report; guarded by old_mutex_.
   std::vector<std::pair<uint64_t, model::Report>> late_reports_;
+  // Block files whose index checksum held (blockIndexOf); dropped whole when it outgrows the blocks.
+  mutable std::mutex verified_mutex_;
+  mutable std::set<FileIdentity> verified_indexes_;  // guarded by verified_mutex_
   std::atomic<int64_t> head_floor_ms_{INT64_MIN};  // written under ingest_mutex_ and old_mutex_
   // (LSN, report timestamp) of the WAL records not yet in a block: the floor stays below them.
   std::vector<std::pair<uint64_t, int64_t>> tail_times_;  // guarded by ingest_mutex_
