@@ -755,6 +755,64 @@ TEST_F(TrimmedHeadTest, LateReplayIntoATrimmedRangeIsExactBeforeAndAfterItsCheck
   expectSameEverywhere(*reopened);
 }
 
+// The old-range pod series is built straight from the decoded block entries (no throwaway
+// MemoryStorage): a pod that moves from node-0 to node-2 (both list it at one tick), a replayed
+// report and late reports below the floor — one changing the pod, one no longer listing it —
+// answer bit for bit as a MemoryStorage that ingested everything in order.
+TEST_F(TrimmedHeadTest, DirectPodPathEqualsMemoryStorageAcrossTwoNodesReplaysAndLateReports) {
+  const ObjectKey mover{ObjectKind::kPod, "ns-1", "mover"};
+  auto report = [&](size_t node, uint64_t tick, double extra_cpu, bool list_mover) {
+    model::Report r = generateNodeReport(node, kPods, tick, startMs(), kIntervalMs);
+    const bool here = (node == 0 && tick <= 350) || (node == 2 && tick >= 350);
+    if (here && list_mover) {
+      model::PodUsage pod = r.pods.front();
+      pod.namespace_name = "ns-1";
+      pod.name = "mover";
+      pod.uid = node == 0 ? "uid-mover-a" : "uid-mover-b";
+      pod.deployment = node == 0 ? "mv-a" : "mv-b";
+      pod.usage.cpu_millicores = 100.0 + static_cast<double>(tick) / 3.0 + extra_cpu;
+      r.pods.push_back(pod);
+    }
+    return r;
+  };
+  auto expectSamePod = [&](const EmbeddedStorage& storage) {
+    const int64_t end_ms = toUnixMs(clock_.wallNow());
+    for (const SeriesQuery& query : {SeriesQuery{startMs(), end_ms, 1}, SeriesQuery{startMs(), end_ms, kIntervalMs},
+                                     SeriesQuery{end_ms - 3'600'000, end_ms, kIntervalMs},
+                                     SeriesQuery{startMs(), end_ms, kRollupMinuteMs}}) {
+      expectSameObjectSeries(storage, mover, query);
+    }
+    const auto points = storage.series(mover, SeriesQuery{startMs(), end_ms, 1});
+    ASSERT_FALSE(points.empty());
+    EXPECT_EQ(points.front().node, "node-0");
+    EXPECT_EQ(points.back().node, "node-2");
+    EXPECT_EQ(points.back().uid, "uid-mover-b");
+  };
+  {
+    auto storage = open();
+    for (uint64_t tick = 0; tick < 700; ++tick) {
+      for (size_t n = 0; n < kNodes; ++n) ingest(*storage, report(n, tick, 0, true));
+      // An agent replays its report of 5 ticks ago with other values (in the replay window).
+      if (tick == 200) ingest(*storage, report(0, 195, 1'000, true));
+    }
+    ASSERT_GT(storage->headFloorMs(), startMs() + 60 * 60'000);
+    // Below the floor: node-0 replays tick 300 with the pod changed, node-2 tick 500 without it.
+    const model::Report changed = report(0, 300, 5'000, true);
+    const model::Report without = report(2, 500, 0, false);
+    ASSERT_LT(without.timestamp_ms, storage->headFloorMs());
+    ingest(*storage, changed);
+    ingest(*storage, without);
+    expectSamePod(*storage);  // blocks plus late reports
+    ASSERT_TRUE(storage->checkpoint().ok());
+    expectSamePod(*storage);  // from the newest block
+    ASSERT_TRUE(storage->compact().ok());
+    expectSamePod(*storage);  // merged blocks
+    EXPECT_EQ(storage->engineStats().old_range_read_errors, 0U);
+  }
+  auto reopened = open();
+  expectSamePod(*reopened);
+}
+
 TEST_F(TrimmedHeadTest, RestartServesTheSameLatestViewsAndSeries) {
   {
     auto storage = open();
