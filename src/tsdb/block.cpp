@@ -302,12 +302,21 @@ Status decodeNodeEntry(ByteCursor& in, NodeMap& nodes, size_t& samples,
   if (filter != nullptr && !filter->node.empty() && *node != filter->node) return {};
   auto intervals = readColumn(in, ValueKind::kUint64);
   if (!intervals) return intervals.error();
-  NodeReports reports;
-  for (const Sample& s : intervals->samples) {
-    Report& r = reports[s.ts_ms];
+  // Every column is checked against all the timestamps, but only the reports in the asked range
+  // are built (a 1 h read of a 6 h block keeps a sixth): [kept_begin, kept_end) of them.
+  std::vector<int64_t> timestamps;
+  timestamps.reserve(intervals->samples.size());
+  for (const Sample& s : intervals->samples) timestamps.push_back(s.ts_ms);  // strictly increasing (decodeChunk)
+  const int64_t min_ts_ms = filter != nullptr ? filter->min_ts_ms : INT64_MIN;
+  const int64_t max_ts_ms = filter != nullptr ? filter->max_ts_ms : INT64_MAX;
+  const size_t kept_begin = static_cast<size_t>(std::lower_bound(timestamps.begin(), timestamps.end(), min_ts_ms) - timestamps.begin());
+  const size_t kept_end = std::max(kept_begin, static_cast<size_t>(std::upper_bound(timestamps.begin(), timestamps.end(), max_ts_ms) - timestamps.begin()));
+  std::vector<Report> reports(kept_end - kept_begin);
+  for (size_t k = kept_begin; k < kept_end; ++k) {
+    Report& r = reports[k - kept_begin];
     r.node = *node;
-    r.timestamp_ms = s.ts_ms;
-    r.interval_ms = zigzagDecode(s.value.asUint64());
+    r.timestamp_ms = timestamps[k];
+    r.interval_ms = zigzagDecode(intervals->samples[k].value.asUint64());
   }
   for (const auto& member : kNodeFields) {
     const bool is_double = std::holds_alternative<double NodeUsage::*>(member);
@@ -322,31 +331,28 @@ Status decodeNodeEntry(ByteCursor& in, NodeMap& nodes, size_t& samples,
     }
     auto column = readColumn(in, is_double ? ValueKind::kDouble : ValueKind::kUint64);
     if (!column) return column.error();
-    if (column->samples.size() != reports.size()) return corrupt("node column of another length");
-    auto it = reports.begin();
-    for (const Sample& s : column->samples) {
-      if (s.ts_ms != it->first) return corrupt("node column with other timestamps");
+    if (column->samples.size() != timestamps.size()) return corrupt("node column of another length");
+    for (size_t k = 0; k < timestamps.size(); ++k) {
+      const Sample& s = column->samples[k];
+      if (s.ts_ms != timestamps[k]) return corrupt("node column with other timestamps");
+      if (k < kept_begin || k >= kept_end) continue;  // decoded (a chunk decodes whole), not kept
       std::visit(
           [&](auto m) {
-            using T = std::remove_reference_t<decltype(it->second.node_usage.*m)>;
+            Report& r = reports[k - kept_begin];
+            using T = std::remove_reference_t<decltype(r.node_usage.*m)>;
             if constexpr (std::is_same_v<T, double>)
-              it->second.node_usage.*m = s.value.asDouble();
+              r.node_usage.*m = s.value.asDouble();
             else
-              it->second.node_usage.*m = static_cast<T>(s.value.asUint64());
+              r.node_usage.*m = static_cast<T>(s.value.asUint64());
           },
           member);
-      ++it;
     }
   }
   if (in.remaining() != 0) return corrupt("stray bytes in a node entry");
-  samples += reports.size() * kNodeFields.size();
+  samples += timestamps.size() * kNodeFields.size();
+  // Outside the asked time range: not kept; its pods then find no report to join either.
   auto& into = nodes[*node];
-  for (auto& [ts, r] : reports) {
-    // Outside the asked time range: decoded (a chunk decodes whole), not kept; its pods then find
-    // no report to join either.
-    if (filter != nullptr && (ts < filter->min_ts_ms || ts > filter->max_ts_ms)) continue;
-    into.insert_or_assign(ts, std::move(r));
-  }
+  for (Report& r : reports) into.insert_or_assign(r.timestamp_ms, std::move(r));
   return {};
 }
 
