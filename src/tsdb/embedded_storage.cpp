@@ -608,10 +608,7 @@ std::vector<ObjectSample> EmbeddedStorage::series(const ObjectKey& key, const Se
     if (query.start_ms >= head_floor_ms_.load()) return head_.series(key, query);
     std::vector<ObjectSample> out;
     if (key.kind == ObjectKind::kNode) {
-      for (const NodeSample& point : nodeSeriesLocked(key.name, query)) {
-        out.push_back(ObjectSample{
-            key, point.node, {}, {}, point.timestamp_ms, point.interval_ms, nodeValues(point.usage, point.pod_count)});
-      }
+      for (const NodeSample& point : nodeSeriesLocked(key.name, query)) out.push_back(nodeObjectSample(key, point));
       return out;
     }
     ObjectSeriesFolder folder(out);
@@ -691,34 +688,10 @@ std::unique_ptr<MemoryStorage> EmbeddedStorage::oldRangeLocked(std::string_view 
     if (key->kind == ObjectKind::kPod) filter.pod_name = key->name;
     if (key->kind == ObjectKind::kDeployment) filter.deployment = key->name;
   }
-  // Blocks are mapped, their indexes searched in place, and only the chosen entries inflated. The
-  // node entries of every node a chosen pod sits on in ANY block are read from every block: a newer
-  // copy of (node, timestamp) that no longer lists the pod must still replace the older one.
-  struct Mapped {
-    MappedFile file;
-    std::optional<BlockIndex> index;  // nullopt: version 1 or a corrupt index, full scan
-  };
-  std::vector<Mapped> mapped;
+  // Blocks are mapped, their indexes searched in place, and only the chosen entries inflated.
   std::vector<std::string> pod_nodes;
-  for (const BlockFile& block : served_blocks_) {  // oldest LSN first: a newer copy replaces
-    if (block.header.max_ts_ms < lo_ms || block.header.min_ts_ms > hi_ms) continue;
-    // A block gone or damaged since it was listed is skipped and counted; the rest is served.
-    auto file = MappedFile::open(block.path);
-    if (!file) {
-      ++old_range_read_errors_;
-      continue;
-    }
-    Mapped& m = mapped.emplace_back(Mapped{std::move(*file), std::nullopt});
-    if (auto index = blockIndexOf(m.file)) {
-      m.index = *index;
-      if (key != nullptr) {
-        for (const IndexedPod& pod : m.index->pods(filter)) pod_nodes.emplace_back(pod.node);
-      }
-    }
-  }
-  std::sort(pod_nodes.begin(), pod_nodes.end());
-  pod_nodes.erase(std::unique(pod_nodes.begin(), pod_nodes.end()), pod_nodes.end());
-  for (const Mapped& m : mapped) {
+  const std::vector<MappedBlock> mapped = mapBlocksLocked(filter, lo_ms, hi_ms, key != nullptr ? &pod_nodes : nullptr);
+  for (const MappedBlock& m : mapped) {
     auto contents = decodeBlockEntries(m.file.bytes(), m.index ? &*m.index : nullptr, filter, pod_nodes);
     if (!contents) {
       ++old_range_read_errors_;
@@ -733,6 +706,32 @@ std::unique_ptr<MemoryStorage> EmbeddedStorage::oldRangeLocked(std::string_view 
   auto storage = std::make_unique<MemoryStorage>(clock_, options_.retention);
   for (const model::Report& report : reports) (void)storage->ingest(report);
   return storage;
+}
+
+std::vector<EmbeddedStorage::MappedBlock> EmbeddedStorage::mapBlocksLocked(const BlockFilter& filter, int64_t lo_ms,
+                                                                          int64_t hi_ms,
+                                                                          std::vector<std::string>* pod_nodes) const {
+  std::vector<MappedBlock> mapped;
+  for (const BlockFile& block : served_blocks_) {  // oldest LSN first: a newer copy replaces
+    if (block.header.max_ts_ms < lo_ms || block.header.min_ts_ms > hi_ms) continue;
+    auto file = MappedFile::open(block.path);
+    if (!file) {
+      ++old_range_read_errors_;
+      continue;
+    }
+    MappedBlock& m = mapped.emplace_back(MappedBlock{std::move(*file), std::nullopt});
+    if (auto index = blockIndexOf(m.file)) {
+      m.index = *index;
+      if (pod_nodes != nullptr) {
+        for (const IndexedPod& pod : m.index->pods(filter)) pod_nodes->emplace_back(pod.node);
+      }
+    }
+  }
+  if (pod_nodes != nullptr) {
+    std::sort(pod_nodes->begin(), pod_nodes->end());
+    pod_nodes->erase(std::unique(pod_nodes->begin(), pod_nodes->end()), pod_nodes->end());
+  }
+  return mapped;
 }
 
 Result<BlockIndex> EmbeddedStorage::blockIndexOf(const MappedFile& file) const {
@@ -764,29 +763,8 @@ std::vector<ObjectSample> EmbeddedStorage::oldPodSamplesLocked(const ObjectKey& 
   filter.namespace_name = key.namespace_name;
   filter.pod_name = key.name;
   filter.node_capacities_only = true;  // podValues reads only the node's capacities
-  // As oldRangeLocked: the node entries of every node the pod sits on in ANY block are read from
-  // every block, so that a newer copy of (node, timestamp) no longer listing the pod replaces.
-  struct Mapped {
-    MappedFile file;
-    std::optional<BlockIndex> index;  // nullopt: version 1 or a corrupt index, full scan
-  };
-  std::vector<Mapped> mapped;
   std::vector<std::string> pod_nodes;
-  for (const BlockFile& block : served_blocks_) {  // oldest LSN first
-    if (block.header.max_ts_ms < lo_ms || block.header.min_ts_ms > hi_ms) continue;
-    auto file = MappedFile::open(block.path);
-    if (!file) {
-      ++old_range_read_errors_;
-      continue;
-    }
-    Mapped& m = mapped.emplace_back(Mapped{std::move(*file), std::nullopt});
-    if (auto index = blockIndexOf(m.file)) {
-      m.index = *index;
-      for (const IndexedPod& pod : m.index->pods(filter)) pod_nodes.emplace_back(pod.node);
-    }
-  }
-  std::sort(pod_nodes.begin(), pod_nodes.end());
-  pod_nodes.erase(std::unique(pod_nodes.begin(), pod_nodes.end()), pod_nodes.end());
+  const std::vector<MappedBlock> mapped = mapBlocksLocked(filter, lo_ms, hi_ms, &pod_nodes);
 
   // One slot per (node, timestamp), in the order its first copy came (blocks in LSN order, then
   // the late reports), holding its newest copy — newestCopies' order and content — and that
@@ -812,7 +790,7 @@ std::vector<ObjectSample> EmbeddedStorage::oldPodSamplesLocked(const ObjectKey& 
   };
   std::vector<BlockContents> decoded;
   decoded.reserve(mapped.size());  // never moved: the slots point into it
-  for (const Mapped& m : mapped) {
+  for (const MappedBlock& m : mapped) {
     auto contents = decodeBlockEntries(m.file.bytes(), m.index ? &*m.index : nullptr, filter, pod_nodes);
     if (!contents) {
       ++old_range_read_errors_;
@@ -849,9 +827,7 @@ std::vector<ObjectSample> EmbeddedStorage::rawObjectSamplesLocked(const ObjectKe
                                                                   int64_t hi_ms) const {
   if (key.kind == ObjectKind::kNode) {
     std::vector<ObjectSample> out;
-    for (const NodeSample& s : rawNodeSamplesLocked(key.name, lo_ms, hi_ms)) {
-      out.push_back(ObjectSample{key, s.node, {}, {}, s.timestamp_ms, s.interval_ms, nodeValues(s.usage, s.pod_count)});
-    }
+    for (const NodeSample& s : rawNodeSamplesLocked(key.name, lo_ms, hi_ms)) out.push_back(nodeObjectSample(key, s));
     return out;
   }
   const int64_t floor_ms = head_floor_ms_.load();

@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <set>
 #include <shared_mutex>
@@ -193,6 +194,17 @@ class EmbeddedStorage final : public Storage {
   // The series index of a mapped block, its checksum verified only the first time this file
   // (FileIdentity) is seen. Errors: BlockIndex::parse's.
   Result<BlockIndex> blockIndexOf(const MappedFile& file) const;
+  // The served blocks overlapping [lo_ms, hi_ms], mapped, oldest LSN first (a newer copy replaces),
+  // with their indexes (nullopt: version 1 or a corrupt index, full scan); a block gone or damaged
+  // since it was listed is skipped and counted. When `pod_nodes` is given it gets every node the
+  // filter's pods sit on in ANY of them (sorted, unique): a newer copy of (node, timestamp) that no
+  // longer lists the pod must still replace the older one, so those node entries are read from all.
+  struct MappedBlock {
+    MappedFile file;
+    std::optional<BlockIndex> index;
+  };
+  std::vector<MappedBlock> mapBlocksLocked(const BlockFilter& filter, int64_t lo_ms, int64_t hi_ms,
+                                           std::vector<std::string>* pod_nodes) const;
 
   const Clock& clock_;
   const EmbeddedOptions options_;

@@ -545,8 +545,7 @@ std::optional<ObjectSample> MemoryStorage::latestObject(const ObjectKey& key, in
   if (key.kind == ObjectKind::kNode) {
     auto node = latestNode(key.name);
     if (!node) return std::nullopt;
-    return ObjectSample{
-        key, node->node, {}, {}, node->timestamp_ms, node->interval_ms, nodeValues(node->usage, node->pod_count)};
+    return nodeObjectSample(key, *node);
   }
   const int64_t now_ms = toUnixMs(clock_.wallNow());
   const int64_t cutoff_ms = now_ms - retention_ms_;
@@ -564,10 +563,7 @@ std::optional<ObjectSample> MemoryStorage::latestObject(const ObjectKey& key, in
 std::vector<ObjectSample> MemoryStorage::series(const ObjectKey& key, const SeriesQuery& query) const {
   std::vector<ObjectSample> out;
   if (key.kind == ObjectKind::kNode) {
-    for (const NodeSample& point : nodeSeries(key.name, query)) {
-      out.push_back(ObjectSample{
-          key, point.node, {}, {}, point.timestamp_ms, point.interval_ms, nodeValues(point.usage, point.pod_count)});
-    }
+    for (const NodeSample& point : nodeSeries(key.name, query)) out.push_back(nodeObjectSample(key, point));
     return out;
   }
   if (query.step_ms <= 0 || query.end_ms < query.start_ms) return out;

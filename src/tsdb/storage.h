@@ -34,6 +34,12 @@ struct ObjectSample {
   ObjectValues values;
 };
 
+// A node's sample as the object `key` (kind kNode): what series() of a node answers.
+inline ObjectSample nodeObjectSample(const ObjectKey& key, const NodeSample& sample) {
+  return ObjectSample{key, sample.node, {}, {}, sample.timestamp_ms, sample.interval_ms,
+                      nodeValues(sample.usage, sample.pod_count)};
+}
+
 // Which objects latest() answers with; empty strings match everything.
 struct LatestFilter {
   std::string namespace_name;
