@@ -691,14 +691,8 @@ std::unique_ptr<MemoryStorage> EmbeddedStorage::oldRangeLocked(std::string_view 
   // Blocks are mapped, their indexes searched in place, and only the chosen entries inflated.
   std::vector<std::string> pod_nodes;
   const std::vector<MappedBlock> mapped = mapBlocksLocked(filter, lo_ms, hi_ms, key != nullptr ? &pod_nodes : nullptr);
-  for (const MappedBlock& m : mapped) {
-    auto contents = decodeBlockEntries(m.file.bytes(), m.index ? &*m.index : nullptr, filter, pod_nodes);
-    if (!contents) {
-      ++old_range_read_errors_;
-      continue;
-    }
-    old_range_read_errors_ += contents->corrupt_entries;
-    for (const model::Report& report : contents->reports) take(report);
+  for (const BlockContents& contents : decodeMappedLocked(mapped, filter, pod_nodes)) {
+    for (const model::Report& report : contents.reports) take(report);
   }
   for (const auto& [lsn, report] : late_reports_) take(report);
   reports = newestCopies(std::move(reports));
@@ -732,6 +726,23 @@ std::vector<EmbeddedStorage::MappedBlock> EmbeddedStorage::mapBlocksLocked(const
     pod_nodes->erase(std::unique(pod_nodes->begin(), pod_nodes->end()), pod_nodes->end());
   }
   return mapped;
+}
+
+std::vector<BlockContents> EmbeddedStorage::decodeMappedLocked(std::span<const MappedBlock> mapped,
+                                                               const BlockFilter& filter,
+                                                               std::span<const std::string> pod_nodes) const {
+  std::vector<BlockContents> decoded;
+  decoded.reserve(mapped.size());
+  for (const MappedBlock& m : mapped) {
+    auto contents = decodeBlockEntries(m.file.bytes(), m.index ? &*m.index : nullptr, filter, pod_nodes);
+    if (!contents) {
+      ++old_range_read_errors_;
+      continue;
+    }
+    old_range_read_errors_ += contents->corrupt_entries;
+    decoded.push_back(std::move(*contents));
+  }
+  return decoded;
 }
 
 Result<BlockIndex> EmbeddedStorage::blockIndexOf(const MappedFile& file) const {
@@ -788,16 +799,8 @@ std::vector<ObjectSample> EmbeddedStorage::oldPodSamplesLocked(const ObjectKey& 
     else
       slots[it->second] = Slot{&report, pod};
   };
-  std::vector<BlockContents> decoded;
-  decoded.reserve(mapped.size());  // never moved: the slots point into it
-  for (const MappedBlock& m : mapped) {
-    auto contents = decodeBlockEntries(m.file.bytes(), m.index ? &*m.index : nullptr, filter, pod_nodes);
-    if (!contents) {
-      ++old_range_read_errors_;
-      continue;
-    }
-    old_range_read_errors_ += contents->corrupt_entries;
-    const BlockContents& kept = decoded.emplace_back(std::move(*contents));
+  const std::vector<BlockContents> decoded = decodeMappedLocked(mapped, filter, pod_nodes);  // the slots point into it
+  for (const BlockContents& kept : decoded) {
     for (const model::Report& report : kept.reports) take(report);
   }
   for (const auto& [lsn, report] : late_reports_) take(report);

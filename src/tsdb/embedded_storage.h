@@ -205,6 +205,10 @@ class EmbeddedStorage final : public Storage {
   };
   std::vector<MappedBlock> mapBlocksLocked(const BlockFilter& filter, int64_t lo_ms, int64_t hi_ms,
                                            std::vector<std::string>* pod_nodes) const;
+  // The filter's entries of each mapped block, oldest LSN first; a block that cannot be decoded and
+  // corrupt entries are skipped and counted (old_range_read_errors).
+  std::vector<BlockContents> decodeMappedLocked(std::span<const MappedBlock> mapped, const BlockFilter& filter,
+                                                std::span<const std::string> pod_nodes) const;
 
   const Clock& clock_;
   const EmbeddedOptions options_;
