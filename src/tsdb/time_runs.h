@@ -106,7 +106,12 @@ class TimeRuns {
   // step > 0 when count > 1).
   bool appendRun(int64_t first_ms, int64_t step_ms, uint64_t count) {
     if (count == 0 || (count > 1 && step_ms <= 0) || count > (uint64_t{1} << 40)) return false;
-    if (count > 1 && step_ms > (INT64_MAX - first_ms) / static_cast<int64_t>(count)) return false;
+    // first_ms + step_ms × count must stay representable (a corrupt snapshot may say anything).
+    int64_t span_ms = 0, end_ms = 0;
+    if (count > 1 && (__builtin_mul_overflow(step_ms, static_cast<int64_t>(count), &span_ms) ||
+                      __builtin_add_overflow(first_ms, span_ms, &end_ms))) {
+      return false;
+    }
     if (!runs_.empty() && runs_.rbegin()->second.last(runs_.rbegin()->first) >= first_ms) return false;
     runs_.emplace_hint(runs_.end(), first_ms, Run{count, count == 1 ? 0 : step_ms});
     size_ += count;

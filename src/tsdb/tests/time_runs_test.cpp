@@ -89,6 +89,14 @@ TEST(TimeRuns, MatchesASetUnderMixedOperations) {
   EXPECT_EQ(values(runs), expected);
 }
 
+TEST(TimeRuns, AppendRunChecksNegativeStartsWithoutOverflow) {
+  // A snapshot may hold any start: the bound check itself must not overflow (found by fuzzing).
+  TimeRuns runs;
+  EXPECT_FALSE(runs.appendRun(-1, INT64_MAX, 2));
+  EXPECT_TRUE(runs.appendRun(-1000, 10, 3));
+  EXPECT_EQ(runs.size(), 3U);
+}
+
 TEST(TimeRuns, AppendRunRejectsOverlapsAndBadRuns) {
   TimeRuns runs;
   EXPECT_TRUE(runs.appendRun(0, 10, 5));
