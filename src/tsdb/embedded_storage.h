@@ -182,8 +182,8 @@ class EmbeddedStorage final : public Storage {
   std::vector<NodeSample> rawNodeSamplesLocked(std::string_view node, int64_t lo_ms, int64_t hi_ms) const;
   // The newest copy of each (node, timestamp) in [lo_ms, hi_ms] from the blocks, then the late
   // reports (newest LSN wins), as a MemoryStorage without a replay window, so that its sums are
-  // the head's. `node` empty: every node; `key` non-null: a namespace or deployment, only the pods that add to it (pods: oldPodSamplesLocked). Caller
-  // holds old_mutex_ (shared).
+  // the head's. `node` empty: every node; `key` non-null: a namespace or deployment, only the pods
+  // that add to it (a pod's range is oldPodSamplesLocked's). Caller holds old_mutex_ (shared).
   std::unique_ptr<MemoryStorage> oldRangeLocked(std::string_view node, const ObjectKey* key, int64_t lo_ms,
                                                 int64_t hi_ms) const;
   // The raw samples of pod `key` in [lo_ms, hi_ms] from the blocks and late reports: the same
