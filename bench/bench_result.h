@@ -71,6 +71,7 @@ struct StorageBenchOptions {
   int ticks = 360;              // reports per node in part A (1 h on the 10 s grid)
   size_t latest_pods = 10'000;  // pods of part B (110 per node)
   std::string dir;              // where the data dirs go (the disk to measure)
+  std::vector<std::string> parts{"A", "A2", "B", "C"};  // which parts run (a profile of one part)
 };
 int runStorageBench(const StorageBenchOptions& options, BenchResult& result);
 

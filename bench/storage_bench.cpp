@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -122,9 +123,12 @@ int runStorageBench(const StorageBenchOptions& options, BenchResult& result) {
   fs::remove_all(root, ec);
   SystemClock clock;
   const int64_t now_ms = gridNowMs(clock);
+  auto runs = [&](std::string_view part) {
+    return std::find(options.parts.begin(), options.parts.end(), part) != options.parts.end();
+  };
 
   // A: ingest throughput, on-disk size, query latency.
-  {
+  if (runs("A")) {
     tsdb::EmbeddedOptions engine_options;
     engine_options.data_dir = root / "a";
     engine_options.wal.sync_interval_ms = 10;
@@ -178,7 +182,7 @@ int runStorageBench(const StorageBenchOptions& options, BenchResult& result) {
   // A2: the same number of reports from 4 agents. Each waits for the group commit (one fdatasync
   // per 10 ms window) before its next report, which caps this at about 4 reports per 10 ms
   // whatever the engine costs; a server has many agents' requests in flight, as in part A.
-  {
+  if (runs("A2")) {
     tsdb::EmbeddedOptions engine_options;
     engine_options.data_dir = root / "a4";
     engine_options.wal.sync_interval_ms = 10;
@@ -203,7 +207,7 @@ int runStorageBench(const StorageBenchOptions& options, BenchResult& result) {
   }
 
   // B: 10k pods.
-  {
+  if (runs("B")) {
     tsdb::EmbeddedOptions engine_options;
     engine_options.data_dir = root / "b";
     engine_options.wal.sync_mode = tsdb::WalSyncMode::kNever;  // setup only: durability measured in A
@@ -247,7 +251,7 @@ int runStorageBench(const StorageBenchOptions& options, BenchResult& result) {
 
   // C: the same 10k pods for 1 h (360 samples per series), checkpoints and compaction as the
   // server does them (default options): does RAM per series grow with the history kept?
-  {
+  if (runs("C")) {
     tsdb::EmbeddedOptions engine_options;
     engine_options.data_dir = root / "c";
     engine_options.wal.sync_mode = tsdb::WalSyncMode::kNever;  // setup only

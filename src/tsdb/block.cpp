@@ -622,7 +622,7 @@ Result<BlockContents> decodeBlock(std::span<const uint8_t> bytes, const BlockFil
   return out;
 }
 
-Result<BlockIndex> BlockIndex::parse(std::span<const uint8_t> file, bool verify_checksum) {
+Result<BlockIndex> BlockIndex::parse(std::span<const uint8_t> file) {
   auto header = decodeBlockHeader(file);
   if (!header) return header.error();
   if (header->version < 2) return makeError(ErrorCode::kNotFound, "a version-1 block has no series index");
@@ -632,7 +632,7 @@ Result<BlockIndex> BlockIndex::parse(std::span<const uint8_t> file, bool verify_
   auto trailer = readTrailer(file, header_in.position());
   if (!trailer) return corrupt("unusable index trailer");
   const auto index = file.subspan(trailer->index_offset, file.size() - kTrailerBytes - trailer->index_offset);
-  if (verify_checksum && crc32c(index) != trailer->index_crc) return corrupt("index checksum mismatch");
+  if (crc32c(index) != trailer->index_crc) return corrupt("index checksum mismatch");
   if (index.size() < kIndexHeadBytes) return corrupt("index shorter than its counts");
   BlockIndex out;
   out.string_count_ = load32(index.data());
@@ -830,9 +830,6 @@ Result<MappedFile> MappedFile::open(const std::filesystem::path& path) {
     return error;
   }
   MappedFile out;
-  out.identity_ = FileIdentity{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
-                               static_cast<uint64_t>(st.st_size),
-                               int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec};
   if (st.st_size > 0) {
     void* data = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
     if (data == MAP_FAILED) {
@@ -848,14 +845,13 @@ Result<MappedFile> MappedFile::open(const std::filesystem::path& path) {
 }
 
 MappedFile::MappedFile(MappedFile&& other) noexcept
-    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)), identity_(other.identity_) {}
+    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
 
 MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
   if (this != &other) {
     if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
     data_ = std::exchange(other.data_, nullptr);
     size_ = std::exchange(other.size_, 0);
-    identity_ = other.identity_;
   }
   return *this;
 }

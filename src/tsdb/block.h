@@ -27,7 +27,6 @@
 // bytes (4) · "KMBI". A corrupt index falls back to the full scan; a corrupt trailer too, the scan
 // then stopping at the end-of-entries mark (a zero entry length, which no entry has).
 
-#include <compare>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -108,10 +107,10 @@ struct IndexedPod {
 // must outlive it), nothing copied to the heap. Lookups are binary searches over the sorted records.
 class BlockIndex {
  public:
-  // kNotFound for a version-1 block (no index); kParse for a bad trailer, checksum or size.
-  // `verify_checksum` false skips the CRC32C over the whole index (~0.2 ms for a 6 h block) for a
-  // file whose index was already verified once (it is immutable); sizes and bounds are still checked.
-  static Result<BlockIndex> parse(std::span<const uint8_t> file, bool verify_checksum = true);
+  // kNotFound for a version-1 block (no index); kParse for a bad trailer, checksum or size. The
+  // engine parses a block's index once, when it starts serving the block (a CRC32C over the whole
+  // index: ~0.2 ms for a 6 h block).
+  static Result<BlockIndex> parse(std::span<const uint8_t> file);
   size_t nodeCount() const { return node_count_; }
   size_t podCount() const { return pod_count_; }
   std::optional<BlockEntryRef> node(std::string_view name) const;
@@ -136,16 +135,6 @@ class BlockIndex {
 Result<BlockContents> decodeBlockEntries(std::span<const uint8_t> file, const BlockIndex* index,
                                          const BlockFilter& filter, std::span<const std::string> nodes = {});
 
-// Which file a mapping is of, as fstat saw it: a block rewritten or replaced at the same path has
-// another identity, so what was verified of the old one is not trusted for it.
-struct FileIdentity {
-  uint64_t device = 0;
-  uint64_t inode = 0;
-  uint64_t size_bytes = 0;
-  int64_t modified_ns = 0;  // mtime, ns since the Unix epoch
-  auto operator<=>(const FileIdentity&) const = default;
-};
-
 // A file mapped read-only: old-range reads search a block's index and inflate a few entries in
 // place, in the page cache rather than on the heap. Block files are immutable (replaced by rename).
 class MappedFile {
@@ -158,12 +147,10 @@ class MappedFile {
   MappedFile& operator=(const MappedFile&) = delete;
   ~MappedFile();
   std::span<const uint8_t> bytes() const { return {data_, size_}; }
-  const FileIdentity& identity() const { return identity_; }
 
  private:
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
-  FileIdentity identity_;
 };
 
 // Durable write: temp file, fdatasync, rename, fsync of the directory. ENOSPC keeps its words.

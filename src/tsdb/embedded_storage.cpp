@@ -433,9 +433,10 @@ Status EmbeddedStorage::checkpointLocked() {
 }
 
 void EmbeddedStorage::publishAndTrimLocked() {
+  std::vector<ServedBlock> served = blocksToServeLocked();
   std::lock_guard ingest(ingest_mutex_);
   std::unique_lock old(old_mutex_);
-  served_blocks_ = blocks_;
+  served_blocks_ = std::move(served);
   std::erase_if(late_reports_, [&](const auto& late) { return late.first < checkpoint_lsn_; });
   std::erase_if(tail_times_, [&](const auto& tail) { return tail.first < checkpoint_lsn_; });
   // Samples of WAL records not in a block yet stay in the head (late ones are in late_reports_);
@@ -461,10 +462,11 @@ void EmbeddedStorage::dropExpiredBlocksLocked() {
     return true;
   });
   if (expired.empty()) return;
+  std::vector<ServedBlock> served = blocksToServeLocked();
   {
     // Readers stop seeing the blocks before they go.
     std::unique_lock old(old_mutex_);
-    served_blocks_ = blocks_;
+    served_blocks_ = std::move(served);
   }
   std::error_code ec;
   for (const auto& path : expired) std::filesystem::remove(path, ec);
@@ -522,10 +524,11 @@ Status EmbeddedStorage::mergeRunsLocked(const std::vector<std::pair<size_t, size
     blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(begin),
                   blocks_.begin() + static_cast<std::ptrdiff_t>(end));
     blocks_.insert(blocks_.begin() + static_cast<std::ptrdiff_t>(begin), *merged);
+    std::vector<ServedBlock> served = blocksToServeLocked();
     {
       // Readers move to the merged block before its inputs go.
       std::unique_lock old(old_mutex_);
-      served_blocks_ = blocks_;
+      served_blocks_ = std::move(served);
     }
     std::error_code ec;
     for (const auto& path : inputs) std::filesystem::remove(path, ec);
@@ -689,7 +692,7 @@ std::unique_ptr<MemoryStorage> EmbeddedStorage::oldRangeLocked(std::string_view 
   }
   // Blocks are mapped, their indexes searched in place, and only the chosen entries inflated.
   std::vector<std::string> pod_nodes;
-  const std::vector<MappedBlock> mapped = mapBlocksLocked(filter, lo_ms, hi_ms, key != nullptr ? &pod_nodes : nullptr);
+  const auto mapped = mapBlocksLocked(filter, lo_ms, hi_ms, key != nullptr ? &pod_nodes : nullptr);
   for (const BlockContents& contents : decodeMappedLocked(mapped, filter, pod_nodes)) {
     for (const model::Report& report : contents.reports) take(report);
   }
@@ -701,24 +704,43 @@ std::unique_ptr<MemoryStorage> EmbeddedStorage::oldRangeLocked(std::string_view 
   return storage;
 }
 
-std::vector<EmbeddedStorage::MappedBlock> EmbeddedStorage::mapBlocksLocked(const BlockFilter& filter, int64_t lo_ms,
-                                                                          int64_t hi_ms,
-                                                                          std::vector<std::string>* pod_nodes) const {
-  std::vector<MappedBlock> mapped;
-  for (const BlockFile& block : served_blocks_) {  // oldest LSN first: a newer copy replaces
-    if (block.header.max_ts_ms < lo_ms || block.header.min_ts_ms > hi_ms) continue;
-    auto file = MappedFile::open(block.path);
-    if (!file) {
+std::shared_ptr<const EmbeddedStorage::MappedBlock> EmbeddedStorage::mapBlock(const std::filesystem::path& path) {
+  auto file = MappedFile::open(path);
+  if (!file) return nullptr;
+  auto mapped = std::make_shared<MappedBlock>(MappedBlock{std::move(*file), std::nullopt});
+  // The index is a view into the mapping, whose address a move keeps.
+  if (auto index = BlockIndex::parse(mapped->file.bytes())) mapped->index = *index;
+  return mapped;
+}
+
+std::vector<EmbeddedStorage::ServedBlock> EmbeddedStorage::blocksToServeLocked() const {
+  std::vector<ServedBlock> out;
+  out.reserve(blocks_.size());
+  for (const BlockFile& block : blocks_) {
+    // Same path and WAL range: the same immutable file (a merge writes a block of a wider range).
+    auto served = std::find_if(served_blocks_.begin(), served_blocks_.end(), [&](const ServedBlock& s) {
+      return s.file.path == block.path && s.file.header.first_lsn == block.header.first_lsn &&
+             s.file.header.last_lsn == block.header.last_lsn && s.mapped != nullptr;
+    });
+    out.push_back(ServedBlock{block, served != served_blocks_.end() ? served->mapped : mapBlock(block.path)});
+  }
+  return out;
+}
+
+std::vector<std::shared_ptr<const EmbeddedStorage::MappedBlock>> EmbeddedStorage::mapBlocksLocked(
+    const BlockFilter& filter, int64_t lo_ms, int64_t hi_ms, std::vector<std::string>* pod_nodes) const {
+  std::vector<std::shared_ptr<const MappedBlock>> mapped;
+  for (const ServedBlock& block : served_blocks_) {  // oldest LSN first: a newer copy replaces
+    if (block.file.header.max_ts_ms < lo_ms || block.file.header.min_ts_ms > hi_ms) continue;
+    std::shared_ptr<const MappedBlock> m = block.mapped != nullptr ? block.mapped : mapBlock(block.file.path);
+    if (m == nullptr) {
       ++old_range_read_errors_;
       continue;
     }
-    MappedBlock& m = mapped.emplace_back(MappedBlock{std::move(*file), std::nullopt});
-    if (auto index = blockIndexOf(m.file)) {
-      m.index = *index;
-      if (pod_nodes != nullptr) {
-        for (const IndexedPod& pod : m.index->pods(filter)) pod_nodes->emplace_back(pod.node);
-      }
+    if (pod_nodes != nullptr && m->index) {
+      for (const IndexedPod& pod : m->index->pods(filter)) pod_nodes->emplace_back(pod.node);
     }
+    mapped.push_back(std::move(m));
   }
   if (pod_nodes != nullptr) {
     std::sort(pod_nodes->begin(), pod_nodes->end());
@@ -727,13 +749,13 @@ std::vector<EmbeddedStorage::MappedBlock> EmbeddedStorage::mapBlocksLocked(const
   return mapped;
 }
 
-std::vector<BlockContents> EmbeddedStorage::decodeMappedLocked(std::span<const MappedBlock> mapped,
-                                                               const BlockFilter& filter,
+std::vector<BlockContents> EmbeddedStorage::decodeMappedLocked(
+    std::span<const std::shared_ptr<const MappedBlock>> mapped, const BlockFilter& filter,
                                                                std::span<const std::string> pod_nodes) const {
   std::vector<BlockContents> decoded;
   decoded.reserve(mapped.size());
-  for (const MappedBlock& m : mapped) {
-    auto contents = decodeBlockEntries(m.file.bytes(), m.index ? &*m.index : nullptr, filter, pod_nodes);
+  for (const auto& m : mapped) {
+    auto contents = decodeBlockEntries(m->file.bytes(), m->index ? &*m->index : nullptr, filter, pod_nodes);
     if (!contents) {
       ++old_range_read_errors_;
       continue;
@@ -742,22 +764,6 @@ std::vector<BlockContents> EmbeddedStorage::decodeMappedLocked(std::span<const M
     decoded.push_back(std::move(*contents));
   }
   return decoded;
-}
-
-Result<BlockIndex> EmbeddedStorage::blockIndexOf(const MappedFile& file) const {
-  {
-    std::lock_guard lock(verified_mutex_);
-    if (verified_indexes_.contains(file.identity())) return BlockIndex::parse(file.bytes(), /*verify_checksum=*/false);
-  }
-  auto index = BlockIndex::parse(file.bytes());
-  if (index) {
-    std::lock_guard lock(verified_mutex_);
-    // Blocks merged or expired leave their identities behind: once they outnumber the served
-    // blocks well, all are forgotten (each block is then verified once more, ~0.2 ms).
-    if (verified_indexes_.size() > 2 * served_blocks_.size() + 64) verified_indexes_.clear();
-    verified_indexes_.insert(file.identity());
-  }
-  return index;
 }
 
 std::vector<ObjectSample> EmbeddedStorage::oldPodSamplesLocked(const ObjectKey& key, int64_t lo_ms,
@@ -774,7 +780,7 @@ std::vector<ObjectSample> EmbeddedStorage::oldPodSamplesLocked(const ObjectKey& 
   filter.pod_name = key.name;
   filter.node_capacities_only = true;  // podValues reads only the node's capacities
   std::vector<std::string> pod_nodes;
-  const std::vector<MappedBlock> mapped = mapBlocksLocked(filter, lo_ms, hi_ms, &pod_nodes);
+  const auto mapped = mapBlocksLocked(filter, lo_ms, hi_ms, &pod_nodes);
 
   // One slot per (node, timestamp), in the order its first copy came (blocks in LSN order, then
   // the late reports), holding its newest copy — newestCopies' order and content — and that

@@ -191,23 +191,35 @@ class EmbeddedStorage final : public Storage {
   // straight from the decoded entries instead of through a throwaway MemoryStorage. Caller holds
   // old_mutex_ (shared).
   std::vector<ObjectSample> oldPodSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms) const;
-  // The series index of a mapped block, its checksum verified only the first time this file
-  // (FileIdentity) is seen. Errors: BlockIndex::parse's.
-  Result<BlockIndex> blockIndexOf(const MappedFile& file) const;
-  // The served blocks overlapping [lo_ms, hi_ms], mapped, oldest LSN first (a newer copy replaces),
-  // with their indexes (nullopt: version 1 or a corrupt index, full scan); a block gone or damaged
-  // since it was listed is skipped and counted. When `pod_nodes` is given it gets every node the
-  // filter's pods sit on in ANY of them (sorted, unique): a newer copy of (node, timestamp) that no
-  // longer lists the pod must still replace the older one, so those node entries are read from all.
+  // A served block's file, mapped once when it is served and searched in place by every old-range
+  // read (no open, mmap or page faults per query), with its series index checked once (nullopt:
+  // version 1 or a corrupt index, read by the full scan). Block files are immutable; a file
+  // unlinked while mapped is still read through its mapping until the block stops being served.
   struct MappedBlock {
     MappedFile file;
     std::optional<BlockIndex> index;
   };
-  std::vector<MappedBlock> mapBlocksLocked(const BlockFilter& filter, int64_t lo_ms, int64_t hi_ms,
-                                           std::vector<std::string>* pod_nodes) const;
+  struct ServedBlock {
+    BlockFile file;
+    std::shared_ptr<const MappedBlock> mapped;  // null: it could not be mapped; each read retries
+  };
+  // Null when the file cannot be opened or mapped (counted by the read that wanted it).
+  static std::shared_ptr<const MappedBlock> mapBlock(const std::filesystem::path& path);
+  // blocks_ as readers are to see them, to be swapped in under old_mutex_: the mappings of blocks
+  // already served are kept, the others mapped now (without old_mutex_: readers go on meanwhile).
+  // Caller holds maintenance_mutex_, which every writer of served_blocks_ holds.
+  std::vector<ServedBlock> blocksToServeLocked() const;
+  // The served blocks overlapping [lo_ms, hi_ms], oldest LSN first (a newer copy replaces); a block
+  // that cannot be mapped is skipped and counted. When `pod_nodes` is given it gets every node the
+  // filter's pods sit on in ANY of them (sorted, unique): a newer copy of (node, timestamp) that no
+  // longer lists the pod must still replace the older one, so those node entries are read from all.
+  std::vector<std::shared_ptr<const MappedBlock>> mapBlocksLocked(const BlockFilter& filter, int64_t lo_ms,
+                                                                  int64_t hi_ms,
+                                                                  std::vector<std::string>* pod_nodes) const;
   // The filter's entries of each mapped block, oldest LSN first; a block that cannot be decoded and
   // corrupt entries are skipped and counted (old_range_read_errors).
-  std::vector<BlockContents> decodeMappedLocked(std::span<const MappedBlock> mapped, const BlockFilter& filter,
+  std::vector<BlockContents> decodeMappedLocked(std::span<const std::shared_ptr<const MappedBlock>> mapped,
+                                                const BlockFilter& filter,
                                                 std::span<const std::string> pod_nodes) const;
 
   const Clock& clock_;
@@ -238,13 +250,10 @@ class EmbeddedStorage final : public Storage {
   uint64_t rollup_generation_ = 0;                      // guarded: bumped when the cache is dropped
   // Reads below the head's floor. Lock order: maintenance_mutex_, ingest_mutex_, old_mutex_, the head's.
   mutable std::shared_mutex old_mutex_;
-  std::vector<BlockFile> served_blocks_;  // guarded by old_mutex_: blocks_ as readers see it
+  std::vector<ServedBlock> served_blocks_;  // guarded by old_mutex_: blocks_ as readers see it
   // Reports logged with a timestamp below the floor since the last checkpoint (a replay later than
   // the replay window): their LSN and the report; guarded by old_mutex_.
   std::vector<std::pair<uint64_t, model::Report>> late_reports_;
-  // Block files whose index checksum held (blockIndexOf); dropped whole when it outgrows the blocks.
-  mutable std::mutex verified_mutex_;
-  mutable std::set<FileIdentity> verified_indexes_;  // guarded by verified_mutex_
   std::atomic<int64_t> head_floor_ms_{INT64_MIN};  // written under ingest_mutex_ and old_mutex_
   // (LSN, report timestamp) of the WAL records not yet in a block: the floor stays below them.
   std::vector<std::pair<uint64_t, int64_t>> tail_times_;  // guarded by ingest_mutex_
