@@ -8,12 +8,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <tuple>
 #include <utility>
 
 #include "common/compression.h"
 #include "tsdb/bit_stream.h"
+#include "tsdb/block_entry.h"
 #include "tsdb/byte_codec.h"
 #include "tsdb/chunk.h"
 #include "tsdb/crc32c.h"
@@ -22,7 +24,10 @@
 namespace kubemonitor::tsdb {
 namespace {
 
+using internal::kNodeEntry;
 using internal::kNodeFields;
+using internal::kPodEntry;
+using internal::kZstdEntry;
 using internal::kPodFields;
 using model::NodeUsage;
 using model::PodUsage;
@@ -34,12 +39,7 @@ constexpr size_t kTrailerBytes = 24;
 constexpr size_t kIndexHeadBytes = 16;
 constexpr size_t kNodeRecordBytes = 16;
 constexpr size_t kPodRecordBytes = 32;
-constexpr uint8_t kNodeEntry = 1;
-constexpr uint8_t kPodEntry = 2;
-constexpr uint8_t kZstdEntry = 0x80;  // the rest of the entry is a zstd frame of a node or pod entry
 constexpr int kEntryZstdLevel = 9;
-constexpr size_t kMaxEntryBytes = 64 << 20;  // inflated; bounds what a corrupt frame may allocate
-constexpr size_t kMaxNameBytes = 4096;
 
 Error corrupt(std::string message) { return makeError(ErrorCode::kParse, "corrupt block: " + std::move(message)); }
 
@@ -47,14 +47,6 @@ void putChunk(std::vector<uint8_t>& out, ChunkEncoder& encoder) {
   const std::vector<uint8_t> chunk = encoder.finish();
   putVarint(out, chunk.size());
   out.insert(out.end(), chunk.begin(), chunk.end());
-}
-
-Result<DecodedChunk> readChunk(ByteCursor& in) {
-  auto size = in.varint("chunk length");
-  if (!size) return size.error();
-  auto bytes = in.bytes("chunk", *size);
-  if (!bytes) return bytes.error();
-  return decodeChunk(*bytes);
 }
 
 // A pod series of one node: its identity and, per report, the pod's values.
@@ -284,199 +276,50 @@ std::optional<Trailer> readTrailer(std::span<const uint8_t> file, size_t entries
   return trailer;
 }
 
-// Decodes a chunk that must carry exactly the timestamps of `expected` (when given).
-Result<DecodedChunk> readColumn(ByteCursor& in, ValueKind kind) {
-  auto chunk = readChunk(in);
-  if (!chunk) return chunk.error();
-  if (chunk->info.kind != kind) return corrupt("chunk of the wrong value kind");
-  return chunk;
-}
-
 using NodeReports = std::map<int64_t, Report>;  // by timestamp
 using NodeMap = std::map<std::string, NodeReports, std::less<>>;
 
-Status decodeNodeEntry(ByteCursor& in, NodeMap& nodes, size_t& samples,
-                       const BlockFilter* filter) {
-  auto node = in.string("node", kMaxNameBytes);
-  if (!node) return node.error();
-  if (filter != nullptr && !filter->node.empty() && *node != filter->node) return {};
-  auto intervals = readColumn(in, ValueKind::kUint64);
-  if (!intervals) return intervals.error();
-  // Every column is checked against all the timestamps, but only the reports in the asked range
-  // are built (a 1 h read of a 6 h block keeps a sixth): [kept_begin, kept_end) of them.
-  std::vector<int64_t> timestamps;
-  timestamps.reserve(intervals->samples.size());
-  for (const Sample& s : intervals->samples) timestamps.push_back(s.ts_ms);  // strictly increasing (decodeChunk)
-  const int64_t min_ts_ms = filter != nullptr ? filter->min_ts_ms : INT64_MIN;
-  const int64_t max_ts_ms = filter != nullptr ? filter->max_ts_ms : INT64_MAX;
-  const size_t kept_begin = static_cast<size_t>(std::lower_bound(timestamps.begin(), timestamps.end(), min_ts_ms) - timestamps.begin());
-  const size_t kept_end = std::max(kept_begin, static_cast<size_t>(std::upper_bound(timestamps.begin(), timestamps.end(), max_ts_ms) - timestamps.begin()));
-  std::vector<Report> reports(kept_end - kept_begin);
-  for (size_t k = kept_begin; k < kept_end; ++k) {
-    Report& r = reports[k - kept_begin];
-    r.node = *node;
-    r.timestamp_ms = timestamps[k];
-    r.interval_ms = zigzagDecode(intervals->samples[k].value.asUint64());
+// A node entry's rows become its reports (outside the asked time range there are none: its pods
+// then find no report to join either).
+void joinNodeRows(NodeRows&& rows, NodeMap& nodes) {
+  auto& into = nodes[rows.node];
+  for (size_t k = 0; k < rows.timestamps_ms.size(); ++k) {
+    Report r;
+    r.node = rows.node;
+    r.timestamp_ms = rows.timestamps_ms[k];
+    r.interval_ms = rows.intervals_ms[k];
+    r.node_usage = rows.usage[k];
+    into.insert_or_assign(r.timestamp_ms, std::move(r));
   }
-  for (const auto& member : kNodeFields) {
-    const bool is_double = std::holds_alternative<double NodeUsage::*>(member);
-    using NodeMember = std::remove_cvref_t<decltype(member)>;
-    if (filter != nullptr && filter->node_capacities_only && member != NodeMember{&NodeUsage::cpu_capacity_millicores} &&
-        member != NodeMember{&NodeUsage::memory_capacity_bytes}) {
-      // Not read by the asked pod or aggregate series: skipped over, not decoded (the entry's CRC held).
-      auto size = in.varint("chunk length");
-      if (!size) return size.error();
-      if (auto skipped = in.bytes("chunk", *size); !skipped) return skipped.error();
-      continue;
-    }
-    auto column = readColumn(in, is_double ? ValueKind::kDouble : ValueKind::kUint64);
-    if (!column) return column.error();
-    if (column->samples.size() != timestamps.size()) return corrupt("node column of another length");
-    for (size_t k = 0; k < timestamps.size(); ++k) {
-      const Sample& s = column->samples[k];
-      if (s.ts_ms != timestamps[k]) return corrupt("node column with other timestamps");
-      if (k < kept_begin || k >= kept_end) continue;  // decoded (a chunk decodes whole), not kept
-      std::visit(
-          [&](auto m) {
-            Report& r = reports[k - kept_begin];
-            using T = std::remove_reference_t<decltype(r.node_usage.*m)>;
-            if constexpr (std::is_same_v<T, double>)
-              r.node_usage.*m = s.value.asDouble();
-            else
-              r.node_usage.*m = static_cast<T>(s.value.asUint64());
-          },
-          member);
-    }
-  }
-  if (in.remaining() != 0) return corrupt("stray bytes in a node entry");
-  samples += timestamps.size() * kNodeFields.size();
-  // Outside the asked time range: not kept; its pods then find no report to join either.
-  auto& into = nodes[*node];
-  for (Report& r : reports) into.insert_or_assign(r.timestamp_ms, std::move(r));
-  return {};
 }
 
-Status decodePodEntry(ByteCursor& in, NodeMap& nodes, size_t& samples,
-                      const BlockFilter* filter) {
-  auto node = in.string("node", kMaxNameBytes);
-  if (!node) return node.error();
-  if (filter != nullptr && !filter->node.empty() && *node != filter->node) return {};
-  PodUsage pod;
-  for (std::string* text : {&pod.uid, &pod.name, &pod.namespace_name, &pod.deployment}) {
-    auto s = in.string("pod label", kMaxNameBytes);
-    if (!s) return s.error();
-    *text = std::move(*s);
-  }
-  if (filter != nullptr && !filter->namespace_name.empty() && pod.namespace_name != filter->namespace_name) return {};
-  if (filter != nullptr && !filter->pod_name.empty() && pod.name != filter->pod_name) return {};
-  if (filter != nullptr && !filter->deployment.empty() && pod.deployment != filter->deployment) return {};
-  if (filter != nullptr && filter->identity_only) {
-    // Only which reports listed the pod (a node's pod count): the first column's timestamps.
-    auto column = readColumn(in, kPodFields.front().as_double != nullptr ? ValueKind::kDouble : ValueKind::kUint64);
-    if (!column) return column.error();
-    auto node_it = nodes.find(*node);
-    if (node_it == nodes.end()) return corrupt("pod entry of a node without a valid node entry");
-    for (const Sample& s : column->samples) {
-      if (auto report = node_it->second.find(s.ts_ms); report != node_it->second.end()) report->second.pods.push_back(pod);
-    }
-    return {};
-  }
-  // Every column carries the timestamps of the first, in the same order: matched by position,
-  // not looked up (a restart decodes every pod of every block through here).
-  std::vector<int64_t> timestamps;
-  std::vector<PodUsage> by_ts;
-  for (const auto& field : kPodFields) {
-    auto column = readColumn(in, field.as_double != nullptr ? ValueKind::kDouble : ValueKind::kUint64);
-    if (!column) return column.error();
-    const bool first = &field == &kPodFields.front();
-    if (first) {
-      timestamps.reserve(column->samples.size());
-      for (const Sample& s : column->samples) timestamps.push_back(s.ts_ms);  // strictly increasing (decodeChunk)
-      // Only the reports in the asked range get a copy of the pod's labels (old-range reads of a
-      // long block ask a few minutes of it).
-      by_ts.resize(timestamps.size());
-      for (size_t k = 0; k < timestamps.size(); ++k) {
-        if (filter == nullptr || (timestamps[k] >= filter->min_ts_ms && timestamps[k] <= filter->max_ts_ms))
-          by_ts[k] = pod;
-      }
-    } else if (column->samples.size() != by_ts.size()) {
-      return corrupt("pod column of another length");
-    }
-    for (size_t k = 0; k < column->samples.size(); ++k) {
-      const Sample& s = column->samples[k];
-      if (s.ts_ms != timestamps[k]) return corrupt("pod column with other timestamps");
-      if (field.as_double != nullptr)
-        *field.as_double(by_ts[k]) = s.value.asDouble();
-      else
-        *field.as_uint(by_ts[k]) = s.value.asUint64();
-    }
-  }
-  auto container_count = in.varint("container count");
-  if (!container_count) return container_count.error();
-  if (*container_count > in.remaining()) return corrupt("container count exceeds the entry");
-  for (uint64_t i = 0; i < *container_count; ++i) {
-    auto name = in.string("container name", kMaxNameBytes);
-    if (!name) return name.error();
-    auto cpu = readColumn(in, ValueKind::kDouble);
-    if (!cpu) return cpu.error();
-    auto memory = readColumn(in, ValueKind::kUint64);
-    if (!memory) return memory.error();
-    if (cpu->samples.size() != memory->samples.size()) return corrupt("container columns of different lengths");
-    size_t at = 0;  // both lists are in time order: one forward walk
-    for (size_t k = 0; k < cpu->samples.size(); ++k) {
-      const int64_t ts = cpu->samples[k].ts_ms;
-      while (at < timestamps.size() && timestamps[at] < ts) ++at;
-      if (at == timestamps.size() || timestamps[at] != ts || memory->samples[k].ts_ms != ts) {
-        return corrupt("container column with other timestamps");
-      }
-      if (filter != nullptr && (ts < filter->min_ts_ms || ts > filter->max_ts_ms)) continue;  // not kept
-      model::ContainerUsage c;
-      c.name = *name;
-      c.usage.cpu_millicores = cpu->samples[k].value.asDouble();
-      c.usage.memory_working_set_bytes = memory->samples[k].value.asUint64();
-      by_ts[at].containers.push_back(std::move(c));
-    }
-    samples += 2 * cpu->samples.size();
-  }
-  if (in.remaining() != 0) return corrupt("stray bytes in a pod entry");
-  auto node_it = nodes.find(*node);
+// A pod entry's rows join the reports of its node, each a copy of the pod's labels.
+Status joinPodRows(PodRows&& rows, NodeMap& nodes) {
+  auto node_it = nodes.find(rows.node);
   // Its node's entry comes first in a block; without it (corrupt), the pod has no report to join.
   if (node_it == nodes.end()) return corrupt("pod entry of a node without a valid node entry");
-  samples += by_ts.size() * kPodFields.size();
   auto report = node_it->second.begin();
-  for (size_t k = 0; k < by_ts.size(); ++k) {
-    while (report != node_it->second.end() && report->first < timestamps[k]) ++report;
-    if (report != node_it->second.end() && report->first == timestamps[k])
-      report->second.pods.push_back(std::move(by_ts[k]));
+  for (size_t k = 0; k < rows.timestamps_ms.size(); ++k) {
+    while (report != node_it->second.end() && report->first < rows.timestamps_ms[k]) ++report;
+    if (report == node_it->second.end() || report->first != rows.timestamps_ms[k]) continue;
+    PodUsage pod = rows.usage.empty() ? PodUsage{} : std::move(rows.usage[k]);
+    pod.uid = rows.identity.uid;
+    pod.name = rows.identity.name;
+    pod.namespace_name = rows.identity.namespace_name;
+    pod.deployment = rows.identity.deployment;
+    report->second.pods.push_back(std::move(pod));
   }
   return {};
 }
 
-// One stored entry: `bytes` as stored (maybe 0x80 + zstd) and the CRC read after them.
-Status decodeEntry(std::span<const uint8_t> bytes, uint64_t crc, NodeMap& nodes, size_t& samples,
-                   const BlockFilter* filter) {
-  if (crc != crc32c(bytes)) return corrupt("entry checksum mismatch");
-  std::string inflated;
-  std::span<const uint8_t> plain = bytes;
-  if (!bytes.empty() && bytes[0] == kZstdEntry) {
-    auto unpacked = decompress(ContentEncoding::kZstd,
-                               std::string_view(reinterpret_cast<const char*>(bytes.data() + 1), bytes.size() - 1),
-                               kMaxEntryBytes);
-    if (!unpacked) return unpacked.error();
-    inflated = std::move(*unpacked);
-    plain = std::span(reinterpret_cast<const uint8_t*>(inflated.data()), inflated.size());
-  }
-  ByteCursor in(plain, "block entry");
-  auto type = in.byte("type");
-  if (!type) return type.error();
-  if (*type == kNodeEntry) return decodeNodeEntry(in, nodes, samples, filter);
-  if (*type == kPodEntry) return decodePodEntry(in, nodes, samples, filter);
-  return corrupt("unknown entry type");
+Status joinRows(internal::EntryRows&& rows, NodeMap& nodes) {
+  if (auto* node = std::get_if<NodeRows>(&rows)) joinNodeRows(std::move(*node), nodes);
+  if (auto* pod = std::get_if<PodRows>(&rows)) return joinPodRows(std::move(*pod), nodes);
+  return {};
 }
 
-// The entry at `ref` (found through the index): length varint, bytes and CRC, all inside it.
-Status decodeEntryAt(std::span<const uint8_t> file, BlockEntryRef ref, NodeMap& nodes, size_t& samples,
-                     const BlockFilter* filter) {
+// The stored bytes and CRC of the entry at `ref` (found through the index).
+Result<std::pair<std::span<const uint8_t>, uint64_t>> entryAt(std::span<const uint8_t> file, BlockEntryRef ref) {
   if (ref.offset > file.size() || ref.length > file.size() - ref.offset) return corrupt("index entry out of the file");
   ByteCursor in(file.subspan(ref.offset, ref.length), "block entry");
   auto size = in.varint("entry length");
@@ -486,8 +329,18 @@ Status decodeEntryAt(std::span<const uint8_t> file, BlockEntryRef ref, NodeMap& 
   auto crc = in.fixed("entry checksum", 4);
   if (!crc) return crc.error();
   if (in.remaining() != 0) return corrupt("index entry length disagrees with the entry");
-  return decodeEntry(*bytes, *crc, nodes, samples, filter);
+  return std::pair{*bytes, *crc};
 }
+
+// Where a block's read notes its corrupt entries.
+struct CorruptionNotes {
+  size_t& count;
+  std::string& first_error;
+  void operator()(const Error& error) const {
+    ++count;
+    if (first_error.empty()) first_error = error.toString();
+  }
+};
 
 void collectReports(NodeMap& nodes, BlockContents& out) {
   for (auto& [node, reports] : nodes) {
@@ -584,41 +437,114 @@ Result<BlockHeader> decodeBlockHeader(std::span<const uint8_t> bytes) {
   return header;
 }
 
-Result<BlockContents> decodeBlock(std::span<const uint8_t> bytes, const BlockFilter* filter) {
-  auto header = decodeBlockHeader(bytes);
-  if (!header) return header.error();
-  BlockContents out;
-  out.header = *header;
+namespace {
+
+// Calls `visit` with the stored bytes and CRC of every entry in file order, up to the index (or,
+// its trailer unusable, the end-of-entries mark). A visit's error and a corrupt entry are noted
+// and the scan goes on; a corrupt length ends it there.
+using EntryVisitor = std::function<Status(std::span<const uint8_t> stored, uint64_t crc)>;
+void scanEntries(std::span<const uint8_t> bytes, const BlockHeader& header, const CorruptionNotes& note,
+                 const EntryVisitor& visit) {
   ByteCursor header_in(bytes, "block");
   (void)readHeader(header_in);
   (void)header_in.fixed("header checksum", 4);
   const size_t entries_begin = header_in.position();
   size_t entries_end = bytes.size();
-  if (header->version >= 2) {
-    // Entries end at the index; with the trailer unusable, at the end-of-entries mark.
+  if (header.version >= 2) {
     if (auto trailer = readTrailer(bytes, entries_begin)) entries_end = trailer->index_offset;
   }
   ByteCursor in(bytes.subspan(entries_begin, entries_end - entries_begin), "block");
-  NodeMap nodes;
-  auto note = [&](const Error& error) {
-    ++out.corrupt_entries;
-    if (out.first_error.empty()) out.first_error = error.toString();
-  };
   while (in.remaining() > 0) {
     const size_t offset = entries_begin + in.position();
     auto size = in.varint("entry length");
-    if (size && *size == 0 && header->version >= 2) break;  // the end-of-entries mark before the index
+    if (size && *size == 0 && header.version >= 2) break;  // the end-of-entries mark before the index
     auto entry = size ? in.bytes("entry", *size) : Result<std::span<const uint8_t>>(size.error());
     auto crc = entry ? in.fixed("entry checksum", 4) : Result<uint64_t>(entry.error());
     if (!crc) {
       note(crc.error());  // the length itself is unusable: nothing after it can be found
       break;
     }
-    if (auto status = decodeEntry(*entry, *crc, nodes, out.samples, filter); !status) {
+    if (auto status = visit(*entry, *crc); !status) {
       note(makeError(status.error().code, status.error().message + " (entry at offset " + std::to_string(offset) + ")"));
     }
   }
-  collectReports(nodes, out);
+}
+
+// Calls `visit` with the entries `filter` chooses, found through `index`: the node entries of
+// `nodes`, of filter.node and of every chosen pod's node (by name), then the chosen pod entries
+// (in file order): a pod joins its node's reports.
+void lookUpEntries(std::span<const uint8_t> file, const BlockIndex& index, const BlockFilter& filter,
+                   std::span<const std::string> nodes, const CorruptionNotes& note, const EntryVisitor& visit) {
+  const std::vector<IndexedPod> pods = index.pods(filter);
+  std::vector<std::string_view> node_names(nodes.begin(), nodes.end());
+  if (!filter.node.empty()) node_names.push_back(filter.node);
+  for (const IndexedPod& pod : pods) node_names.push_back(pod.node);
+  std::sort(node_names.begin(), node_names.end());
+  node_names.erase(std::unique(node_names.begin(), node_names.end()), node_names.end());
+  auto visitAt = [&](BlockEntryRef ref) {
+    auto entry = entryAt(file, ref);
+    auto status = entry ? visit(entry->first, entry->second) : Status(entry.error());
+    if (!status) note(status.error());
+  };
+  for (std::string_view name : node_names) {
+    if (!filter.node.empty() && name != filter.node) continue;
+    if (const auto ref = index.node(name)) visitAt(*ref);  // else the node has no entry in this block
+  }
+  for (const IndexedPod& pod : pods) visitAt(pod.entry);
+}
+
+// Reads the entries `filter` chooses (through `index` when given, else by the full scan) into
+// reports.
+Result<BlockContents> decodeChosenEntries(std::span<const uint8_t> file, const BlockIndex* index,
+                                          const BlockFilter* filter, std::span<const std::string> nodes) {
+  auto header = decodeBlockHeader(file);
+  if (!header) return header.error();
+  BlockContents out;
+  out.header = *header;
+  out.index_used = index != nullptr;
+  const CorruptionNotes note{out.corrupt_entries, out.first_error};
+  NodeMap decoded;
+  const EntryVisitor visit = [&](std::span<const uint8_t> stored, uint64_t crc) -> Status {
+    auto rows = internal::parseEntry(stored, crc, filter, out.samples);
+    if (!rows) return rows.error();
+    return joinRows(std::move(*rows), decoded);
+  };
+  if (index != nullptr)
+    lookUpEntries(file, *index, *filter, nodes, note, visit);
+  else
+    scanEntries(file, *header, note, visit);
+  collectReports(decoded, out);
+  return out;
+}
+
+}  // namespace
+
+Result<BlockContents> decodeBlock(std::span<const uint8_t> bytes, const BlockFilter* filter) {
+  return decodeChosenEntries(bytes, nullptr, filter, {});
+}
+
+Result<BlockContents> decodeBlockEntries(std::span<const uint8_t> file, const BlockIndex* index,
+                                         const BlockFilter& filter, std::span<const std::string> nodes) {
+  return decodeChosenEntries(file, index, &filter, nodes);
+}
+
+Result<BlockRows> readBlockRows(std::span<const uint8_t> file, const BlockIndex* index, const BlockFilter& filter,
+                                std::span<const std::string> nodes) {
+  auto header = decodeBlockHeader(file);
+  if (!header) return header.error();
+  BlockRows out;
+  const CorruptionNotes note{out.corrupt_entries, out.first_error};
+  const EntryVisitor visit = [&](std::span<const uint8_t> stored, uint64_t crc) -> Status {
+    auto rows = internal::parseEntry(stored, crc, &filter, out.samples);
+    if (!rows) return rows.error();
+    if (auto* node = std::get_if<NodeRows>(&*rows)) out.nodes.push_back(std::move(*node));
+    if (auto* pod = std::get_if<PodRows>(&*rows)) out.pods.push_back(std::move(*pod));
+    return {};
+  };
+  if (index != nullptr)
+    lookUpEntries(file, *index, filter, nodes, note, visit);
+  else
+    scanEntries(file, *header, note, visit);
   return out;
 }
 
@@ -784,39 +710,6 @@ std::vector<IndexedPod> BlockIndex::pods(const BlockFilter& filter) const {
     }
   }
   std::sort(out.begin(), out.end(), [](const IndexedPod& a, const IndexedPod& b) { return a.entry.offset < b.entry.offset; });
-  return out;
-}
-
-Result<BlockContents> decodeBlockEntries(std::span<const uint8_t> file, const BlockIndex* index,
-                                         const BlockFilter& filter, std::span<const std::string> nodes) {
-  if (index == nullptr) return decodeBlock(file, &filter);
-  auto header = decodeBlockHeader(file);
-  if (!header) return header.error();
-  BlockContents out;
-  out.header = *header;
-  out.index_used = true;
-  auto note = [&](const Error& error) {
-    ++out.corrupt_entries;
-    if (out.first_error.empty()) out.first_error = error.toString();
-  };
-  const std::vector<IndexedPod> pods = index->pods(filter);
-  std::vector<std::string_view> node_names(nodes.begin(), nodes.end());
-  if (!filter.node.empty()) node_names.push_back(filter.node);
-  for (const IndexedPod& pod : pods) node_names.push_back(pod.node);
-  std::sort(node_names.begin(), node_names.end());
-  node_names.erase(std::unique(node_names.begin(), node_names.end()), node_names.end());
-  NodeMap decoded;
-  // Node entries first: a pod joins its node's reports.
-  for (std::string_view name : node_names) {
-    if (!filter.node.empty() && name != filter.node) continue;
-    const auto ref = index->node(name);
-    if (!ref) continue;  // the node has no entry in this block
-    if (auto status = decodeEntryAt(file, *ref, decoded, out.samples, &filter); !status) note(status.error());
-  }
-  for (const IndexedPod& pod : pods) {
-    if (auto status = decodeEntryAt(file, pod.entry, decoded, out.samples, &filter); !status) note(status.error());
-  }
-  collectReports(decoded, out);
   return out;
 }
 

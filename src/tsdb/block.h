@@ -81,6 +81,9 @@ struct BlockFilter {
   // Node entries keep only what pod and aggregate series read of them: interval and the CPU and
   // memory capacities (podValues); the other node columns are skipped undecoded (zero).
   bool node_capacities_only = false;
+  // Pod entries keep the pod's own fields; their containers are skipped undecoded (a pod's series
+  // and the aggregates read no container).
+  bool skip_containers = false;
   int64_t min_ts_ms = INT64_MIN;  // reports outside [min_ts_ms, max_ts_ms] are not kept (Unix ms)
   int64_t max_ts_ms = INT64_MAX;
 };
@@ -134,6 +137,33 @@ class BlockIndex {
 // version-1 block, a corrupt index): the full scan decodeBlock(file, &filter).
 Result<BlockContents> decodeBlockEntries(std::span<const uint8_t> file, const BlockIndex* index,
                                          const BlockFilter& filter, std::span<const std::string> nodes = {});
+
+// A block read as rows, without building reports: what a pod's series reads (one pod entry per
+// node it ran on, and those nodes' entries for the intervals and capacities). Rows are in the
+// filter's time range; columns the filter skips are zero.
+struct NodeRows {
+  std::string node;
+  std::vector<int64_t> timestamps_ms;   // the node's report timestamps, increasing (Unix ms)
+  std::vector<int64_t> intervals_ms;    // the agent's interval of each report (ms)
+  std::vector<model::NodeUsage> usage;  // one per timestamp
+};
+struct PodRows {
+  std::string node;
+  model::PodUsage identity;             // uid, name, namespace, deployment; no values
+  std::vector<int64_t> timestamps_ms;   // the reports that listed the pod, increasing (Unix ms)
+  std::vector<model::PodUsage> usage;   // one per timestamp, values (and containers) only; empty
+                                        // for identity_only
+};
+struct BlockRows {
+  std::vector<NodeRows> nodes;  // in the order read (index: by node name)
+  std::vector<PodRows> pods;    // in file order: by (node, namespace, name, uid, deployment)
+  size_t samples = 0;           // field values decoded
+  size_t corrupt_entries = 0;   // entries skipped for a bad checksum or chunk
+  std::string first_error;      // the first corruption met, empty when none
+};
+// The entries decodeBlockEntries would decode, as rows.
+Result<BlockRows> readBlockRows(std::span<const uint8_t> file, const BlockIndex* index, const BlockFilter& filter,
+                                std::span<const std::string> nodes = {});
 
 // A file mapped read-only: old-range reads search a block's index and inflate a few entries in
 // place, in the page cache rather than on the heap. Block files are immutable (replaced by rename).

@@ -9,6 +9,7 @@
 
 #include "tsdb/bucket_aggregator.h"
 #include "tsdb/head_snapshot.h"
+#include "tsdb/pod_rows.h"
 #include "tsdb/report_record.h"
 #include "tsdb/series_folder.h"
 
@@ -16,6 +17,24 @@ namespace kubemonitor::tsdb {
 namespace {
 
 constexpr std::string_view kBlockSuffix = ".kmb";
+
+// Reads each mapped block (oldest LSN first) with `read` (decodeBlockEntries or readBlockRows);
+// a block that cannot be read and its corrupt entries are skipped and counted in `errors`.
+template <typename Contents, typename MappedBlocks, typename Read>
+std::vector<Contents> readEachBlock(const MappedBlocks& mapped, std::atomic<size_t>& errors, Read read) {
+  std::vector<Contents> out;
+  out.reserve(mapped.size());
+  for (const auto& m : mapped) {
+    Result<Contents> contents = read(m->file.bytes(), m->index ? &*m->index : nullptr);
+    if (!contents) {
+      ++errors;
+      continue;
+    }
+    errors += contents->corrupt_entries;
+    out.push_back(std::move(*contents));
+  }
+  return out;
+}
 constexpr std::string_view kSnapshotName = "head.snapshot";
 // A block header is magic, version, four varints and a CRC: at most 4 + 1 + 4 × 10 + 4 bytes.
 constexpr size_t kBlockHeaderMaxBytes = 64;
@@ -565,13 +584,13 @@ std::vector<RollupPoint> EmbeddedStorage::rollups(const ObjectKey& key, int64_t 
     int64_t hi = bucket + resolution_ms - 1;
     while (hi < end_ms && !cached.contains(hi + 1)) hi += resolution_ms;
     hi = std::min(hi, end_ms);
-    for (const ObjectSample& raw : rawObjectSamplesLocked(key, lo, hi)) {
+    visitRawSamplesLocked(key, lo, hi, [&](const ObjectSample& raw) {
       const int64_t b = raw.timestamp_ms - ((raw.timestamp_ms % resolution_ms) + resolution_ms) % resolution_ms;
       RollupPoint& point = computed[b];
       point.bucket_ms = b;
       point.values.add(raw.values);
       point.labels = raw;
-    }
+    });
     lo = hi + 1;
   }
   old.unlock();
@@ -615,9 +634,9 @@ std::vector<ObjectSample> EmbeddedStorage::series(const ObjectKey& key, const Se
       return out;
     }
     ObjectSeriesFolder folder(out);
-    for (const ObjectSample& raw : rawObjectSamplesLocked(key, query.start_ms, query.end_ms)) {
+    visitRawSamplesLocked(key, query.start_ms, query.end_ms, [&](const ObjectSample& raw) {
       folder.add(bucketStart(raw.timestamp_ms, query.step_ms), raw, raw.values);
-    }
+    });
     folder.finish();
     return out;
   }
@@ -693,7 +712,11 @@ std::unique_ptr<MemoryStorage> EmbeddedStorage::oldRangeLocked(std::string_view 
   // Blocks are mapped, their indexes searched in place, and only the chosen entries inflated.
   std::vector<std::string> pod_nodes;
   const auto mapped = mapBlocksLocked(filter, lo_ms, hi_ms, key != nullptr ? &pod_nodes : nullptr);
-  for (const BlockContents& contents : decodeMappedLocked(mapped, filter, pod_nodes)) {
+  const auto decoded =
+      readEachBlock<BlockContents>(mapped, old_range_read_errors_, [&](std::span<const uint8_t> file, const BlockIndex* index) {
+        return decodeBlockEntries(file, index, filter, pod_nodes);
+      });
+  for (const BlockContents& contents : decoded) {
     for (const model::Report& report : contents.reports) take(report);
   }
   for (const auto& [lsn, report] : late_reports_) take(report);
@@ -749,108 +772,49 @@ std::vector<std::shared_ptr<const EmbeddedStorage::MappedBlock>> EmbeddedStorage
   return mapped;
 }
 
-std::vector<BlockContents> EmbeddedStorage::decodeMappedLocked(
-    std::span<const std::shared_ptr<const MappedBlock>> mapped, const BlockFilter& filter,
-                                                               std::span<const std::string> pod_nodes) const {
-  std::vector<BlockContents> decoded;
-  decoded.reserve(mapped.size());
-  for (const auto& m : mapped) {
-    auto contents = decodeBlockEntries(m->file.bytes(), m->index ? &*m->index : nullptr, filter, pod_nodes);
-    if (!contents) {
-      ++old_range_read_errors_;
-      continue;
-    }
-    old_range_read_errors_ += contents->corrupt_entries;
-    decoded.push_back(std::move(*contents));
-  }
-  return decoded;
-}
-
-std::vector<ObjectSample> EmbeddedStorage::oldPodSamplesLocked(const ObjectKey& key, int64_t lo_ms,
-                                                               int64_t hi_ms) const {
-  std::vector<ObjectSample> out;
+void EmbeddedStorage::visitOldPodSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms,
+                                               const SampleVisitor& visit) const {
   // As the MemoryStorage of oldRangeLocked: reports older than the retention are not kept, and a
   // pod reported without a name is filed under its UID, which the blocks are not searched by.
   lo_ms = std::max(lo_ms, cutoffMs());
-  if (key.name.empty() || hi_ms < lo_ms) return out;
+  if (key.name.empty() || hi_ms < lo_ms) return;
   BlockFilter filter;
   filter.min_ts_ms = lo_ms;
   filter.max_ts_ms = hi_ms;
   filter.namespace_name = key.namespace_name;
   filter.pod_name = key.name;
   filter.node_capacities_only = true;  // podValues reads only the node's capacities
+  filter.skip_containers = true;       // and no container
   std::vector<std::string> pod_nodes;
   const auto mapped = mapBlocksLocked(filter, lo_ms, hi_ms, &pod_nodes);
-
-  // One slot per (node, timestamp), in the order its first copy came (blocks in LSN order, then
-  // the late reports), holding its newest copy — newestCopies' order and content — and that
-  // copy's last listing of the pod (null: the newest copy does not list it).
-  struct Slot {
-    const model::Report* report = nullptr;
-    const model::PodUsage* pod = nullptr;
-  };
-  std::vector<Slot> slots;
-  std::map<std::pair<std::string_view, int64_t>, size_t> slot_of;  // views into the reports below
-  auto take = [&](const model::Report& report) {
-    if (report.timestamp_ms < lo_ms || report.timestamp_ms > hi_ms) return;
-    if (report.node.empty()) return;  // MemoryStorage refuses such a report
-    const model::PodUsage* pod = nullptr;
-    for (const model::PodUsage& p : report.pods) {
-      if (p.namespace_name == key.namespace_name && p.name == key.name) pod = &p;  // the last one wins
-    }
-    auto [it, inserted] = slot_of.try_emplace({report.node, report.timestamp_ms}, slots.size());
-    if (inserted)
-      slots.push_back(Slot{&report, pod});
-    else
-      slots[it->second] = Slot{&report, pod};
-  };
-  const std::vector<BlockContents> decoded = decodeMappedLocked(mapped, filter, pod_nodes);  // the slots point into it
-  for (const BlockContents& kept : decoded) {
-    for (const model::Report& report : kept.reports) take(report);
-  }
-  for (const auto& [lsn, report] : late_reports_) take(report);
-
-  // MemoryStorage ingests the slots in order, each listing overwriting the pod's point at its
-  // timestamp: per timestamp the last slot listing the pod wins (a pod on two nodes at once).
-  std::vector<std::pair<int64_t, size_t>> points;  // (timestamp, slot)
-  for (size_t i = 0; i < slots.size(); ++i) {
-    if (slots[i].pod != nullptr) points.emplace_back(slots[i].report->timestamp_ms, i);
-  }
-  std::sort(points.begin(), points.end());
-  ObjectSeriesFolder folder(out);  // step 1 ms: one point per timestamp, folded as MemoryStorage::series
-  for (size_t i = 0; i < points.size(); ++i) {
-    if (i + 1 < points.size() && points[i + 1].first == points[i].first) continue;
-    const Slot& slot = slots[points[i].second];
-    const ObjectValues values = podValues(*slot.pod, slot.report->node_usage);
-    folder.add(points[i].first,
-               ObjectSample{key, slot.report->node, slot.pod->deployment, slot.pod->uid, points[i].first,
-                            slot.report->interval_ms, values},
-               values);
-  }
-  folder.finish();
-  return out;
+  // Read as rows, not reports: no report, pod labels or containers are built per timestamp.
+  std::vector<BlockRows> sources =
+      readEachBlock<BlockRows>(mapped, old_range_read_errors_, [&](std::span<const uint8_t> file, const BlockIndex* index) {
+        return readBlockRows(file, index, filter, pod_nodes);
+      });
+  for (const auto& [lsn, report] : late_reports_) sources.push_back(reportRows(report, filter));
+  visitPodSamples(key, sources, visit);
 }
 
-std::vector<ObjectSample> EmbeddedStorage::rawObjectSamplesLocked(const ObjectKey& key, int64_t lo_ms,
-                                                                  int64_t hi_ms) const {
+void EmbeddedStorage::visitRawSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms,
+                                            const SampleVisitor& visit) const {
   if (key.kind == ObjectKind::kNode) {
-    std::vector<ObjectSample> out;
-    for (const NodeSample& s : rawNodeSamplesLocked(key.name, lo_ms, hi_ms)) out.push_back(nodeObjectSample(key, s));
-    return out;
+    for (const NodeSample& s : rawNodeSamplesLocked(key.name, lo_ms, hi_ms)) visit(nodeObjectSample(key, s));
+    return;
   }
   const int64_t floor_ms = head_floor_ms_.load();
-  std::vector<ObjectSample> out;
   if (lo_ms < floor_ms) {
     const int64_t old_hi_ms = std::min(hi_ms, floor_ms - 1);
-    out = key.kind == ObjectKind::kPod
-              ? oldPodSamplesLocked(key, lo_ms, old_hi_ms)
-              : oldRangeLocked({}, &key, lo_ms, old_hi_ms)->series(key, SeriesQuery{lo_ms, old_hi_ms, 1});
+    if (key.kind == ObjectKind::kPod) {
+      visitOldPodSamplesLocked(key, lo_ms, old_hi_ms, visit);
+    } else {
+      for (const ObjectSample& s : oldRangeLocked({}, &key, lo_ms, old_hi_ms)->series(key, SeriesQuery{lo_ms, old_hi_ms, 1}))
+        visit(s);
+    }
   }
   if (hi_ms >= floor_ms) {
-    auto recent = head_.series(key, SeriesQuery{std::max(lo_ms, floor_ms), hi_ms, 1});
-    out.insert(out.end(), std::make_move_iterator(recent.begin()), std::make_move_iterator(recent.end()));
+    for (const ObjectSample& s : head_.series(key, SeriesQuery{std::max(lo_ms, floor_ms), hi_ms, 1})) visit(s);
   }
-  return out;
 }
 
 std::vector<NodeSample> EmbeddedStorage::rawNodeSamplesLocked(std::string_view node, int64_t lo_ms,

@@ -31,6 +31,7 @@
 #include "common/clock.h"
 #include "tsdb/block.h"
 #include "tsdb/memory_storage.h"
+#include "tsdb/pod_rows.h"
 #include "tsdb/wal.h"
 
 namespace kubemonitor::tsdb {
@@ -177,7 +178,7 @@ class EmbeddedStorage final : public Storage {
   void publishAndTrimLocked();
   // Raw samples (one per report timestamp) in [lo_ms, hi_ms]: from the blocks and late reports
   // below the head's floor, from the head above it. Caller holds old_mutex_ (shared).
-  std::vector<ObjectSample> rawObjectSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms) const;
+  void visitRawSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms, const SampleVisitor& visit) const;
   std::vector<NodeSample> nodeSeriesLocked(std::string_view node, const SeriesQuery& query) const;
   std::vector<NodeSample> rawNodeSamplesLocked(std::string_view node, int64_t lo_ms, int64_t hi_ms) const;
   // The newest copy of each (node, timestamp) in [lo_ms, hi_ms] from the blocks, then the late
@@ -186,11 +187,11 @@ class EmbeddedStorage final : public Storage {
   // that add to it (a pod's range is oldPodSamplesLocked's). Caller holds old_mutex_ (shared).
   std::unique_ptr<MemoryStorage> oldRangeLocked(std::string_view node, const ObjectKey* key, int64_t lo_ms,
                                                 int64_t hi_ms) const;
-  // The raw samples of pod `key` in [lo_ms, hi_ms] from the blocks and late reports: the same
-  // points, bit for bit, as oldRangeLocked({}, &key, ...)->series(key, {lo_ms, hi_ms, 1}), built
-  // straight from the decoded entries instead of through a throwaway MemoryStorage. Caller holds
-  // old_mutex_ (shared).
-  std::vector<ObjectSample> oldPodSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms) const;
+  // Visits the raw samples of pod `key` in [lo_ms, hi_ms] from the blocks and late reports: the
+  // same points, bit for bit, as oldRangeLocked({}, &key, ...)->series(key, {lo_ms, hi_ms, 1}), built
+  // straight from the blocks' rows (visitPodSamples) instead of through reports and a throwaway
+  // MemoryStorage. Caller holds old_mutex_ (shared).
+  void visitOldPodSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms, const SampleVisitor& visit) const;
   // A served block's file, mapped once when it is served and searched in place by every old-range
   // read (no open, mmap or page faults per query), with its series index checked once (nullopt:
   // version 1 or a corrupt index, read by the full scan). Block files are immutable; a file
@@ -216,11 +217,6 @@ class EmbeddedStorage final : public Storage {
   std::vector<std::shared_ptr<const MappedBlock>> mapBlocksLocked(const BlockFilter& filter, int64_t lo_ms,
                                                                   int64_t hi_ms,
                                                                   std::vector<std::string>* pod_nodes) const;
-  // The filter's entries of each mapped block, oldest LSN first; a block that cannot be decoded and
-  // corrupt entries are skipped and counted (old_range_read_errors).
-  std::vector<BlockContents> decodeMappedLocked(std::span<const std::shared_ptr<const MappedBlock>> mapped,
-                                                const BlockFilter& filter,
-                                                std::span<const std::string> pod_nodes) const;
 
   const Clock& clock_;
   const EmbeddedOptions options_;

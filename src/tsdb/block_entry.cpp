@@ -1,0 +1,226 @@
+#include "tsdb/block_entry.h"
+
+#include <algorithm>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "common/compression.h"
+#include "tsdb/bit_stream.h"
+#include "tsdb/byte_codec.h"
+#include "tsdb/chunk.h"
+#include "tsdb/crc32c.h"
+#include "tsdb/report_fields.h"
+
+namespace kubemonitor::tsdb::internal {
+namespace {
+
+using model::NodeUsage;
+using model::PodUsage;
+
+Error corrupt(std::string message) { return makeError(ErrorCode::kParse, "corrupt block: " + std::move(message)); }
+
+// A chunk of the given value kind: its length (varint) then its bytes.
+Result<DecodedChunk> readColumn(ByteCursor& in, ValueKind kind) {
+  auto size = in.varint("chunk length");
+  if (!size) return size.error();
+  auto bytes = in.bytes("chunk", *size);
+  if (!bytes) return bytes.error();
+  auto chunk = decodeChunk(*bytes);
+  if (!chunk) return chunk.error();
+  if (chunk->info.kind != kind) return corrupt("chunk of the wrong value kind");
+  return chunk;
+}
+
+// Steps over a chunk without decoding it (the entry's CRC already held).
+Status skipColumn(ByteCursor& in) {
+  auto size = in.varint("chunk length");
+  if (!size) return size.error();
+  if (auto skipped = in.bytes("chunk", *size); !skipped) return skipped.error();
+  return {};
+}
+
+// [begin, end) of the increasing `timestamps` inside the filter's time range.
+std::pair<size_t, size_t> keptRange(const std::vector<int64_t>& timestamps, const BlockFilter* filter) {
+  if (filter == nullptr) return {0, timestamps.size()};
+  const auto begin = std::lower_bound(timestamps.begin(), timestamps.end(), filter->min_ts_ms);
+  const auto end = std::upper_bound(begin, timestamps.end(), filter->max_ts_ms);
+  return {static_cast<size_t>(begin - timestamps.begin()), static_cast<size_t>(end - timestamps.begin())};
+}
+
+std::vector<int64_t> timestampsOf(const DecodedChunk& column) {
+  std::vector<int64_t> out;
+  out.reserve(column.samples.size());
+  for (const Sample& s : column.samples) out.push_back(s.ts_ms);  // strictly increasing (decodeChunk)
+  return out;
+}
+
+Result<EntryRows> parseNodeEntry(ByteCursor& in, const BlockFilter* filter, size_t& samples) {
+  auto node = in.string("node", kMaxNameBytes);
+  if (!node) return node.error();
+  if (filter != nullptr && !filter->node.empty() && *node != filter->node) return EntryRows{SkippedEntry{}};
+  auto intervals = readColumn(in, ValueKind::kUint64);
+  if (!intervals) return intervals.error();
+  // Every column is checked against all the timestamps, but only the rows in the asked range are
+  // kept (a 1 h read of a 6 h block keeps a sixth).
+  const std::vector<int64_t> timestamps = timestampsOf(*intervals);
+  const auto [kept_begin, kept_end] = keptRange(timestamps, filter);
+  NodeRows rows;
+  rows.node = std::move(*node);
+  rows.timestamps_ms.assign(timestamps.begin() + static_cast<std::ptrdiff_t>(kept_begin),
+                            timestamps.begin() + static_cast<std::ptrdiff_t>(kept_end));
+  rows.usage.resize(kept_end - kept_begin);
+  for (size_t k = kept_begin; k < kept_end; ++k)
+    rows.intervals_ms.push_back(zigzagDecode(intervals->samples[k].value.asUint64()));
+  for (const auto& member : kNodeFields) {
+    const bool is_double = std::holds_alternative<double NodeUsage::*>(member);
+    using NodeMember = std::remove_cvref_t<decltype(member)>;
+    if (filter != nullptr && filter->node_capacities_only && member != NodeMember{&NodeUsage::cpu_capacity_millicores} &&
+        member != NodeMember{&NodeUsage::memory_capacity_bytes}) {
+      // Not read by the asked pod or aggregate series: skipped over, not decoded.
+      if (auto skipped = skipColumn(in); !skipped) return skipped.error();
+      continue;
+    }
+    auto column = readColumn(in, is_double ? ValueKind::kDouble : ValueKind::kUint64);
+    if (!column) return column.error();
+    if (column->samples.size() != timestamps.size()) return corrupt("node column of another length");
+    for (size_t k = 0; k < timestamps.size(); ++k) {
+      const Sample& s = column->samples[k];
+      if (s.ts_ms != timestamps[k]) return corrupt("node column with other timestamps");
+      if (k < kept_begin || k >= kept_end) continue;  // decoded (a chunk decodes whole), not kept
+      std::visit(
+          [&](auto m) {
+            NodeUsage& usage = rows.usage[k - kept_begin];
+            using T = std::remove_reference_t<decltype(usage.*m)>;
+            if constexpr (std::is_same_v<T, double>)
+              usage.*m = s.value.asDouble();
+            else
+              usage.*m = static_cast<T>(s.value.asUint64());
+          },
+          member);
+    }
+  }
+  if (in.remaining() != 0) return corrupt("stray bytes in a node entry");
+  samples += timestamps.size() * kNodeFields.size();
+  return EntryRows{std::move(rows)};
+}
+
+// The pod's containers, each its name and two columns (CPU, memory) on a subset of the pod's
+// timestamps, into the kept rows.
+Status parseContainers(ByteCursor& in, const std::vector<int64_t>& timestamps, size_t kept_begin, PodRows& rows,
+                       const BlockFilter* filter, size_t& samples) {
+  auto container_count = in.varint("container count");
+  if (!container_count) return container_count.error();
+  if (*container_count > in.remaining()) return corrupt("container count exceeds the entry");
+  const bool skip = filter != nullptr && filter->skip_containers;
+  for (uint64_t i = 0; i < *container_count; ++i) {
+    auto name = in.string("container name", kMaxNameBytes);
+    if (!name) return name.error();
+    if (skip) {
+      for (int column = 0; column < 2; ++column) {
+        if (auto skipped = skipColumn(in); !skipped) return skipped.error();
+      }
+      continue;
+    }
+    auto cpu = readColumn(in, ValueKind::kDouble);
+    if (!cpu) return cpu.error();
+    auto memory = readColumn(in, ValueKind::kUint64);
+    if (!memory) return memory.error();
+    if (cpu->samples.size() != memory->samples.size()) return corrupt("container columns of different lengths");
+    size_t at = 0;  // both lists are in time order: one forward walk
+    for (size_t k = 0; k < cpu->samples.size(); ++k) {
+      const int64_t ts = cpu->samples[k].ts_ms;
+      while (at < timestamps.size() && timestamps[at] < ts) ++at;
+      if (at == timestamps.size() || timestamps[at] != ts || memory->samples[k].ts_ms != ts) {
+        return corrupt("container column with other timestamps");
+      }
+      if (at < kept_begin || at >= kept_begin + rows.usage.size()) continue;  // not kept
+      model::ContainerUsage c;
+      c.name = *name;
+      c.usage.cpu_millicores = cpu->samples[k].value.asDouble();
+      c.usage.memory_working_set_bytes = memory->samples[k].value.asUint64();
+      rows.usage[at - kept_begin].containers.push_back(std::move(c));
+    }
+    samples += 2 * cpu->samples.size();
+  }
+  return {};
+}
+
+Result<EntryRows> parsePodEntry(ByteCursor& in, const BlockFilter* filter, size_t& samples) {
+  auto node = in.string("node", kMaxNameBytes);
+  if (!node) return node.error();
+  if (filter != nullptr && !filter->node.empty() && *node != filter->node) return EntryRows{SkippedEntry{}};
+  PodRows rows;
+  rows.node = std::move(*node);
+  PodUsage& pod = rows.identity;
+  for (std::string* text : {&pod.uid, &pod.name, &pod.namespace_name, &pod.deployment}) {
+    auto s = in.string("pod label", kMaxNameBytes);
+    if (!s) return s.error();
+    *text = std::move(*s);
+  }
+  if (filter != nullptr && !filter->namespace_name.empty() && pod.namespace_name != filter->namespace_name)
+    return EntryRows{SkippedEntry{}};
+  if (filter != nullptr && !filter->pod_name.empty() && pod.name != filter->pod_name) return EntryRows{SkippedEntry{}};
+  if (filter != nullptr && !filter->deployment.empty() && pod.deployment != filter->deployment) return EntryRows{SkippedEntry{}};
+  // Every column carries the timestamps of the first, in the same order: matched by position,
+  // not looked up (a restart decodes every pod of every block through here).
+  std::vector<int64_t> timestamps;
+  size_t kept_begin = 0;
+  for (const auto& field : kPodFields) {
+    auto column = readColumn(in, field.as_double != nullptr ? ValueKind::kDouble : ValueKind::kUint64);
+    if (!column) return column.error();
+    if (&field == &kPodFields.front()) {
+      timestamps = timestampsOf(*column);
+      const auto [begin, end] = keptRange(timestamps, filter);
+      kept_begin = begin;
+      rows.timestamps_ms.assign(timestamps.begin() + static_cast<std::ptrdiff_t>(begin),
+                                timestamps.begin() + static_cast<std::ptrdiff_t>(end));
+      // Only which reports listed the pod (a node's pod count): the first column's timestamps.
+      if (filter != nullptr && filter->identity_only) return EntryRows{std::move(rows)};
+      rows.usage.resize(end - begin);
+    } else if (column->samples.size() != timestamps.size()) {
+      return corrupt("pod column of another length");
+    }
+    for (size_t k = 0; k < timestamps.size(); ++k) {
+      const Sample& s = column->samples[k];
+      if (s.ts_ms != timestamps[k]) return corrupt("pod column with other timestamps");
+      if (k < kept_begin || k >= kept_begin + rows.usage.size()) continue;  // decoded, not kept
+      PodUsage& usage = rows.usage[k - kept_begin];
+      if (field.as_double != nullptr)
+        *field.as_double(usage) = s.value.asDouble();
+      else
+        *field.as_uint(usage) = s.value.asUint64();
+    }
+  }
+  if (auto containers = parseContainers(in, timestamps, kept_begin, rows, filter, samples); !containers)
+    return containers.error();
+  if (in.remaining() != 0) return corrupt("stray bytes in a pod entry");
+  samples += timestamps.size() * kPodFields.size();
+  return EntryRows{std::move(rows)};
+}
+
+}  // namespace
+
+Result<EntryRows> parseEntry(std::span<const uint8_t> stored, uint64_t crc, const BlockFilter* filter,
+                             size_t& samples) {
+  if (crc != crc32c(stored)) return corrupt("entry checksum mismatch");
+  std::string inflated;
+  std::span<const uint8_t> plain = stored;
+  if (!stored.empty() && stored[0] == kZstdEntry) {
+    auto unpacked = decompress(ContentEncoding::kZstd,
+                               std::string_view(reinterpret_cast<const char*>(stored.data() + 1), stored.size() - 1),
+                               kMaxEntryBytes);
+    if (!unpacked) return unpacked.error();
+    inflated = std::move(*unpacked);
+    plain = std::span(reinterpret_cast<const uint8_t*>(inflated.data()), inflated.size());
+  }
+  ByteCursor in(plain, "block entry");
+  auto type = in.byte("type");
+  if (!type) return type.error();
+  if (*type == kNodeEntry) return parseNodeEntry(in, filter, samples);
+  if (*type == kPodEntry) return parsePodEntry(in, filter, samples);
+  return corrupt("unknown entry type");
+}
+
+}  // namespace kubemonitor::tsdb::internal

@@ -1,0 +1,28 @@
+#pragma once
+// A pod's raw samples from block rows (block.h readBlockRows), without building reports: what the
+// embedded engine answers for a pod's range older than its head.
+
+#include <functional>
+#include <span>
+
+#include "model/report.h"
+#include "tsdb/block.h"
+#include "tsdb/storage.h"
+
+namespace kubemonitor::tsdb {
+
+// A report (one kept outside the blocks: a late replay) as the rows readBlockRows would give of a
+// block holding it alone: its node's row and the rows of the pods `filter` chooses, when its
+// timestamp is in the filter's range.
+BlockRows reportRows(const model::Report& report, const BlockFilter& filter);
+
+// Calls `visit` with each raw sample of pod `key` in `sources`, oldest first (blocks by LSN, then
+// late reports), in time order, one per timestamp, each labelled by the copy it is from. The points
+// MemoryStorage::series(key, step 1 ms) answers after ingesting those reports in that order, bit
+// for bit: the newest copy of each (node, timestamp) counts, even when it no longer lists the pod;
+// when the pod is listed on two nodes at one timestamp, the node whose (node, timestamp) was first
+// seen last wins; within one copy, the pod's last listing. `visit`'s sample lives for the call only.
+using SampleVisitor = std::function<void(const ObjectSample&)>;
+void visitPodSamples(const ObjectKey& key, std::span<const BlockRows> sources, const SampleVisitor& visit);
+
+}  // namespace kubemonitor::tsdb
