@@ -76,7 +76,8 @@ Result<EntryRows> parseNodeEntry(ByteCursor& in, const BlockFilter* filter, size
   for (const auto& member : kNodeFields) {
     const bool is_double = std::holds_alternative<double NodeUsage::*>(member);
     using NodeMember = std::remove_cvref_t<decltype(member)>;
-    if (filter != nullptr && filter->node_capacities_only && member != NodeMember{&NodeUsage::cpu_capacity_millicores} &&
+    if (filter != nullptr && filter->node_capacities_only &&
+        member != NodeMember{&NodeUsage::cpu_capacity_millicores} &&
         member != NodeMember{&NodeUsage::memory_capacity_bytes}) {
       // Not read by the asked pod or aggregate series: skipped over, not decoded.
       if (auto skipped = skipColumn(in); !skipped) return skipped.error();
@@ -162,7 +163,8 @@ Result<EntryRows> parsePodEntry(ByteCursor& in, const BlockFilter* filter, size_
   if (filter != nullptr && !filter->namespace_name.empty() && pod.namespace_name != filter->namespace_name)
     return EntryRows{SkippedEntry{}};
   if (filter != nullptr && !filter->pod_name.empty() && pod.name != filter->pod_name) return EntryRows{SkippedEntry{}};
-  if (filter != nullptr && !filter->deployment.empty() && pod.deployment != filter->deployment) return EntryRows{SkippedEntry{}};
+  if (filter != nullptr && !filter->deployment.empty() && pod.deployment != filter->deployment)
+    return EntryRows{SkippedEntry{}};
   // Every column carries the timestamps of the first, in the same order: matched by position,
   // not looked up (a restart decodes every pod of every block through here).
   std::vector<int64_t> timestamps;

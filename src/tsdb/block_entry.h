@@ -25,7 +25,6 @@ using EntryRows = std::variant<SkippedEntry, NodeRows, PodRows>;
 
 // `stored` is an entry's bytes as stored (maybe 0x80 + zstd), `crc` the CRC32C read after them.
 // `samples` grows by the field values decoded. kParse for a bad checksum, frame, chunk or layout.
-Result<EntryRows> parseEntry(std::span<const uint8_t> stored, uint64_t crc, const BlockFilter* filter,
-                             size_t& samples);
+Result<EntryRows> parseEntry(std::span<const uint8_t> stored, uint64_t crc, const BlockFilter* filter, size_t& samples);
 
 }  // namespace kubemonitor::tsdb::internal

@@ -34,7 +34,7 @@ namespace {
 struct Copy {
   size_t node = 0;  // index into the node names met
   int64_t ts_ms = 0;
-  size_t seq = 0;   // arrival order: sources in order, within one by (node name, timestamp)
+  size_t seq = 0;  // arrival order: sources in order, within one by (node name, timestamp)
   const NodeRows* node_rows = nullptr;
   size_t node_row = 0;
   const PodRows* pod_rows = nullptr;  // null: this copy does not list the pod
@@ -59,7 +59,8 @@ void visitPodSamples(const ObjectKey& key, std::span<const BlockRows> sources, c
     for (const NodeRows& rows : source.nodes) {
       if (!rows.node.empty()) nodes.push_back(&rows);  // MemoryStorage refuses a report without a node
     }
-    std::stable_sort(nodes.begin(), nodes.end(), [](const NodeRows* a, const NodeRows* b) { return a->node < b->node; });
+    std::stable_sort(nodes.begin(), nodes.end(),
+                     [](const NodeRows* a, const NodeRows* b) { return a->node < b->node; });
     struct Span {
       std::string_view node;
       size_t begin, end;  // this node's copies in `copies`, by timestamp
@@ -79,8 +80,8 @@ void visitPodSamples(const ObjectKey& key, std::span<const BlockRows> sources, c
       for (size_t k = 0; k < pod.timestamps_ms.size(); ++k) {
         const auto first = copies.begin() + static_cast<std::ptrdiff_t>(span->begin);
         const auto last = copies.begin() + static_cast<std::ptrdiff_t>(span->end);
-        const auto copy = std::lower_bound(first, last, pod.timestamps_ms[k],
-                                           [](const Copy& c, int64_t ts) { return c.ts_ms < ts; });
+        const auto copy =
+            std::lower_bound(first, last, pod.timestamps_ms[k], [](const Copy& c, int64_t ts) { return c.ts_ms < ts; });
         if (copy == last || copy->ts_ms != pod.timestamps_ms[k]) continue;
         copy->pod_rows = &pod;
         copy->pod_row = k;

@@ -18,8 +18,8 @@ BlockRows reportRows(const model::Report& report, const BlockFilter& filter);
 
 // Calls `visit` with each raw sample of pod `key` in `sources`, oldest first (blocks by LSN, then
 // late reports), in time order, one per timestamp, each labelled by the copy it is from. The points
-// MemoryStorage::series(key, step 1 ms) answers after ingesting those reports in that order, bit
-// for bit: the newest copy of each (node, timestamp) counts, even when it no longer lists the pod;
+// MemoryStorage::series(key, step 1 ms) answers, bit for bit, after ingesting the newest copy of
+// each (node, timestamp) where its first copy came: a newest copy counts even when it no longer lists the pod;
 // when the pod is listed on two nodes at one timestamp, the node whose (node, timestamp) was first
 // seen last wins; within one copy, the pod's last listing. `visit`'s sample lives for the call only.
 using SampleVisitor = std::function<void(const ObjectSample&)>;

@@ -1,0 +1,152 @@
+#include "tsdb/pod_rows.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/testing/fake_clock.h"
+#include "tsdb/memory_storage.h"
+
+namespace kubemonitor::tsdb {
+namespace {
+
+model::PodUsage pod(const std::string& ns, const std::string& name, const std::string& uid, double cpu_millicores) {
+  model::PodUsage p;
+  p.namespace_name = ns;
+  p.name = name;
+  p.uid = uid;
+  p.deployment = name;  // its Deployment, named alike
+  p.usage.cpu_millicores = cpu_millicores;
+  p.usage.memory_working_set_bytes = static_cast<uint64_t>(cpu_millicores * 1000);
+  p.network.rx_bytes = 7;
+  return p;
+}
+
+model::Report report(const std::string& node, int64_t timestamp_ms, std::vector<model::PodUsage> pods) {
+  model::Report r;
+  r.node = node;
+  r.timestamp_ms = timestamp_ms;
+  r.interval_ms = 10'000;
+  r.node_usage.cpu_capacity_millicores = 4000;
+  r.node_usage.memory_capacity_bytes = 8ULL << 30;
+  r.pods = std::move(pods);
+  return r;
+}
+
+BlockFilter podFilter(const ObjectKey& key, int64_t min_ts_ms, int64_t max_ts_ms) {
+  BlockFilter filter;
+  filter.namespace_name = key.namespace_name;
+  filter.pod_name = key.name;
+  filter.min_ts_ms = min_ts_ms;
+  filter.max_ts_ms = max_ts_ms;
+  return filter;
+}
+
+std::vector<ObjectSample> samplesOf(const ObjectKey& key, const std::vector<BlockRows>& sources) {
+  std::vector<ObjectSample> out;
+  visitPodSamples(key, sources, [&](const ObjectSample& s) { out.push_back(s); });
+  return out;
+}
+
+TEST(ReportRows, KeepsItsNodeAndTheChosenPodInTheRange) {
+  const ObjectKey key{ObjectKind::kPod, "ns-a", "web"};
+  const auto r =
+      report("n1", 20'000, {pod("ns-a", "web", "u1", 5), pod("ns-b", "web", "u2", 6), pod("ns-a", "db", "u3", 7)});
+  const BlockRows rows = reportRows(r, podFilter(key, 10'000, 30'000));
+  ASSERT_EQ(rows.nodes.size(), 1U);
+  EXPECT_EQ(rows.nodes[0].node, "n1");
+  EXPECT_EQ(rows.nodes[0].timestamps_ms, std::vector<int64_t>{20'000});
+  EXPECT_EQ(rows.nodes[0].intervals_ms, std::vector<int64_t>{10'000});
+  EXPECT_EQ(rows.nodes[0].usage.at(0).cpu_capacity_millicores, 4000);
+  ASSERT_EQ(rows.pods.size(), 1U);
+  EXPECT_EQ(rows.pods[0].identity.uid, "u1");
+  EXPECT_EQ(rows.pods[0].identity.deployment, "web");
+  EXPECT_EQ(rows.pods[0].usage.at(0).usage.cpu_millicores, 5);
+  const BlockRows outside = reportRows(r, podFilter(key, 21'000, 30'000));
+  EXPECT_TRUE(outside.nodes.empty());
+  EXPECT_TRUE(outside.pods.empty());
+}
+
+TEST(VisitPodSamples, NewestCopyCountsEvenWhenItNoLongerListsThePod) {
+  const ObjectKey key{ObjectKind::kPod, "ns-a", "web"};
+  const BlockFilter filter = podFilter(key, 0, 100'000);
+  const std::vector<BlockRows> sources{
+      reportRows(report("n1", 10'000, {pod("ns-a", "web", "u1", 1)}), filter),
+      reportRows(report("n1", 20'000, {pod("ns-a", "web", "u1", 2)}), filter),
+      reportRows(report("n1", 10'000, {}), filter),  // a replay of 10 s that no longer lists it
+  };
+  const auto samples = samplesOf(key, sources);
+  ASSERT_EQ(samples.size(), 1U);
+  EXPECT_EQ(samples[0].timestamp_ms, 20'000);
+  EXPECT_EQ(samples[0].node, "n1");
+  EXPECT_EQ(samples[0].uid, "u1");
+  EXPECT_EQ(samples[0].deployment, "web");
+  EXPECT_EQ(samples[0].interval_ms, 10'000);
+  EXPECT_EQ(samples[0].values.cpu_millicores, 2);
+}
+
+TEST(VisitPodSamples, PodOnTwoNodesAtOnceTakesTheNodeSeenLast) {
+  const ObjectKey key{ObjectKind::kPod, "ns-a", "web"};
+  const BlockFilter filter = podFilter(key, 0, 100'000);
+  const std::vector<BlockRows> sources{
+      reportRows(report("n2", 10'000, {pod("ns-a", "web", "u2", 2)}), filter),
+      reportRows(report("n1", 10'000, {pod("ns-a", "web", "u1", 1)}), filter),
+      reportRows(report("n2", 10'000, {pod("ns-a", "web", "u2", 3)}), filter),  // newer copy, first seen earlier
+  };
+  const auto samples = samplesOf(key, sources);
+  ASSERT_EQ(samples.size(), 1U);
+  EXPECT_EQ(samples[0].node, "n1");
+  EXPECT_EQ(samples[0].values.cpu_millicores, 1);
+}
+
+// The contract: the same points, bit for bit, as MemoryStorage ingesting the newest copy of each
+// (node, timestamp) where its first copy came, over random replays, pods moving between nodes and
+// reports that drop the pod.
+TEST(VisitPodSamples, EqualsMemoryStorageOverRandomReplays) {
+  const ObjectKey key{ObjectKind::kPod, "ns-a", "web"};
+  std::mt19937 random(20261130);
+  const std::string nodes[] = {"n0", "n1", "n2"};
+  const std::string uids[] = {"u0", "u1"};
+  for (int round = 0; round < 50; ++round) {
+    FakeClock clock;
+    const int64_t base_ms = toUnixMs(clock.wallNow()) - 600'000;
+    MemoryStorage reference(clock, std::chrono::hours(1));
+    const BlockFilter filter = podFilter(key, base_ms, base_ms + 600'000);
+    std::vector<BlockRows> sources;
+    std::vector<model::Report> newest;  // a replay takes its first copy's place
+    for (int i = 0; i < 60; ++i) {
+      const std::string& node = nodes[random() % 3];
+      const int64_t ts = base_ms + static_cast<int64_t>(random() % 12) * 10'000;
+      std::vector<model::PodUsage> pods{pod("ns-a", "other", "u9", 9)};
+      if (random() % 4 != 0) pods.push_back(pod("ns-a", "web", uids[random() % 2], (random() % 100000) / 1000.0));
+      std::sort(pods.begin(), pods.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+      const model::Report r = report(node, ts, pods);
+      auto same = std::find_if(newest.begin(), newest.end(),
+                               [&](const model::Report& n) { return n.node == node && n.timestamp_ms == ts; });
+      if (same == newest.end())
+        newest.push_back(r);
+      else
+        *same = r;
+      sources.push_back(reportRows(r, filter));
+    }
+    for (const model::Report& r : newest) ASSERT_TRUE(reference.ingest(r).ok());
+    const auto expected = reference.series(key, SeriesQuery{base_ms, base_ms + 600'000, 1});
+    const auto actual = samplesOf(key, sources);
+    ASSERT_EQ(actual.size(), expected.size()) << "round " << round;
+    for (size_t i = 0; i < actual.size(); ++i) {
+      EXPECT_EQ(actual[i].timestamp_ms, expected[i].timestamp_ms);
+      EXPECT_EQ(actual[i].node, expected[i].node) << "round " << round << " point " << i;
+      EXPECT_EQ(actual[i].uid, expected[i].uid);
+      EXPECT_EQ(actual[i].deployment, expected[i].deployment);
+      EXPECT_EQ(actual[i].interval_ms, expected[i].interval_ms);
+      EXPECT_EQ(std::memcmp(&actual[i].values, &expected[i].values, sizeof(ObjectValues)), 0);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kubemonitor::tsdb
