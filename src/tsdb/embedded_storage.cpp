@@ -707,6 +707,7 @@ std::unique_ptr<MemoryStorage> EmbeddedStorage::oldRangeLocked(std::string_view 
   } else {
     filter.namespace_name = key->kind == ObjectKind::kNamespace ? key->name : key->namespace_name;
     filter.node_capacities_only = true;  // podValues reads only the node's capacities
+    filter.skip_containers = true;       // and no container (only the latest views show them)
     if (key->kind == ObjectKind::kDeployment) filter.deployment = key->name;
   }
   // Blocks are mapped, their indexes searched in place, and only the chosen entries inflated.
