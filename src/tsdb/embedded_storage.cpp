@@ -9,7 +9,7 @@
 
 #include "tsdb/bucket_aggregator.h"
 #include "tsdb/head_snapshot.h"
-#include "tsdb/pod_rows.h"
+#include "tsdb/row_samples.h"
 #include "tsdb/report_record.h"
 #include "tsdb/series_folder.h"
 
@@ -72,17 +72,6 @@ std::vector<model::Report> newestCopies(std::vector<model::Report> reports) {
 // Floor division, as MemoryStorage cuts buckets (C++ '/' truncates toward zero).
 int64_t bucketStart(int64_t timestamp_ms, int64_t step_ms) {
   return timestamp_ms - ((timestamp_ms % step_ms) + step_ms) % step_ms;
-}
-
-// Whether `pod` adds to the series `key` (a pod, its namespace or its deployment).
-bool podAddsTo(const model::PodUsage& pod, const ObjectKey& key) {
-  if (pod.namespace_name != key.namespace_name && key.kind != ObjectKind::kNamespace) return false;
-  switch (key.kind) {
-    case ObjectKind::kPod: return pod.name == key.name;
-    case ObjectKind::kNamespace: return pod.namespace_name == key.name;
-    case ObjectKind::kDeployment: return pod.deployment == key.name;
-    default: return false;
-  }
 }
 
 BlockHeader headerFor(uint64_t first_lsn, uint64_t last_lsn, std::span<const model::Report> reports) {
@@ -679,50 +668,29 @@ std::vector<NodeSample> EmbeddedStorage::nodeSeriesLocked(std::string_view node,
   return out;
 }
 
-std::unique_ptr<MemoryStorage> EmbeddedStorage::oldRangeLocked(std::string_view node, const ObjectKey* key,
-                                                               int64_t lo_ms, int64_t hi_ms) const {
+std::unique_ptr<MemoryStorage> EmbeddedStorage::oldNodeRangeLocked(std::string_view node, int64_t lo_ms,
+                                                                   int64_t hi_ms) const {
   std::vector<model::Report> reports;
   auto take = [&](const model::Report& report) {
-    if (report.timestamp_ms < lo_ms || report.timestamp_ms > hi_ms) return;
-    if (!node.empty() && report.node != node) return;
-    if (key == nullptr) {
-      reports.push_back(report);
-      return;
-    }
-    model::Report& kept = reports.emplace_back();
-    kept.node = report.node;
-    kept.timestamp_ms = report.timestamp_ms;
-    kept.interval_ms = report.interval_ms;
-    kept.node_usage = report.node_usage;  // aggregates take the node's capacities from it
-    for (const model::PodUsage& pod : report.pods) {
-      if (podAddsTo(pod, *key)) kept.pods.push_back(pod);
-    }
+    if (report.timestamp_ms < lo_ms || report.timestamp_ms > hi_ms || report.node != node) return;
+    reports.push_back(report);
   };
   BlockFilter filter;
   filter.node = std::string(node);
   filter.min_ts_ms = lo_ms;
   filter.max_ts_ms = hi_ms;
-  if (key == nullptr) {
-    filter.identity_only = true;  // a node series only counts its pods
-  } else {
-    filter.namespace_name = key->kind == ObjectKind::kNamespace ? key->name : key->namespace_name;
-    filter.node_capacities_only = true;  // podValues reads only the node's capacities
-    filter.skip_containers = true;       // and no container (only the latest views show them)
-    if (key->kind == ObjectKind::kDeployment) filter.deployment = key->name;
-  }
+  filter.identity_only = true;  // a node series only counts its pods
   // Blocks are mapped, their indexes searched in place, and only the chosen entries inflated.
-  std::vector<std::string> pod_nodes;
-  const auto mapped = mapBlocksLocked(filter, lo_ms, hi_ms, key != nullptr ? &pod_nodes : nullptr);
+  const auto mapped = mapBlocksLocked(filter, lo_ms, hi_ms, nullptr);
   const auto decoded =
       readEachBlock<BlockContents>(mapped, old_range_read_errors_, [&](std::span<const uint8_t> file, const BlockIndex* index) {
-        return decodeBlockEntries(file, index, filter, pod_nodes);
+        return decodeBlockEntries(file, index, filter);
       });
   for (const BlockContents& contents : decoded) {
     for (const model::Report& report : contents.reports) take(report);
   }
   for (const auto& [lsn, report] : late_reports_) take(report);
   reports = newestCopies(std::move(reports));
-  // No replay window: every share kept, so each point is the in-order sum over nodes, as the head's.
   auto storage = std::make_unique<MemoryStorage>(clock_, options_.retention);
   for (const model::Report& report : reports) (void)storage->ingest(report);
   return storage;
@@ -773,19 +741,20 @@ std::vector<std::shared_ptr<const EmbeddedStorage::MappedBlock>> EmbeddedStorage
   return mapped;
 }
 
-void EmbeddedStorage::visitOldPodSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms,
-                                               const SampleVisitor& visit) const {
-  // As the MemoryStorage of oldRangeLocked: reports older than the retention are not kept, and a
-  // pod reported without a name is filed under its UID, which the blocks are not searched by.
+void EmbeddedStorage::visitOldSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms,
+                                            const SampleVisitor& visit) const {
+  // As MemoryStorage: reports older than the retention are not kept; a pod reported without a name
+  // is filed under its UID, which the blocks are not searched by; pods without a namespace add to none.
   lo_ms = std::max(lo_ms, cutoffMs());
   if (key.name.empty() || hi_ms < lo_ms) return;
   BlockFilter filter;
   filter.min_ts_ms = lo_ms;
   filter.max_ts_ms = hi_ms;
-  filter.namespace_name = key.namespace_name;
-  filter.pod_name = key.name;
+  filter.namespace_name = key.kind == ObjectKind::kNamespace ? key.name : key.namespace_name;
+  if (key.kind == ObjectKind::kPod) filter.pod_name = key.name;
+  if (key.kind == ObjectKind::kDeployment) filter.deployment = key.name;
   filter.node_capacities_only = true;  // podValues reads only the node's capacities
-  filter.skip_containers = true;       // and no container
+  filter.skip_containers = true;       // and no container (only the latest views show them)
   std::vector<std::string> pod_nodes;
   const auto mapped = mapBlocksLocked(filter, lo_ms, hi_ms, &pod_nodes);
   // Read as rows, not reports: no report, pod labels or containers are built per timestamp.
@@ -794,7 +763,10 @@ void EmbeddedStorage::visitOldPodSamplesLocked(const ObjectKey& key, int64_t lo_
         return readBlockRows(file, index, filter, pod_nodes);
       });
   for (const auto& [lsn, report] : late_reports_) sources.push_back(reportRows(report, filter));
-  visitPodSamples(key, sources, visit);
+  if (key.kind == ObjectKind::kPod)
+    visitPodSamples(key, sources, visit);
+  else
+    visitAggregateSamples(key, sources, visit);
 }
 
 void EmbeddedStorage::visitRawSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms,
@@ -805,13 +777,7 @@ void EmbeddedStorage::visitRawSamplesLocked(const ObjectKey& key, int64_t lo_ms,
   }
   const int64_t floor_ms = head_floor_ms_.load();
   if (lo_ms < floor_ms) {
-    const int64_t old_hi_ms = std::min(hi_ms, floor_ms - 1);
-    if (key.kind == ObjectKind::kPod) {
-      visitOldPodSamplesLocked(key, lo_ms, old_hi_ms, visit);
-    } else {
-      for (const ObjectSample& s : oldRangeLocked({}, &key, lo_ms, old_hi_ms)->series(key, SeriesQuery{lo_ms, old_hi_ms, 1}))
-        visit(s);
-    }
+    visitOldSamplesLocked(key, lo_ms, std::min(hi_ms, floor_ms - 1), visit);
   }
   if (hi_ms >= floor_ms) {
     for (const ObjectSample& s : head_.series(key, SeriesQuery{std::max(lo_ms, floor_ms), hi_ms, 1})) visit(s);
@@ -825,7 +791,7 @@ std::vector<NodeSample> EmbeddedStorage::rawNodeSamplesLocked(std::string_view n
   std::vector<NodeSample> out;
   if (lo_ms < floor_ms) {
     const int64_t old_hi_ms = std::min(hi_ms, floor_ms - 1);
-    out = oldRangeLocked(node, nullptr, lo_ms, old_hi_ms)->nodeSeries(node, SeriesQuery{lo_ms, old_hi_ms, 1});
+    out = oldNodeRangeLocked(node, lo_ms, old_hi_ms)->nodeSeries(node, SeriesQuery{lo_ms, old_hi_ms, 1});
   }
   if (hi_ms >= floor_ms) {
     auto recent = head_.nodeSeries(node, SeriesQuery{std::max(lo_ms, floor_ms), hi_ms, 1});

@@ -31,7 +31,7 @@
 #include "common/clock.h"
 #include "tsdb/block.h"
 #include "tsdb/memory_storage.h"
-#include "tsdb/pod_rows.h"
+#include "tsdb/row_samples.h"
 #include "tsdb/wal.h"
 
 namespace kubemonitor::tsdb {
@@ -181,17 +181,16 @@ class EmbeddedStorage final : public Storage {
   void visitRawSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms, const SampleVisitor& visit) const;
   std::vector<NodeSample> nodeSeriesLocked(std::string_view node, const SeriesQuery& query) const;
   std::vector<NodeSample> rawNodeSamplesLocked(std::string_view node, int64_t lo_ms, int64_t hi_ms) const;
-  // The newest copy of each (node, timestamp) in [lo_ms, hi_ms] from the blocks, then the late
-  // reports (newest LSN wins), as a MemoryStorage without a replay window, so that its sums are
-  // the head's. `node` empty: every node; `key` non-null: a namespace or deployment, only the pods
-  // that add to it (a pod's range is oldPodSamplesLocked's). Caller holds old_mutex_ (shared).
-  std::unique_ptr<MemoryStorage> oldRangeLocked(std::string_view node, const ObjectKey* key, int64_t lo_ms,
-                                                int64_t hi_ms) const;
-  // Visits the raw samples of pod `key` in [lo_ms, hi_ms] from the blocks and late reports: the
-  // same points, bit for bit, as oldRangeLocked({}, &key, ...)->series(key, {lo_ms, hi_ms, 1}), built
-  // straight from the blocks' rows (visitPodSamples) instead of through reports and a throwaway
-  // MemoryStorage. Caller holds old_mutex_ (shared).
-  void visitOldPodSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms, const SampleVisitor& visit) const;
+  // Node `node`'s newest copy of each report in [lo_ms, hi_ms] from the blocks, then the late
+  // reports (newest LSN wins), pods as identities only (a node series counts them), in a
+  // MemoryStorage, so that its answers are the head's. Caller holds old_mutex_ (shared).
+  std::unique_ptr<MemoryStorage> oldNodeRangeLocked(std::string_view node, int64_t lo_ms, int64_t hi_ms) const;
+  // Visits the raw samples of pod, namespace or deployment `key` in [lo_ms, hi_ms] from the blocks
+  // and late reports: the points, bit for bit, that a MemoryStorage fed the newest copy of each
+  // (node, timestamp) would answer, built straight from the blocks' rows of the object's pods
+  // (row_samples.h) instead of through reports and a throwaway MemoryStorage. Caller holds
+  // old_mutex_ (shared).
+  void visitOldSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms, const SampleVisitor& visit) const;
   // A served block's file, mapped once when it is served and searched in place by every old-range
   // read (no open, mmap or page faults per query), with its series index checked once (nullopt:
   // version 1 or a corrupt index, read by the full scan). Block files are immutable; a file

@@ -1,6 +1,6 @@
 #pragma once
-// A pod's raw samples from block rows (block.h readBlockRows), without building reports: what the
-// embedded engine answers for a pod's range older than its head.
+// A pod's, namespace's or deployment's raw samples from block rows (block.h readBlockRows), without
+// building reports or a MemoryStorage: what the embedded engine answers for a range older than its head.
 
 #include <functional>
 #include <span>
@@ -24,5 +24,11 @@ BlockRows reportRows(const model::Report& report, const BlockFilter& filter);
 // seen last wins; within one copy, the pod's last listing. `visit`'s sample lives for the call only.
 using SampleVisitor = std::function<void(const ObjectSample&)>;
 void visitPodSamples(const ObjectKey& key, std::span<const BlockRows> sources, const SampleVisitor& visit);
+
+// The same for namespace or deployment `key` (the sources hold rows of its pods): per timestamp
+// the sum over nodes, in node-name order, of each node's share (its pods of the object summed in
+// pod order, with the node's capacities once), as MemoryStorage sums it, bit for bit; the interval
+// is that of the contributing copy whose first copy came last.
+void visitAggregateSamples(const ObjectKey& key, std::span<const BlockRows> sources, const SampleVisitor& visit);
 
 }  // namespace kubemonitor::tsdb

@@ -1,4 +1,4 @@
-#include "tsdb/pod_rows.h"
+#include "tsdb/row_samples.h"
 
 #include <gtest/gtest.h>
 
@@ -6,6 +6,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "common/testing/fake_clock.h"
@@ -104,27 +105,47 @@ TEST(VisitPodSamples, PodOnTwoNodesAtOnceTakesTheNodeSeenLast) {
 }
 
 // The contract: the same points, bit for bit, as MemoryStorage ingesting the newest copy of each
-// (node, timestamp) where its first copy came, over random replays, pods moving between nodes and
-// reports that drop the pod.
-TEST(VisitPodSamples, EqualsMemoryStorageOverRandomReplays) {
-  const ObjectKey key{ObjectKind::kPod, "ns-a", "web"};
+// (node, timestamp) where its first copy came, over random replays, pods moving between nodes,
+// reports that drop a pod, intervals that change, and pods of other namespaces and deployments.
+class RowSamplesVersusMemoryStorage : public ::testing::TestWithParam<ObjectKey> {
+ protected:
+  static BlockFilter filterFor(const ObjectKey& key, int64_t min_ts_ms, int64_t max_ts_ms) {
+    BlockFilter filter;
+    filter.namespace_name = key.kind == ObjectKind::kNamespace ? key.name : key.namespace_name;
+    if (key.kind == ObjectKind::kPod) filter.pod_name = key.name;
+    if (key.kind == ObjectKind::kDeployment) filter.deployment = key.name;
+    filter.min_ts_ms = min_ts_ms;
+    filter.max_ts_ms = max_ts_ms;
+    return filter;
+  }
+};
+
+TEST_P(RowSamplesVersusMemoryStorage, SamePointsOverRandomReplays) {
+  const ObjectKey key = GetParam();
   std::mt19937 random(20261130);
   const std::string nodes[] = {"n0", "n1", "n2"};
   const std::string uids[] = {"u0", "u1"};
+  auto value = [&] { return static_cast<double>(random() % 100000) / 1000.0; };
   for (int round = 0; round < 50; ++round) {
     FakeClock clock;
     const int64_t base_ms = toUnixMs(clock.wallNow()) - 600'000;
     MemoryStorage reference(clock, std::chrono::hours(1));
-    const BlockFilter filter = podFilter(key, base_ms, base_ms + 600'000);
+    const BlockFilter filter = filterFor(key, base_ms, base_ms + 600'000);
     std::vector<BlockRows> sources;
     std::vector<model::Report> newest;  // a replay takes its first copy's place
     for (int i = 0; i < 60; ++i) {
       const std::string& node = nodes[random() % 3];
       const int64_t ts = base_ms + static_cast<int64_t>(random() % 12) * 10'000;
-      std::vector<model::PodUsage> pods{pod("ns-a", "other", "u9", 9)};
-      if (random() % 4 != 0) pods.push_back(pod("ns-a", "web", uids[random() % 2], (random() % 100000) / 1000.0));
-      std::sort(pods.begin(), pods.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-      const model::Report r = report(node, ts, pods);
+      std::vector<model::PodUsage> pods{pod("ns-a", "other", "u9", value()), pod("ns-b", "web", "u8", value())};
+      if (random() % 4 != 0) pods.push_back(pod("ns-a", "web", uids[random() % 2], value()));
+      if (random() % 2 != 0) pods.push_back(pod("ns-a", "web2", "u7", value()));
+      pods.back().deployment = "web";  // a second pod of the web Deployment, or the other's moved
+      std::sort(pods.begin(), pods.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.namespace_name, a.name, a.uid) < std::tie(b.namespace_name, b.name, b.uid);
+      });
+      model::Report r = report(node, ts, pods);
+      r.interval_ms = random() % 5 == 0 ? 5'000 : 10'000;
+      r.node_usage.cpu_capacity_millicores = node == "n2" ? 8000 : 4000;
       auto same = std::find_if(newest.begin(), newest.end(),
                                [&](const model::Report& n) { return n.node == node && n.timestamp_ms == ts; });
       if (same == newest.end())
@@ -135,18 +156,31 @@ TEST(VisitPodSamples, EqualsMemoryStorageOverRandomReplays) {
     }
     for (const model::Report& r : newest) ASSERT_TRUE(reference.ingest(r).ok());
     const auto expected = reference.series(key, SeriesQuery{base_ms, base_ms + 600'000, 1});
-    const auto actual = samplesOf(key, sources);
+    std::vector<ObjectSample> actual;
+    auto keep = [&](const ObjectSample& s) { actual.push_back(s); };
+    if (key.kind == ObjectKind::kPod)
+      visitPodSamples(key, sources, keep);
+    else
+      visitAggregateSamples(key, sources, keep);
+    ASSERT_FALSE(expected.empty());
     ASSERT_EQ(actual.size(), expected.size()) << "round " << round;
     for (size_t i = 0; i < actual.size(); ++i) {
-      EXPECT_EQ(actual[i].timestamp_ms, expected[i].timestamp_ms);
-      EXPECT_EQ(actual[i].node, expected[i].node) << "round " << round << " point " << i;
-      EXPECT_EQ(actual[i].uid, expected[i].uid);
-      EXPECT_EQ(actual[i].deployment, expected[i].deployment);
-      EXPECT_EQ(actual[i].interval_ms, expected[i].interval_ms);
-      EXPECT_EQ(std::memcmp(&actual[i].values, &expected[i].values, sizeof(ObjectValues)), 0);
+      const std::string where = "round " + std::to_string(round) + " point " + std::to_string(i);
+      EXPECT_EQ(actual[i].key, expected[i].key) << where;
+      EXPECT_EQ(actual[i].timestamp_ms, expected[i].timestamp_ms) << where;
+      EXPECT_EQ(actual[i].node, expected[i].node) << where;
+      EXPECT_EQ(actual[i].uid, expected[i].uid) << where;
+      EXPECT_EQ(actual[i].deployment, expected[i].deployment) << where;
+      EXPECT_EQ(actual[i].interval_ms, expected[i].interval_ms) << where;
+      EXPECT_EQ(std::memcmp(&actual[i].values, &expected[i].values, sizeof(ObjectValues)), 0) << where;
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Objects, RowSamplesVersusMemoryStorage,
+                         ::testing::Values(ObjectKey{ObjectKind::kPod, "ns-a", "web"},
+                                           ObjectKey{ObjectKind::kNamespace, "", "ns-a"},
+                                           ObjectKey{ObjectKind::kDeployment, "ns-a", "web"}));
 
 }  // namespace
 }  // namespace kubemonitor::tsdb

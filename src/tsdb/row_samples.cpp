@@ -1,0 +1,209 @@
+#include "tsdb/row_samples.h"
+
+#include <algorithm>
+#include <numeric>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "tsdb/object_values.h"
+
+namespace kubemonitor::tsdb {
+
+BlockRows reportRows(const model::Report& report, const BlockFilter& filter) {
+  BlockRows out;
+  if (report.timestamp_ms < filter.min_ts_ms || report.timestamp_ms > filter.max_ts_ms) return out;
+  if (!filter.node.empty() && report.node != filter.node) return out;
+  out.nodes.push_back(NodeRows{report.node, {report.timestamp_ms}, {report.interval_ms}, {report.node_usage}});
+  for (const model::PodUsage& pod : report.pods) {
+    if (!filter.namespace_name.empty() && pod.namespace_name != filter.namespace_name) continue;
+    if (!filter.pod_name.empty() && pod.name != filter.pod_name) continue;
+    if (!filter.deployment.empty() && pod.deployment != filter.deployment) continue;
+    model::PodUsage identity;
+    identity.uid = pod.uid;
+    identity.name = pod.name;
+    identity.namespace_name = pod.namespace_name;
+    identity.deployment = pod.deployment;
+    out.pods.push_back(PodRows{report.node, std::move(identity), {report.timestamp_ms}, {pod}});
+  }
+  return out;
+}
+
+namespace {
+
+// Whether `pod` adds to the series `key` (a pod, its namespace or its deployment).
+bool podAddsTo(const model::PodUsage& pod, const ObjectKey& key) {
+  if (pod.namespace_name != key.namespace_name && key.kind != ObjectKind::kNamespace) return false;
+  switch (key.kind) {
+    case ObjectKind::kPod: return pod.name == key.name;
+    case ObjectKind::kNamespace: return pod.namespace_name == key.name;
+    case ObjectKind::kDeployment: return pod.deployment == key.name;
+    default: return false;
+  }
+}
+
+// One pod row of a copy of a node's report.
+struct Listing {
+  const PodRows* rows = nullptr;
+  size_t row = 0;
+};
+
+// The newest copy of a node's report (node, timestamp) over all sources, and its pod listings.
+struct Copy {
+  int64_t ts_ms = 0;
+  size_t node_rank = 0;  // of the node's name among all the nodes met (names sort as ranks do)
+  size_t first_seq = 0;  // when the first copy of (node, timestamp) came: sources in order, within
+                         // one by (node name, timestamp), as decodeBlock's reports
+  const NodeRows* node_rows = nullptr;
+  size_t node_row = 0;
+  size_t listings_begin = 0;  // its listings in NewestCopies::listings, in the report's pod order
+  size_t listings_end = 0;
+};
+
+struct NewestCopies {
+  std::vector<Copy> copies;  // sorted by (timestamp, node name)
+  std::vector<Listing> listings;
+};
+
+NewestCopies newestCopiesOf(std::span<const BlockRows> sources) {
+  struct Arrival {
+    std::string_view node;
+    int64_t ts_ms;
+    size_t seq;
+    const NodeRows* node_rows;
+    size_t node_row;
+  };
+  std::vector<Arrival> arrivals;
+  std::vector<std::pair<size_t, Listing>> listed;  // (arrival, listing)
+  for (const BlockRows& source : sources) {
+    std::vector<const NodeRows*> nodes;
+    for (const NodeRows& rows : source.nodes) {
+      if (!rows.node.empty()) nodes.push_back(&rows);  // MemoryStorage refuses a report without a node
+    }
+    std::stable_sort(nodes.begin(), nodes.end(), [](const NodeRows* a, const NodeRows* b) { return a->node < b->node; });
+    const size_t source_begin = arrivals.size();
+    for (const NodeRows* rows : nodes) {
+      for (size_t k = 0; k < rows->timestamps_ms.size(); ++k)
+        arrivals.push_back(Arrival{rows->node, rows->timestamps_ms[k], arrivals.size(), rows, k});
+    }
+    // This source's arrivals are sorted by (node, timestamp): each pod row finds its node's.
+    const auto first = arrivals.begin() + static_cast<std::ptrdiff_t>(source_begin);
+    for (const PodRows& pod : source.pods) {
+      if (pod.usage.size() != pod.timestamps_ms.size()) continue;  // identity-only rows carry no values
+      for (size_t k = 0; k < pod.timestamps_ms.size(); ++k) {
+        const auto at = std::lower_bound(first, arrivals.end(), std::pair{std::string_view(pod.node), pod.timestamps_ms[k]},
+                                         [](const Arrival& a, const auto& key) {
+                                           return std::tie(a.node, a.ts_ms) < std::tie(key.first, key.second);
+                                         });
+        if (at == arrivals.end() || at->node != pod.node || at->ts_ms != pod.timestamps_ms[k]) continue;
+        listed.emplace_back(static_cast<size_t>(at - arrivals.begin()), Listing{&pod, k});
+      }
+    }
+  }
+  // Listings grouped by arrival, each group in pod order (pod rows come in the reports' pod order).
+  std::stable_sort(listed.begin(), listed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+
+  std::vector<std::string_view> names;
+  for (const Arrival& a : arrivals) names.push_back(a.node);
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+
+  // Each (node, timestamp): its newest arrival, at its first arrival's place.
+  std::vector<size_t> order(arrivals.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return std::tie(arrivals[a].node, arrivals[a].ts_ms) < std::tie(arrivals[b].node, arrivals[b].ts_ms);
+  });
+  NewestCopies out;
+  for (size_t i = 0; i < order.size();) {
+    size_t j = i + 1;
+    while (j < order.size() && arrivals[order[j]].node == arrivals[order[i]].node &&
+           arrivals[order[j]].ts_ms == arrivals[order[i]].ts_ms)
+      ++j;
+    const Arrival& newest = arrivals[order[j - 1]];
+    Copy copy;
+    copy.ts_ms = newest.ts_ms;
+    copy.node_rank = static_cast<size_t>(std::lower_bound(names.begin(), names.end(), newest.node) - names.begin());
+    copy.first_seq = arrivals[order[i]].seq;
+    copy.node_rows = newest.node_rows;
+    copy.node_row = newest.node_row;
+    const auto from = std::lower_bound(listed.begin(), listed.end(), newest.seq,
+                                       [](const auto& l, size_t seq) { return l.first < seq; });
+    copy.listings_begin = out.listings.size();
+    for (auto it = from; it != listed.end() && it->first == newest.seq; ++it) out.listings.push_back(it->second);
+    copy.listings_end = out.listings.size();
+    out.copies.push_back(copy);
+    i = j;
+  }
+  std::sort(out.copies.begin(), out.copies.end(),
+            [](const Copy& a, const Copy& b) { return std::tie(a.ts_ms, a.node_rank) < std::tie(b.ts_ms, b.node_rank); });
+  return out;
+}
+
+}  // namespace
+
+void visitPodSamples(const ObjectKey& key, std::span<const BlockRows> sources, const SampleVisitor& visit) {
+  const NewestCopies newest = newestCopiesOf(sources);
+  ObjectSample sample{key, {}, {}, {}, 0, 0, {}};  // reused: labels are assigned, rarely reallocated
+  const auto& copies = newest.copies;
+  for (size_t i = 0; i < copies.size();) {
+    // Per timestamp, the copy listing the pod whose first copy came last (MemoryStorage overwrites
+    // the pod's point with each), and in it the pod's last listing.
+    const Copy* winner = nullptr;
+    size_t j = i;
+    for (; j < copies.size() && copies[j].ts_ms == copies[i].ts_ms; ++j) {
+      if (copies[j].listings_end > copies[j].listings_begin && (winner == nullptr || copies[j].first_seq > winner->first_seq))
+        winner = &copies[j];
+    }
+    i = j;
+    if (winner == nullptr) continue;
+    const Listing& listing = newest.listings[winner->listings_end - 1];
+    sample.node = winner->node_rows->node;
+    sample.deployment = listing.rows->identity.deployment;
+    sample.uid = listing.rows->identity.uid;
+    sample.timestamp_ms = winner->ts_ms;
+    sample.interval_ms = winner->node_rows->intervals_ms[winner->node_row];
+    sample.values = podValues(listing.rows->usage[listing.row], winner->node_rows->usage[winner->node_row]);
+    visit(sample);
+  }
+}
+
+void visitAggregateSamples(const ObjectKey& key, std::span<const BlockRows> sources, const SampleVisitor& visit) {
+  const NewestCopies newest = newestCopiesOf(sources);
+  ObjectSample sample{key, {}, {}, {}, 0, 0, {}};
+  const auto& copies = newest.copies;
+  for (size_t i = 0; i < copies.size();) {
+    // The in-order sum over node names of each node's share: its pods of the object summed in the
+    // report's pod order, with the node's capacities (counted once per node).
+    ObjectValues point;
+    const Copy* last = nullptr;  // the contributing copy ingested last sets the interval
+    size_t j = i;
+    for (; j < copies.size() && copies[j].ts_ms == copies[i].ts_ms; ++j) {
+      const Copy& copy = copies[j];
+      ObjectValues share;
+      bool any = false;
+      for (size_t l = copy.listings_begin; l < copy.listings_end; ++l) {
+        const Listing& listing = newest.listings[l];
+        const model::PodUsage& identity = listing.rows->identity;
+        // Pods the agent could not name have no namespace: they count on their node only.
+        if (identity.namespace_name.empty() || !podAddsTo(identity, key)) continue;
+        addValues(share, podValues(listing.rows->usage[listing.row], copy.node_rows->usage[copy.node_row]));
+        any = true;
+      }
+      if (!any) continue;
+      share.cpu_capacity_millicores = copy.node_rows->usage[copy.node_row].cpu_capacity_millicores;
+      share.memory_capacity_bytes = copy.node_rows->usage[copy.node_row].memory_capacity_bytes;
+      addValues(point, share);
+      if (last == nullptr || copy.first_seq > last->first_seq) last = &copy;
+    }
+    if (last != nullptr) {
+      sample.timestamp_ms = copies[i].ts_ms;
+      sample.interval_ms = last->node_rows->intervals_ms[last->node_row];
+      sample.values = point;
+      visit(sample);
+    }
+    i = j;
+  }
+}
+
+}  // namespace kubemonitor::tsdb
