@@ -33,6 +33,24 @@ Result<DecodedChunk> readColumn(ByteCursor& in, ValueKind kind) {
   return chunk;
 }
 
+// A further column of an entry, whose timestamps are the entry's first column's (`timestamps`): the
+// encoder writes the same timestamp column for each, so only its header (count, first and last
+// timestamp) is checked against them and the values alone are decoded; CRCs guard the bytes.
+Result<DecodedChunk> readValueColumn(ByteCursor& in, ValueKind kind, const std::vector<int64_t>& timestamps) {
+  auto size = in.varint("chunk length");
+  if (!size) return size.error();
+  auto bytes = in.bytes("chunk", *size);
+  if (!bytes) return bytes.error();
+  auto chunk = decodeChunkValues(*bytes);
+  if (!chunk) return chunk.error();
+  if (chunk->info.kind != kind) return corrupt("chunk of the wrong value kind");
+  const ChunkInfo& info = chunk->info;
+  if (info.sample_count != timestamps.size()) return corrupt("column of another length");
+  if (!timestamps.empty() && (info.first_ts_ms != timestamps.front() || info.last_ts_ms != timestamps.back()))
+    return corrupt("column with other timestamps");
+  return chunk;
+}
+
 // Steps over a chunk without decoding it (the entry's CRC already held).
 Status skipColumn(ByteCursor& in) {
   auto size = in.varint("chunk length");
@@ -62,7 +80,7 @@ Result<EntryRows> parseNodeEntry(ByteCursor& in, const BlockFilter* filter, size
   if (filter != nullptr && !filter->node.empty() && *node != filter->node) return EntryRows{SkippedEntry{}};
   auto intervals = readColumn(in, ValueKind::kUint64);
   if (!intervals) return intervals.error();
-  // Every column is checked against all the timestamps, but only the rows in the asked range are
+  // Every column is checked against these timestamps, but only the rows in the asked range are
   // kept (a 1 h read of a 6 h block keeps a sixth).
   const std::vector<int64_t> timestamps = timestampsOf(*intervals);
   const auto [kept_begin, kept_end] = keptRange(timestamps, filter);
@@ -83,13 +101,10 @@ Result<EntryRows> parseNodeEntry(ByteCursor& in, const BlockFilter* filter, size
       if (auto skipped = skipColumn(in); !skipped) return skipped.error();
       continue;
     }
-    auto column = readColumn(in, is_double ? ValueKind::kDouble : ValueKind::kUint64);
+    auto column = readValueColumn(in, is_double ? ValueKind::kDouble : ValueKind::kUint64, timestamps);
     if (!column) return column.error();
-    if (column->samples.size() != timestamps.size()) return corrupt("node column of another length");
-    for (size_t k = 0; k < timestamps.size(); ++k) {
+    for (size_t k = kept_begin; k < kept_end; ++k) {  // all decoded (a chunk decodes whole), these kept
       const Sample& s = column->samples[k];
-      if (s.ts_ms != timestamps[k]) return corrupt("node column with other timestamps");
-      if (k < kept_begin || k >= kept_end) continue;  // decoded (a chunk decodes whole), not kept
       std::visit(
           [&](auto m) {
             NodeUsage& usage = rows.usage[k - kept_begin];
@@ -170,9 +185,11 @@ Result<EntryRows> parsePodEntry(ByteCursor& in, const BlockFilter* filter, size_
   std::vector<int64_t> timestamps;
   size_t kept_begin = 0;
   for (const auto& field : kPodFields) {
-    auto column = readColumn(in, field.as_double != nullptr ? ValueKind::kDouble : ValueKind::kUint64);
+    const ValueKind kind = field.as_double != nullptr ? ValueKind::kDouble : ValueKind::kUint64;
+    const bool first = &field == &kPodFields.front();
+    auto column = first ? readColumn(in, kind) : readValueColumn(in, kind, timestamps);
     if (!column) return column.error();
-    if (&field == &kPodFields.front()) {
+    if (first) {
       timestamps = timestampsOf(*column);
       const auto [begin, end] = keptRange(timestamps, filter);
       kept_begin = begin;
@@ -181,13 +198,9 @@ Result<EntryRows> parsePodEntry(ByteCursor& in, const BlockFilter* filter, size_
       // Only which reports listed the pod (a node's pod count): the first column's timestamps.
       if (filter != nullptr && filter->identity_only) return EntryRows{std::move(rows)};
       rows.usage.resize(end - begin);
-    } else if (column->samples.size() != timestamps.size()) {
-      return corrupt("pod column of another length");
     }
-    for (size_t k = 0; k < timestamps.size(); ++k) {
+    for (size_t k = kept_begin; k < kept_begin + rows.usage.size(); ++k) {  // all decoded, these kept
       const Sample& s = column->samples[k];
-      if (s.ts_ms != timestamps[k]) return corrupt("pod column with other timestamps");
-      if (k < kept_begin || k >= kept_begin + rows.usage.size()) continue;  // decoded, not kept
       PodUsage& usage = rows.usage[k - kept_begin];
       if (field.as_double != nullptr)
         *field.as_double(usage) = s.value.asDouble();

@@ -159,7 +159,7 @@ std::vector<uint8_t> ChunkEncoder::finish() {
   return out;
 }
 
-Result<ChunkIterator> ChunkIterator::open(std::span<const uint8_t> chunk) {
+Result<ChunkIterator> ChunkIterator::open(std::span<const uint8_t> chunk, bool values_only) {
   ByteCursor cursor(chunk, "chunk");
   auto magic0 = cursor.byte("magic");
   if (!magic0) return magic0.error();
@@ -278,17 +278,21 @@ Result<ChunkIterator> ChunkIterator::open(std::span<const uint8_t> chunk) {
   it.timestamp_decoder_ = TimestampDecoder(info.first_ts_ms);
   it.integer_decoder_ =
       IntegerDecoder(info.encoding == ValueEncoding::kDeltaOfDelta ? IntegerMode::kDeltaOfDelta : IntegerMode::kDelta);
+  it.values_only_ = values_only;
   return it;
 }
 
 Result<bool> ChunkIterator::next(Sample& out) {
   if (decoded_ == info_.sample_count) {
-    if (!timestamp_reader_.atPaddedEnd()) return corrupt("stray bits after the timestamp column");
+    if (!values_only_ && !timestamp_reader_.atPaddedEnd()) return corrupt("stray bits after the timestamp column");
     if (!value_reader_.atPaddedEnd()) return corrupt("stray bits after the value column");
     return false;
   }
-  auto ts = timestamp_decoder_.next(timestamp_reader_);
-  if (!ts) return corrupt("timestamp " + std::to_string(decoded_) + ": " + ts.error().toString());
+  Result<int64_t> ts = int64_t{0};
+  if (!values_only_) {
+    ts = timestamp_decoder_.next(timestamp_reader_);
+    if (!ts) return corrupt("timestamp " + std::to_string(decoded_) + ": " + ts.error().toString());
+  }
   uint64_t bits = 0;
   if (info_.encoding == ValueEncoding::kXor) {
     auto value = xor_decoder_.next(value_reader_);
@@ -307,7 +311,7 @@ Result<bool> ChunkIterator::next(Sample& out) {
     }
   }
   ++decoded_;
-  if (decoded_ == info_.sample_count && *ts != info_.last_ts_ms) {
+  if (!values_only_ && decoded_ == info_.sample_count && *ts != info_.last_ts_ms) {
     return corrupt("last timestamp " + std::to_string(*ts) + " ms differs from the header's " +
                    std::to_string(info_.last_ts_ms) + " ms");
   }
@@ -315,8 +319,10 @@ Result<bool> ChunkIterator::next(Sample& out) {
   return true;
 }
 
-Result<DecodedChunk> decodeChunk(std::span<const uint8_t> chunk) {
-  auto it = ChunkIterator::open(chunk);
+namespace {
+
+Result<DecodedChunk> decodeWholeChunk(std::span<const uint8_t> chunk, bool values_only) {
+  auto it = ChunkIterator::open(chunk, values_only);
   if (!it) return it.error();
   DecodedChunk decoded;
   decoded.info = it->info();
@@ -330,5 +336,11 @@ Result<DecodedChunk> decodeChunk(std::span<const uint8_t> chunk) {
   }
   return decoded;
 }
+
+}  // namespace
+
+Result<DecodedChunk> decodeChunk(std::span<const uint8_t> chunk) { return decodeWholeChunk(chunk, false); }
+
+Result<DecodedChunk> decodeChunkValues(std::span<const uint8_t> chunk) { return decodeWholeChunk(chunk, true); }
 
 }  // namespace kubemonitor::tsdb

@@ -127,11 +127,17 @@ struct DecodedChunk {
 // input size and kMaxChunkSamples.
 Result<DecodedChunk> decodeChunk(std::span<const uint8_t> chunk);
 
+// Decodes only the values (each sample's ts_ms is 0), after the same checks but those of the
+// timestamp column's bits, which is skipped: for a column whose timestamps the caller knows to be
+// another column's (checked against the header's count, first and last timestamp).
+Result<DecodedChunk> decodeChunkValues(std::span<const uint8_t> chunk);
+
 // Decodes one sample at a time after open() has checked the header and checksum. The payload is
 // borrowed from `chunk` (which must outlive the iterator) unless it was zstd-compressed.
+// `values_only`: the timestamp column is not read and every ts_ms is 0 (decodeChunkValues).
 class ChunkIterator {
  public:
-  static Result<ChunkIterator> open(std::span<const uint8_t> chunk);
+  static Result<ChunkIterator> open(std::span<const uint8_t> chunk, bool values_only = false);
   // Move-only: the readers point into inflated_, whose heap buffer a move keeps.
   ChunkIterator(ChunkIterator&&) = default;
   ChunkIterator& operator=(ChunkIterator&&) = default;
@@ -153,6 +159,7 @@ class ChunkIterator {
   XorDecoder xor_decoder_;
   IntegerDecoder integer_decoder_{IntegerMode::kDelta};
   uint32_t decoded_ = 0;
+  bool values_only_ = false;
 };
 
 }  // namespace kubemonitor::tsdb

@@ -23,7 +23,6 @@
 #include <mutex>
 #include <optional>
 #include <span>
-#include <set>
 #include <shared_mutex>
 #include <string>
 #include <vector>

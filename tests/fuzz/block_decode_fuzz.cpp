@@ -1,7 +1,8 @@
 // Fuzzes the embedded engine's on-disk decoders: the input as a block file (decodeBlock) and as a
 // WAL report record (decodeReportRecord), and its series index (BlockIndex::parse, lookups,
-// decodeBlockEntries). Any input must give a value or an error, never a crash; whatever decodes
-// must encode again and decode to the same reports, and the re-encoded block's index must list them.
+// decodeBlockEntries, readBlockRows with and without containers). Any input must give a value or an
+// error, never a crash; whatever decodes must encode again and decode to the same reports, and the
+// re-encoded block's index must list them.
 
 #include <cstdint>
 #include <cstdlib>
@@ -32,6 +33,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     filter.identity_only = true;
     auto node = decodeBlockEntries(*encoded, &*index, filter);
     if (!node.ok() || node->corrupt_entries != 0) std::abort();
+    // Rows of the first pod (the pod series' read) are those of its reports.
+    if (!first.pods.empty()) {
+      BlockFilter pod_filter;
+      pod_filter.namespace_name = first.pods.front().namespace_name;
+      pod_filter.pod_name = first.pods.front().name;
+      pod_filter.skip_containers = true;
+      auto rows = readBlockRows(*encoded, &*index, pod_filter);
+      if (!rows.ok() || rows->corrupt_entries != 0 || rows->pods.empty() || rows->nodes.empty()) std::abort();
+    }
   }
   // The input's own index, whatever it holds: lookups stay inside the bytes.
   if (auto index = BlockIndex::parse(input); index.ok()) {
@@ -41,6 +51,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       filter.namespace_name = std::string(pod.namespace_name);
       filter.pod_name = std::string(pod.name);
       (void)decodeBlockEntries(input, &*index, filter);
+      filter.skip_containers = true;
+      (void)readBlockRows(input, &*index, filter);
+      (void)readBlockRows(input, nullptr, filter);  // the full scan, as for a version-1 block
       filter.pod_name.clear();
       filter.deployment = std::string(pod.deployment);
       (void)index->pods(filter);

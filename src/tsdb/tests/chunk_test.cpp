@@ -115,10 +115,20 @@ TEST(ChunkTest, RandomChunksRoundTripUnderEveryOptionSet) {
       samples.push_back({ts, v});
     }
     for (const ChunkOptions& options : option_sets) {
-      const DecodedChunk decoded = decodeOk(encode(kind, samples, options));
+      const std::vector<uint8_t> chunk = encode(kind, samples, options);
+      const DecodedChunk decoded = decodeOk(chunk);
       ASSERT_EQ(decoded.samples, samples) << "round " << round;
       EXPECT_EQ(decoded.info.first_ts_ms, samples.front().ts_ms);
       EXPECT_EQ(decoded.info.last_ts_ms, samples.back().ts_ms);
+      // Values only: the same values and header, every timestamp 0.
+      auto values = decodeChunkValues(chunk);
+      ASSERT_TRUE(values.ok()) << values.error().toString();
+      ASSERT_EQ(values->samples.size(), samples.size());
+      EXPECT_EQ(values->info.last_ts_ms, samples.back().ts_ms);
+      for (size_t i = 0; i < samples.size(); ++i) {
+        EXPECT_EQ(values->samples[i].value, samples[i].value) << "round " << round << " sample " << i;
+        EXPECT_EQ(values->samples[i].ts_ms, 0);
+      }
     }
   }
 }
@@ -241,6 +251,7 @@ TEST(ChunkTest, EveryBitFlipAndEveryTruncationIsAnError) {
         }
         mutated[i] ^= 0xFF;  // and the whole byte
         ASSERT_FALSE(decodeChunk(mutated).ok()) << i;
+        ASSERT_FALSE(decodeChunkValues(mutated).ok()) << i;  // the CRC covers the skipped column too
         mutated[i] ^= 0xFF;
       }
     }
