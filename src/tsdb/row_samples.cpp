@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
 #include <string_view>
 #include <tuple>
 #include <vector>
@@ -66,36 +67,51 @@ struct NewestCopies {
 };
 
 NewestCopies newestCopiesOf(std::span<const BlockRows> sources) {
+  // Nodes by rank of name (a few per object), so that copies are ordered by integers.
+  std::vector<std::string_view> names;
+  for (const BlockRows& source : sources) {
+    for (const NodeRows& rows : source.nodes) {
+      if (!rows.node.empty()) names.push_back(rows.node);  // MemoryStorage refuses a report without a node
+    }
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  auto rankOf = [&](std::string_view node) -> std::optional<size_t> {
+    const auto it = std::lower_bound(names.begin(), names.end(), node);
+    if (it == names.end() || *it != node) return std::nullopt;
+    return static_cast<size_t>(it - names.begin());
+  };
   struct Arrival {
-    std::string_view node;
+    size_t node_rank;
     int64_t ts_ms;
-    size_t seq;
     const NodeRows* node_rows;
     size_t node_row;
   };
-  std::vector<Arrival> arrivals;
+  std::vector<Arrival> arrivals;  // in arrival order: index = seq
   std::vector<std::pair<size_t, Listing>> listed;  // (arrival, listing)
   for (const BlockRows& source : sources) {
-    std::vector<const NodeRows*> nodes;
+    // A source's reports come by node name, then time (decodeBlock's order).
+    std::vector<std::pair<size_t, const NodeRows*>> nodes;
     for (const NodeRows& rows : source.nodes) {
-      if (!rows.node.empty()) nodes.push_back(&rows);  // MemoryStorage refuses a report without a node
+      if (auto rank = rankOf(rows.node)) nodes.emplace_back(*rank, &rows);
     }
-    std::stable_sort(nodes.begin(), nodes.end(), [](const NodeRows* a, const NodeRows* b) { return a->node < b->node; });
+    std::stable_sort(nodes.begin(), nodes.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     const size_t source_begin = arrivals.size();
-    for (const NodeRows* rows : nodes) {
+    for (const auto& [rank, rows] : nodes) {
       for (size_t k = 0; k < rows->timestamps_ms.size(); ++k)
-        arrivals.push_back(Arrival{rows->node, rows->timestamps_ms[k], arrivals.size(), rows, k});
+        arrivals.push_back(Arrival{rank, rows->timestamps_ms[k], rows, k});
     }
     // This source's arrivals are sorted by (node, timestamp): each pod row finds its node's.
     const auto first = arrivals.begin() + static_cast<std::ptrdiff_t>(source_begin);
     for (const PodRows& pod : source.pods) {
-      if (pod.usage.size() != pod.timestamps_ms.size()) continue;  // identity-only rows carry no values
+      const auto rank = rankOf(pod.node);
+      if (!rank || pod.usage.size() != pod.timestamps_ms.size()) continue;  // identity-only rows carry no values
       for (size_t k = 0; k < pod.timestamps_ms.size(); ++k) {
-        const auto at = std::lower_bound(first, arrivals.end(), std::pair{std::string_view(pod.node), pod.timestamps_ms[k]},
-                                         [](const Arrival& a, const auto& key) {
-                                           return std::tie(a.node, a.ts_ms) < std::tie(key.first, key.second);
-                                         });
-        if (at == arrivals.end() || at->node != pod.node || at->ts_ms != pod.timestamps_ms[k]) continue;
+        const std::pair key{*rank, pod.timestamps_ms[k]};
+        const auto at = std::lower_bound(first, arrivals.end(), key, [](const Arrival& a, const auto& wanted) {
+          return std::pair{a.node_rank, a.ts_ms} < wanted;
+        });
+        if (at == arrivals.end() || at->node_rank != key.first || at->ts_ms != key.second) continue;
         listed.emplace_back(static_cast<size_t>(at - arrivals.begin()), Listing{&pod, k});
       }
     }
@@ -103,34 +119,30 @@ NewestCopies newestCopiesOf(std::span<const BlockRows> sources) {
   // Listings grouped by arrival, each group in pod order (pod rows come in the reports' pod order).
   std::stable_sort(listed.begin(), listed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
 
-  std::vector<std::string_view> names;
-  for (const Arrival& a : arrivals) names.push_back(a.node);
-  std::sort(names.begin(), names.end());
-  names.erase(std::unique(names.begin(), names.end()), names.end());
-
   // Each (node, timestamp): its newest arrival, at its first arrival's place.
   std::vector<size_t> order(arrivals.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return std::tie(arrivals[a].node, arrivals[a].ts_ms) < std::tie(arrivals[b].node, arrivals[b].ts_ms);
+    return std::pair{arrivals[a].node_rank, arrivals[a].ts_ms} < std::pair{arrivals[b].node_rank, arrivals[b].ts_ms};
   });
   NewestCopies out;
   for (size_t i = 0; i < order.size();) {
     size_t j = i + 1;
-    while (j < order.size() && arrivals[order[j]].node == arrivals[order[i]].node &&
+    while (j < order.size() && arrivals[order[j]].node_rank == arrivals[order[i]].node_rank &&
            arrivals[order[j]].ts_ms == arrivals[order[i]].ts_ms)
       ++j;
-    const Arrival& newest = arrivals[order[j - 1]];
+    const size_t newest_seq = order[j - 1];
+    const Arrival& newest = arrivals[newest_seq];
     Copy copy;
     copy.ts_ms = newest.ts_ms;
-    copy.node_rank = static_cast<size_t>(std::lower_bound(names.begin(), names.end(), newest.node) - names.begin());
-    copy.first_seq = arrivals[order[i]].seq;
+    copy.node_rank = newest.node_rank;
+    copy.first_seq = order[i];
     copy.node_rows = newest.node_rows;
     copy.node_row = newest.node_row;
-    const auto from = std::lower_bound(listed.begin(), listed.end(), newest.seq,
+    const auto from = std::lower_bound(listed.begin(), listed.end(), newest_seq,
                                        [](const auto& l, size_t seq) { return l.first < seq; });
     copy.listings_begin = out.listings.size();
-    for (auto it = from; it != listed.end() && it->first == newest.seq; ++it) out.listings.push_back(it->second);
+    for (auto it = from; it != listed.end() && it->first == newest_seq; ++it) out.listings.push_back(it->second);
     copy.listings_end = out.listings.size();
     out.copies.push_back(copy);
     i = j;
