@@ -21,32 +21,22 @@ using model::PodUsage;
 
 Error corrupt(std::string message) { return makeError(ErrorCode::kParse, "corrupt block: " + std::move(message)); }
 
-// A chunk of the given value kind: its length (varint) then its bytes.
-Result<DecodedChunk> readColumn(ByteCursor& in, ValueKind kind) {
+// A chunk of the given value kind: its length (varint) then its bytes. Given `timestamps` (those of
+// the entry's first column, which the encoder writes for every column of the entry), only its
+// header's count, first and last timestamp are checked against them and its values alone are
+// decoded; CRCs guard the bytes.
+Result<DecodedChunk> readColumn(ByteCursor& in, ValueKind kind, const std::vector<int64_t>* timestamps = nullptr) {
   auto size = in.varint("chunk length");
   if (!size) return size.error();
   auto bytes = in.bytes("chunk", *size);
   if (!bytes) return bytes.error();
-  auto chunk = decodeChunk(*bytes);
+  auto chunk = timestamps != nullptr ? decodeChunkValues(*bytes) : decodeChunk(*bytes);
   if (!chunk) return chunk.error();
-  if (chunk->info.kind != kind) return corrupt("chunk of the wrong value kind");
-  return chunk;
-}
-
-// A further column of an entry, whose timestamps are the entry's first column's (`timestamps`): the
-// encoder writes the same timestamp column for each, so only its header (count, first and last
-// timestamp) is checked against them and the values alone are decoded; CRCs guard the bytes.
-Result<DecodedChunk> readValueColumn(ByteCursor& in, ValueKind kind, const std::vector<int64_t>& timestamps) {
-  auto size = in.varint("chunk length");
-  if (!size) return size.error();
-  auto bytes = in.bytes("chunk", *size);
-  if (!bytes) return bytes.error();
-  auto chunk = decodeChunkValues(*bytes);
-  if (!chunk) return chunk.error();
-  if (chunk->info.kind != kind) return corrupt("chunk of the wrong value kind");
   const ChunkInfo& info = chunk->info;
-  if (info.sample_count != timestamps.size()) return corrupt("column of another length");
-  if (!timestamps.empty() && (info.first_ts_ms != timestamps.front() || info.last_ts_ms != timestamps.back()))
+  if (info.kind != kind) return corrupt("chunk of the wrong value kind");
+  if (timestamps == nullptr) return chunk;
+  if (info.sample_count != timestamps->size()) return corrupt("column of another length");
+  if (!timestamps->empty() && (info.first_ts_ms != timestamps->front() || info.last_ts_ms != timestamps->back()))
     return corrupt("column with other timestamps");
   return chunk;
 }
@@ -101,7 +91,7 @@ Result<EntryRows> parseNodeEntry(ByteCursor& in, const BlockFilter* filter, size
       if (auto skipped = skipColumn(in); !skipped) return skipped.error();
       continue;
     }
-    auto column = readValueColumn(in, is_double ? ValueKind::kDouble : ValueKind::kUint64, timestamps);
+    auto column = readColumn(in, is_double ? ValueKind::kDouble : ValueKind::kUint64, &timestamps);
     if (!column) return column.error();
     for (size_t k = kept_begin; k < kept_end; ++k) {  // all decoded (a chunk decodes whole), these kept
       const Sample& s = column->samples[k];
@@ -187,7 +177,7 @@ Result<EntryRows> parsePodEntry(ByteCursor& in, const BlockFilter* filter, size_
   for (const auto& field : kPodFields) {
     const ValueKind kind = field.as_double != nullptr ? ValueKind::kDouble : ValueKind::kUint64;
     const bool first = &field == &kPodFields.front();
-    auto column = first ? readColumn(in, kind) : readValueColumn(in, kind, timestamps);
+    auto column = readColumn(in, kind, first ? nullptr : &timestamps);
     if (!column) return column.error();
     if (first) {
       timestamps = timestampsOf(*column);

@@ -36,10 +36,14 @@ namespace {
 bool podAddsTo(const model::PodUsage& pod, const ObjectKey& key) {
   if (pod.namespace_name != key.namespace_name && key.kind != ObjectKind::kNamespace) return false;
   switch (key.kind) {
-    case ObjectKind::kPod: return pod.name == key.name;
-    case ObjectKind::kNamespace: return pod.namespace_name == key.name;
-    case ObjectKind::kDeployment: return pod.deployment == key.name;
-    default: return false;
+    case ObjectKind::kPod:
+      return pod.name == key.name;
+    case ObjectKind::kNamespace:
+      return pod.namespace_name == key.name;
+    case ObjectKind::kDeployment:
+      return pod.deployment == key.name;
+    default:
+      return false;
   }
 }
 
@@ -87,7 +91,7 @@ NewestCopies newestCopiesOf(std::span<const BlockRows> sources) {
     const NodeRows* node_rows;
     size_t node_row;
   };
-  std::vector<Arrival> arrivals;  // in arrival order: index = seq
+  std::vector<Arrival> arrivals;                   // in arrival order: index = seq
   std::vector<std::pair<size_t, Listing>> listed;  // (arrival, listing)
   for (const BlockRows& source : sources) {
     // A source's reports come by node name, then time (decodeBlock's order).
@@ -147,8 +151,9 @@ NewestCopies newestCopiesOf(std::span<const BlockRows> sources) {
     out.copies.push_back(copy);
     i = j;
   }
-  std::sort(out.copies.begin(), out.copies.end(),
-            [](const Copy& a, const Copy& b) { return std::tie(a.ts_ms, a.node_rank) < std::tie(b.ts_ms, b.node_rank); });
+  std::sort(out.copies.begin(), out.copies.end(), [](const Copy& a, const Copy& b) {
+    return std::tie(a.ts_ms, a.node_rank) < std::tie(b.ts_ms, b.node_rank);
+  });
   return out;
 }
 
@@ -164,7 +169,8 @@ void visitPodSamples(const ObjectKey& key, std::span<const BlockRows> sources, c
     const Copy* winner = nullptr;
     size_t j = i;
     for (; j < copies.size() && copies[j].ts_ms == copies[i].ts_ms; ++j) {
-      if (copies[j].listings_end > copies[j].listings_begin && (winner == nullptr || copies[j].first_seq > winner->first_seq))
+      if (copies[j].listings_end > copies[j].listings_begin &&
+          (winner == nullptr || copies[j].first_seq > winner->first_seq))
         winner = &copies[j];
     }
     i = j;

@@ -47,7 +47,11 @@ BlockFilter podFilter(const ObjectKey& key, int64_t min_ts_ms, int64_t max_ts_ms
   return filter;
 }
 
-std::vector<ObjectSample> samplesOf(const ObjectKey& key, const std::vector<BlockRows>& sources) {
+// The samples of pod `key` when each report is a source of its own, in this order.
+std::vector<ObjectSample> samplesOf(const ObjectKey& key, const std::vector<model::Report>& reports) {
+  const BlockFilter filter = podFilter(key, 0, 100'000);
+  std::vector<BlockRows> sources;
+  for (const model::Report& r : reports) sources.push_back(reportRows(r, filter));
   std::vector<ObjectSample> out;
   visitPodSamples(key, sources, [&](const ObjectSample& s) { out.push_back(s); });
   return out;
@@ -74,13 +78,11 @@ TEST(ReportRows, KeepsItsNodeAndTheChosenPodInTheRange) {
 
 TEST(VisitPodSamples, NewestCopyCountsEvenWhenItNoLongerListsThePod) {
   const ObjectKey key{ObjectKind::kPod, "ns-a", "web"};
-  const BlockFilter filter = podFilter(key, 0, 100'000);
-  const std::vector<BlockRows> sources{
-      reportRows(report("n1", 10'000, {pod("ns-a", "web", "u1", 1)}), filter),
-      reportRows(report("n1", 20'000, {pod("ns-a", "web", "u1", 2)}), filter),
-      reportRows(report("n1", 10'000, {}), filter),  // a replay of 10 s that no longer lists it
-  };
-  const auto samples = samplesOf(key, sources);
+  const auto samples = samplesOf(
+      key, {
+               report("n1", 10'000, {pod("ns-a", "web", "u1", 1)}), report("n1", 20'000, {pod("ns-a", "web", "u1", 2)}),
+               report("n1", 10'000, {}),  // a replay of 10 s that no longer lists it
+           });
   ASSERT_EQ(samples.size(), 1U);
   EXPECT_EQ(samples[0].timestamp_ms, 20'000);
   EXPECT_EQ(samples[0].node, "n1");
@@ -92,13 +94,11 @@ TEST(VisitPodSamples, NewestCopyCountsEvenWhenItNoLongerListsThePod) {
 
 TEST(VisitPodSamples, PodOnTwoNodesAtOnceTakesTheNodeSeenLast) {
   const ObjectKey key{ObjectKind::kPod, "ns-a", "web"};
-  const BlockFilter filter = podFilter(key, 0, 100'000);
-  const std::vector<BlockRows> sources{
-      reportRows(report("n2", 10'000, {pod("ns-a", "web", "u2", 2)}), filter),
-      reportRows(report("n1", 10'000, {pod("ns-a", "web", "u1", 1)}), filter),
-      reportRows(report("n2", 10'000, {pod("ns-a", "web", "u2", 3)}), filter),  // newer copy, first seen earlier
-  };
-  const auto samples = samplesOf(key, sources);
+  const auto samples = samplesOf(
+      key, {
+               report("n2", 10'000, {pod("ns-a", "web", "u2", 2)}), report("n1", 10'000, {pod("ns-a", "web", "u1", 1)}),
+               report("n2", 10'000, {pod("ns-a", "web", "u2", 3)}),  // newer, first seen earlier
+           });
   ASSERT_EQ(samples.size(), 1U);
   EXPECT_EQ(samples[0].node, "n1");
   EXPECT_EQ(samples[0].values.cpu_millicores, 1);
