@@ -95,9 +95,9 @@ Result<EntryRows> parseNodeEntry(ByteCursor& in, const BlockFilter* filter, size
     if (!column) return column.error();
     for (size_t k = kept_begin; k < kept_end; ++k) {  // all decoded (a chunk decodes whole), these kept
       const Sample& s = column->samples[k];
+      NodeUsage& usage = rows.usage[k - kept_begin];
       std::visit(
           [&](auto m) {
-            NodeUsage& usage = rows.usage[k - kept_begin];
             using T = std::remove_reference_t<decltype(usage.*m)>;
             if constexpr (std::is_same_v<T, double>)
               usage.*m = s.value.asDouble();
