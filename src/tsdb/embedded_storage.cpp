@@ -9,32 +9,14 @@
 
 #include "tsdb/bucket_aggregator.h"
 #include "tsdb/head_snapshot.h"
-#include "tsdb/row_samples.h"
 #include "tsdb/report_record.h"
+#include "tsdb/row_samples.h"
 #include "tsdb/series_folder.h"
 
 namespace kubemonitor::tsdb {
 namespace {
 
 constexpr std::string_view kBlockSuffix = ".kmb";
-
-// Reads each mapped block (oldest LSN first) with `read` (decodeBlockEntries or readBlockRows);
-// a block that cannot be read and its corrupt entries are skipped and counted in `errors`.
-template <typename Contents, typename MappedBlocks, typename Read>
-std::vector<Contents> readEachBlock(const MappedBlocks& mapped, std::atomic<size_t>& errors, Read read) {
-  std::vector<Contents> out;
-  out.reserve(mapped.size());
-  for (const auto& m : mapped) {
-    Result<Contents> contents = read(m->file.bytes(), m->index ? &*m->index : nullptr);
-    if (!contents) {
-      ++errors;
-      continue;
-    }
-    errors += contents->corrupt_entries;
-    out.push_back(std::move(*contents));
-  }
-  return out;
-}
 constexpr std::string_view kSnapshotName = "head.snapshot";
 // A block header is magic, version, four varints and a CRC: at most 4 + 1 + 4 × 10 + 4 bytes.
 constexpr size_t kBlockHeaderMaxBytes = 64;
@@ -72,6 +54,24 @@ std::vector<model::Report> newestCopies(std::vector<model::Report> reports) {
 // Floor division, as MemoryStorage cuts buckets (C++ '/' truncates toward zero).
 int64_t bucketStart(int64_t timestamp_ms, int64_t step_ms) {
   return timestamp_ms - ((timestamp_ms % step_ms) + step_ms) % step_ms;
+}
+
+// Reads each mapped block (oldest LSN first) with `read` (decodeBlockEntries or readBlockRows);
+// a block that cannot be read and its corrupt entries are skipped and counted in `errors`.
+template <typename Contents, typename MappedBlocks, typename Read>
+std::vector<Contents> readEachBlock(const MappedBlocks& mapped, std::atomic<size_t>& errors, Read read) {
+  std::vector<Contents> out;
+  out.reserve(mapped.size());
+  for (const auto& m : mapped) {
+    Result<Contents> contents = read(m->file.bytes(), m->index ? &*m->index : nullptr);
+    if (!contents) {
+      ++errors;
+      continue;
+    }
+    errors += contents->corrupt_entries;
+    out.push_back(std::move(*contents));
+  }
+  return out;
 }
 
 BlockHeader headerFor(uint64_t first_lsn, uint64_t last_lsn, std::span<const model::Report> reports) {
