@@ -465,7 +465,8 @@ void scanEntries(std::span<const uint8_t> bytes, const BlockHeader& header, cons
       break;
     }
     if (auto status = visit(*entry, *crc); !status) {
-      note(makeError(status.error().code, status.error().message + " (entry at offset " + std::to_string(offset) + ")"));
+      const std::string where = " (entry at offset " + std::to_string(offset) + ")";
+      note(makeError(status.error().code, status.error().message + where));
     }
   }
 }
@@ -493,26 +494,34 @@ void lookUpEntries(std::span<const uint8_t> file, const BlockIndex& index, const
   for (const IndexedPod& pod : pods) visitAt(pod.entry);
 }
 
-// Reads the entries `filter` chooses (through `index` when given, else by the full scan) into
-// reports.
-Result<BlockContents> decodeChosenEntries(std::span<const uint8_t> file, const BlockIndex* index,
-                                          const BlockFilter* filter, std::span<const std::string> nodes) {
+// Visits the entries `filter` chooses: through `index` when given, else by the full scan. Returns
+// the block's header (an unusable header: nothing is visited).
+Result<BlockHeader> visitChosenEntries(std::span<const uint8_t> file, const BlockIndex* index,
+                                       const BlockFilter* filter, std::span<const std::string> nodes,
+                                       const CorruptionNotes& note, const EntryVisitor& visit) {
   auto header = decodeBlockHeader(file);
   if (!header) return header.error();
-  BlockContents out;
-  out.header = *header;
-  out.index_used = index != nullptr;
-  const CorruptionNotes note{out.corrupt_entries, out.first_error};
-  NodeMap decoded;
-  const EntryVisitor visit = [&](std::span<const uint8_t> stored, uint64_t crc) -> Status {
-    auto rows = internal::parseEntry(stored, crc, filter, out.samples);
-    if (!rows) return rows.error();
-    return joinRows(std::move(*rows), decoded);
-  };
   if (index != nullptr)
     lookUpEntries(file, *index, *filter, nodes, note, visit);
   else
     scanEntries(file, *header, note, visit);
+  return header;
+}
+
+// Reads the entries `filter` chooses into reports.
+Result<BlockContents> decodeChosenEntries(std::span<const uint8_t> file, const BlockIndex* index,
+                                          const BlockFilter* filter, std::span<const std::string> nodes) {
+  BlockContents out;
+  out.index_used = index != nullptr;
+  NodeMap decoded;
+  auto header = visitChosenEntries(file, index, filter, nodes, CorruptionNotes{out.corrupt_entries, out.first_error},
+                                   [&](std::span<const uint8_t> stored, uint64_t crc) -> Status {
+                                     auto rows = internal::parseEntry(stored, crc, filter, out.samples);
+                                     if (!rows) return rows.error();
+                                     return joinRows(std::move(*rows), decoded);
+                                   });
+  if (!header) return header.error();
+  out.header = *header;
   collectReports(decoded, out);
   return out;
 }
@@ -530,21 +539,18 @@ Result<BlockContents> decodeBlockEntries(std::span<const uint8_t> file, const Bl
 
 Result<BlockRows> readBlockRows(std::span<const uint8_t> file, const BlockIndex* index, const BlockFilter& filter,
                                 std::span<const std::string> nodes) {
-  auto header = decodeBlockHeader(file);
-  if (!header) return header.error();
   BlockRows out;
-  const CorruptionNotes note{out.corrupt_entries, out.first_error};
-  const EntryVisitor visit = [&](std::span<const uint8_t> stored, uint64_t crc) -> Status {
-    auto rows = internal::parseEntry(stored, crc, &filter, out.samples);
-    if (!rows) return rows.error();
-    if (auto* node = std::get_if<NodeRows>(&*rows)) out.nodes.push_back(std::move(*node));
-    if (auto* pod = std::get_if<PodRows>(&*rows)) out.pods.push_back(std::move(*pod));
-    return {};
-  };
-  if (index != nullptr)
-    lookUpEntries(file, *index, filter, nodes, note, visit);
-  else
-    scanEntries(file, *header, note, visit);
+  auto header = visitChosenEntries(file, index, &filter, nodes, CorruptionNotes{out.corrupt_entries, out.first_error},
+                                   [&](std::span<const uint8_t> stored, uint64_t crc) -> Status {
+                                     auto rows = internal::parseEntry(stored, crc, &filter, out.samples);
+                                     if (!rows) return rows.error();
+                                     if (auto* node = std::get_if<NodeRows>(&*rows))
+                                       out.nodes.push_back(std::move(*node));
+                                     if (auto* pod = std::get_if<PodRows>(&*rows))
+                                       out.pods.push_back(std::move(*pod));
+                                     return {};
+                                   });
+  if (!header) return header.error();
   return out;
 }
 

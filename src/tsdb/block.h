@@ -86,6 +86,12 @@ struct BlockFilter {
   bool skip_containers = false;
   int64_t min_ts_ms = INT64_MIN;  // reports outside [min_ts_ms, max_ts_ms] are not kept (Unix ms)
   int64_t max_ts_ms = INT64_MAX;
+
+  // Whether a pod of these labels is kept (namespace, pod name, deployment; not the node).
+  bool choosesPod(const model::PodUsage& pod) const {
+    return (namespace_name.empty() || pod.namespace_name == namespace_name) &&
+           (pod_name.empty() || pod.name == pod_name) && (deployment.empty() || pod.deployment == deployment);
+  }
 };
 Result<BlockContents> decodeBlock(std::span<const uint8_t> bytes, const BlockFilter* filter = nullptr);
 Result<BlockHeader> decodeBlockHeader(std::span<const uint8_t> bytes);

@@ -165,11 +165,7 @@ Result<EntryRows> parsePodEntry(ByteCursor& in, const BlockFilter* filter, size_
     if (!s) return s.error();
     *text = std::move(*s);
   }
-  if (filter != nullptr && !filter->namespace_name.empty() && pod.namespace_name != filter->namespace_name)
-    return EntryRows{SkippedEntry{}};
-  if (filter != nullptr && !filter->pod_name.empty() && pod.name != filter->pod_name) return EntryRows{SkippedEntry{}};
-  if (filter != nullptr && !filter->deployment.empty() && pod.deployment != filter->deployment)
-    return EntryRows{SkippedEntry{}};
+  if (filter != nullptr && !filter->choosesPod(pod)) return EntryRows{SkippedEntry{}};
   // Every column carries the timestamps of the first, in the same order: matched by position,
   // not looked up (a restart decodes every pod of every block through here).
   std::vector<int64_t> timestamps;

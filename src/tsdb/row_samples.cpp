@@ -17,9 +17,7 @@ BlockRows reportRows(const model::Report& report, const BlockFilter& filter) {
   if (!filter.node.empty() && report.node != filter.node) return out;
   out.nodes.push_back(NodeRows{report.node, {report.timestamp_ms}, {report.interval_ms}, {report.node_usage}});
   for (const model::PodUsage& pod : report.pods) {
-    if (!filter.namespace_name.empty() && pod.namespace_name != filter.namespace_name) continue;
-    if (!filter.pod_name.empty() && pod.name != filter.pod_name) continue;
-    if (!filter.deployment.empty() && pod.deployment != filter.deployment) continue;
+    if (!filter.choosesPod(pod)) continue;
     model::PodUsage identity;
     identity.uid = pod.uid;
     identity.name = pod.name;
