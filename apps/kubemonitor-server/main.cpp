@@ -58,7 +58,9 @@ int runServer(int argc, char** argv) {
   std::string tls_key;
   size_t max_data_points = 1000;
   std::string default_window_text = "3600";
-  unsigned threads = 1;
+  unsigned threads = 0;
+  unsigned ingest_workers = 0;
+  size_t ingest_queue = server::ServerOptions{}.ingest_queue;
   size_t max_body_bytes = 16 << 20;
   std::string node_grace_text;
   std::string stale_after_text;
@@ -88,7 +90,17 @@ int runServer(int argc, char** argv) {
       ->check(CLI::Range(size_t{1}, size_t{1'000'000}));
   app.add_option("--default-window", default_window_text, "series window without ?window=, seconds or e.g. 1h")
       ->envname("DEFAULT_TIME_WINDOW");
-  app.add_option("--threads", threads, "event-loop threads")->envname("SERVER_THREADS")->check(CLI::Range(1U, 256U));
+  app.add_option("--threads", threads, "event-loop threads; 0: one per usable CPU")
+      ->envname("SERVER_THREADS")
+      ->check(CLI::Range(0U, 256U));
+  app.add_option("--ingest-workers", ingest_workers,
+                 "threads that decompress, parse and store reports; 0: one per usable CPU")
+      ->envname("INGEST_WORKERS")
+      ->check(CLI::Range(0U, 256U));
+  app.add_option("--ingest-queue", ingest_queue,
+                 "reports admitted and not yet acknowledged; beyond it ingest answers 503 with Retry-After")
+      ->envname("INGEST_QUEUE")
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}));
   app.add_option("--max-body-bytes", max_body_bytes, "largest request body, compressed and decompressed each")
       ->envname("MAX_BODY_BYTES")
       ->check(CLI::Range(size_t{1024}, size_t{1} << 30));
@@ -183,6 +195,8 @@ int runServer(int argc, char** argv) {
   options.port = address->port;
   options.max_body_bytes = max_body_bytes;
   options.threads = threads;
+  options.ingest_workers = ingest_workers;
+  options.ingest_queue = ingest_queue;
   options.max_data_points = max_data_points;
   options.default_window_seconds = *default_window_seconds;
   options.node_grace = node_grace;
@@ -211,15 +225,22 @@ int runServer(int argc, char** argv) {
     storage = std::move(*engine);
   }
   server::Router router(*storage, clock, options);
-  server::HttpServer http(options, [&router](const server::HttpRequest& request) { return router.handle(request); });
+  // Destroyed in reverse: the transport first (later answers go nowhere), then the router, which
+  // waits for the reports in flight, then the storage.
+  server::HttpServer http(options, [&router](server::HttpRequest request, server::Responder respond) {
+    router.handleAsync(std::move(request), std::move(respond));
+  });
   http.stopOnSignals({SIGTERM, SIGINT});
   if (auto started = http.start(); !started) {
     spdlog::error("{}", started.error().toString());
     return 1;
   }
   const bool v6 = address->host.find(':') != std::string::npos;
-  spdlog::info("kubemonitor-server listening on http://{}{}{}:{}", v6 ? "[" : "", address->host, v6 ? "]" : "",
-               http.port());
+  const server::IngestPipelineStats ingest = router.ingestStats();
+  spdlog::info("kubemonitor-server listening on http://{}{}{}:{} ({} event-loop threads, {} ingest workers, "
+               "ingest queue {})",
+               v6 ? "[" : "", address->host, v6 ? "]" : "", http.port(), http.threads(), ingest.workers,
+               ingest.capacity);
   if (!port_file.empty()) {
     if (auto written = writeFileAtomically(port_file, std::to_string(http.port()) + "\n"); !written) {
       spdlog::error("--port-file: {}", written.error().toString());

@@ -67,6 +67,10 @@ Result<HttpResponse> HttpClient::perform(const std::string& url, const std::vect
     return makeError(ErrorCode::kUnavailable, curl_easy_strerror(rc), url);
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  curl_header* retry_after = nullptr;
+  if (curl_easy_header(curl, "Retry-After", 0, CURLH_HEADER, -1, &retry_after) == CURLHE_OK && retry_after != nullptr) {
+    response.retry_after = retry_after->value;
+  }
   return response;
 }
 

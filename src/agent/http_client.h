@@ -14,8 +14,9 @@
 namespace kubemonitor::agent {
 
 struct HttpResponse {
-  long status = 0;   // HTTP status code
-  std::string body;  // response body, as received
+  long status = 0;          // HTTP status code
+  std::string body;         // response body, as received
+  std::string retry_after;  // the Retry-After header as sent (seconds or an HTTP-date), empty when absent
 };
 
 class HttpClient {

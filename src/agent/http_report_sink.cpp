@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agent/retry_backoff.h"
 #include "common/time_format.h"
 
 namespace kubemonitor::agent {
@@ -20,16 +21,19 @@ HttpReportSink::HttpReportSink(std::string server_url, std::string token, std::s
   if (!token.empty()) headers_.push_back("Authorization: Bearer " + token);
 }
 
-SendOutcome HttpReportSink::send(const EncodedReport& report) {
+SendResult HttpReportSink::send(const EncodedReport& report) {
   auto response = client_.post(ingest_url_, report.body, headers_);
   if (!response) {
     spdlog::warn("report {}: server unreachable: {}", formatRfc3339(report.timestamp_ms), response.error().toString());
     return SendOutcome::kRetryLater;
   }
   const SendOutcome outcome = classifyIngestStatus(response->status);
-  if (outcome != SendOutcome::kDelivered) {
-    spdlog::warn("report {}: server answered {}: {}", formatRfc3339(report.timestamp_ms), response->status,
-                 response->body.substr(0, 300));
+  if (outcome == SendOutcome::kDelivered) return outcome;
+  spdlog::warn("report {}: server answered {}{}: {}", formatRfc3339(report.timestamp_ms), response->status,
+               response->retry_after.empty() ? "" : " (Retry-After " + response->retry_after + ")",
+               response->body.substr(0, 300));
+  if (outcome == SendOutcome::kRetryLater && !response->retry_after.empty()) {
+    return SendResult(outcome, parseRetryAfter(response->retry_after, std::chrono::system_clock::now()));
   }
   return outcome;
 }

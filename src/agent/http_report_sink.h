@@ -14,7 +14,7 @@ class HttpReportSink final : public ReportSink {
   // server_url like "http://127.0.0.1:8080"; token empty = no Authorization header.
   // ca_file: PEM bundle for an https server signed by a private CA; empty = the system's.
   HttpReportSink(std::string server_url, std::string token, std::string ca_file = {});
-  SendOutcome send(const EncodedReport& report) override;
+  SendResult send(const EncodedReport& report) override;
 
  private:
   std::string ingest_url_;

@@ -2,7 +2,9 @@
 // Where encoded reports go. The push loop sees only this interface; the HTTP implementation
 // posts to the server's /api/ingest, tests use a fake.
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace kubemonitor::agent {
@@ -18,10 +20,18 @@ enum class SendOutcome {
   kRejected,    // the server refused this report for good (4xx): drop it and say why
 };
 
+struct SendResult {
+  SendResult(SendOutcome result_outcome, std::optional<std::chrono::milliseconds> server_retry_after = std::nullopt)
+      : outcome(result_outcome), retry_after(server_retry_after) {}
+  SendOutcome outcome;
+  // kRetryLater: how long the server asked us to stay away (its Retry-After), when it said.
+  std::optional<std::chrono::milliseconds> retry_after;
+};
+
 class ReportSink {
  public:
   virtual ~ReportSink() = default;
-  virtual SendOutcome send(const EncodedReport& report) = 0;
+  virtual SendResult send(const EncodedReport& report) = 0;
 };
 
 }  // namespace kubemonitor::agent

@@ -1,6 +1,9 @@
 #include "agent/shipping_queue.h"
 
 #include <algorithm>
+#include <random>
+
+#include "agent/retry_backoff.h"
 
 namespace kubemonitor::agent {
 
@@ -54,23 +57,25 @@ uint64_t ShippingQueue::droppedTotal() const {
 }
 
 ShipperStats shipUntilClosed(ShippingQueue& queue, ReportSink& sink, std::chrono::milliseconds initial_backoff,
-                             std::chrono::milliseconds max_backoff) {
+                             std::chrono::milliseconds max_backoff, uint64_t seed) {
   ShipperStats stats;
-  std::chrono::milliseconds backoff = initial_backoff;
+  RetryBackoff backoff(initial_backoff, max_backoff, seed != 0 ? seed : std::random_device{}());
   bool draining = false;  // closed: one last pass, no waiting
   while (true) {
     ShippingQueue::Entry entry = queue.waitFront();
     if (!entry.report) break;
-    const SendOutcome outcome = sink.send(*entry.report);
-    if (outcome == SendOutcome::kRetryLater) {
+    const SendResult sent = sink.send(*entry.report);
+    if (sent.outcome == SendOutcome::kRetryLater) {
       ++stats.retries;
       if (draining) break;
-      if (!queue.waitRetry(backoff)) draining = true;
-      backoff = std::min(backoff * 2, max_backoff);
+      if (sent.retry_after) ++stats.retry_after_honoured;
+      const std::chrono::milliseconds wait = backoff.next(sent.retry_after);
+      stats.waited += wait;
+      if (!queue.waitRetry(wait)) draining = true;
       continue;
     }
-    (outcome == SendOutcome::kDelivered ? stats.delivered : stats.rejected) += 1;
-    backoff = initial_backoff;
+    (sent.outcome == SendOutcome::kDelivered ? stats.delivered : stats.rejected) += 1;
+    backoff.reset();
     queue.pop(entry.sequence);
   }
   return stats;

@@ -56,13 +56,16 @@ struct ShipperStats {
   uint64_t delivered = 0;  // counter: reports acknowledged by the server
   uint64_t rejected = 0;   // counter: reports the server refused for good
   uint64_t retries = 0;    // counter: failed attempts that will be retried
+  uint64_t retry_after_honoured = 0;  // counter: retries that waited for the server's Retry-After
+  std::chrono::milliseconds waited{0};  // total backoff asked for between attempts
 };
 
-// The shipping thread's body: sends queued reports in order; on kRetryLater backs off
-// (initial_backoff doubling up to max_backoff) and retries the same report. After close(), makes
-// one more pass over what is left without backing off, then returns.
+// The shipping thread's body: sends queued reports in order; on kRetryLater waits (RetryBackoff:
+// full jitter from initial_backoff doubling up to max_backoff, or the server's Retry-After plus
+// jitter) and retries the same report. After close(), makes one more pass over what is left
+// without backing off, then returns. `seed` varies the jitter per agent (0: a random one).
 ShipperStats shipUntilClosed(ShippingQueue& queue, ReportSink& sink,
                              std::chrono::milliseconds initial_backoff = std::chrono::seconds(1),
-                             std::chrono::milliseconds max_backoff = std::chrono::seconds(30));
+                             std::chrono::milliseconds max_backoff = std::chrono::seconds(10), uint64_t seed = 0);
 
 }  // namespace kubemonitor::agent

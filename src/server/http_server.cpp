@@ -16,7 +16,10 @@
 #include <list>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <thread>
+
+#include "common/cpu_count.h"
 
 namespace kubemonitor::server {
 
@@ -36,12 +39,38 @@ constexpr std::chrono::milliseconds kAcceptRetryDelay{100};  // after EMFILE and
 
 class SessionBase;
 
+// Closed when the server goes away, so that a Responder called later (an ingest acknowledged
+// after shutdown) does not post to a destroyed io_context. Responders share the lock.
+struct ReplyGate {
+  std::shared_mutex mutex;
+  bool open = true;  // guarded by mutex
+};
+
 }  // namespace
+
+struct Responder::State {
+  std::shared_ptr<ReplyGate> gate;
+  std::function<void(HttpResponse)> deliver;  // posts the answer to the connection's strand
+  std::atomic<bool> answered{false};
+};
+
+void Responder::operator()(HttpResponse answer) const {
+  if (!state_ || state_->answered.exchange(true)) return;
+  std::shared_lock lock(state_->gate->mutex);
+  if (!state_->gate->open) return;
+  // Moved out: the connection is released as soon as its answer is on its way.
+  auto deliver = std::move(state_->deliver);
+  deliver(std::move(answer));
+}
 
 struct HttpServer::Impl {
   Impl(ServerOptions server_options, Handler request_handler)
       : options(std::move(server_options)), handler(std::move(request_handler)) {}
-  ~Impl() { destroying.store(true); }
+  ~Impl() {
+    destroying.store(true);
+    std::unique_lock lock(gate->mutex);
+    gate->open = false;
+  }
 
   void doAccept();
   void onAccept(beast::error_code ec, tcp::socket socket);
@@ -54,6 +83,7 @@ struct HttpServer::Impl {
 
   const ServerOptions options;
   const Handler handler;
+  const std::shared_ptr<ReplyGate> gate = std::make_shared<ReplyGate>();
   std::atomic<size_t> connections{0};
   std::atomic<bool> destroying{false};
   std::mutex idle_mutex;
@@ -233,21 +263,36 @@ class Session final : public SessionBase {
     plain.accept = std::string(request[http::field::accept]);
     plain.body = std::move(request.body());
 
-    HttpResponse answer;
+    const unsigned version = request.version();
+    const bool keep_alive = request.keep_alive();
+    auto state = std::make_shared<Responder::State>();
+    state->gate = server_.gate;
+    state->deliver = [self = self(), version, keep_alive, head](HttpResponse answer) {
+      net::post(self->lowest().get_executor(), [self, answer = std::move(answer), version, keep_alive, head]() mutable {
+        self->finishRequest(std::move(answer), version, keep_alive, head);
+      });
+    };
+    const Responder respond(std::move(state));
+    const std::string method = plain.method;
+    const std::string target = plain.target;
     try {
-      answer = server_.handler(plain);
+      server_.handler(std::move(plain), respond);
     } catch (const std::exception& e) {
-      // One request's bug must not take the server down; it is logged and answered.
-      spdlog::error("http: {} {}: handler threw: {}", plain.method, plain.target, e.what());
-      answer = errorResponse(500, "internal", "internal error");
+      // One request's bug must not take the server down; it is logged and answered (unless the
+      // handler answered before it threw).
+      spdlog::error("http: {} {}: handler threw: {}", method, target, e.what());
+      respond(errorResponse(500, "internal", "internal error"));
     }
-    spdlog::debug("http: {} {} → {}", plain.method, plain.target, answer.status);
-    bool keep_alive = request.keep_alive();
+  }
+
+  // On the strand: the handler's answer to the request read last.
+  void finishRequest(HttpResponse answer, unsigned version, bool keep_alive, bool head) {
+    spdlog::debug("http: answered {}", answer.status);
     {
       std::lock_guard lock(server_.idle_mutex);
       keep_alive = keep_alive && !server_.stopping;
     }
-    send(std::move(answer), request.version(), keep_alive, head, /*linger=*/false);
+    send(std::move(answer), version, keep_alive, head, /*linger=*/false);
   }
 
   void sendError(HttpResponse answer, unsigned version) { send(std::move(answer), version, false, false, true); }
@@ -418,6 +463,11 @@ void HttpServer::Impl::doStop() {
 HttpServer::HttpServer(ServerOptions options, Handler handler)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
 
+HttpServer::HttpServer(ServerOptions options, SyncHandler handler)
+    : HttpServer(std::move(options), Handler([handler = std::move(handler)](HttpRequest request, Responder respond) {
+                   respond(handler(request));
+                 })) {}
+
 HttpServer::~HttpServer() = default;
 
 Status HttpServer::start() {
@@ -465,8 +515,12 @@ Status HttpServer::start() {
 
 uint16_t HttpServer::port() const { return impl_->bound_port.load(); }
 
+unsigned HttpServer::threads() const {
+  return impl_->options.threads > 0 ? impl_->options.threads : usableCpuCount();
+}
+
 void HttpServer::run() {
-  const unsigned extra = impl_->options.threads > 1 ? impl_->options.threads - 1 : 0;
+  const unsigned extra = threads() - 1;
   std::vector<std::thread> threads;
   threads.reserve(extra);
   for (unsigned i = 0; i < extra; ++i) threads.emplace_back([this] { impl_->ioc.run(); });

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <future>
 
 #include "common/compression.h"
+#include "common/cpu_count.h"
 #include "common/json_writer.h"
 #include "model/report_json.h"
 #include "server/api_docs.h"
@@ -94,12 +96,31 @@ Router::Router(tsdb::Storage& storage, const Clock& clock, ServerOptions options
       options_(std::move(options)),
       started_(clock.monotonicNow()),
       kube_api_(storage, clock, std::chrono::duration_cast<std::chrono::milliseconds>(options_.node_grace).count(),
-                std::chrono::duration_cast<std::chrono::milliseconds>(options_.stale_after).count()) {}
+                std::chrono::duration_cast<std::chrono::milliseconds>(options_.stale_after).count()),
+      pipeline_(std::make_unique<IngestPipeline>(options_.ingest_workers > 0 ? options_.ingest_workers : usableCpuCount(),
+                                                 options_.ingest_queue, clock)) {}
+
+Router::~Router() = default;
 
 HttpResponse Router::handle(const HttpRequest& request) const {
+  std::promise<HttpResponse> answered;
+  auto answer = answered.get_future();
+  handleAsync(request, [&answered](HttpResponse response) { answered.set_value(std::move(response)); });
+  return answer.get();
+}
+
+void Router::handleAsync(HttpRequest request, Reply reply) const {
   auto target = parseRequestTarget(request.target);
-  if (!target) return errorResponse(400, "bad_request", target.error().toString());
+  if (!target) return reply(errorResponse(400, "bad_request", target.error().toString()));
   const auto& s = target->segments;
+  if (request.method == "POST" && s.size() == 2 && s[0] == "api" && s[1] == "ingest") {
+    return ingestAsync(std::move(request), std::move(reply));
+  }
+  reply(route(request, *target));
+}
+
+HttpResponse Router::route(const HttpRequest& request, const RequestTarget& target) const {
+  const auto& s = target.segments;
   const bool get = request.method == "GET";
 
   if (s.empty() || (s.size() == 1 && s[0] == "health")) {
@@ -124,13 +145,10 @@ HttpResponse Router::handle(const HttpRequest& request) const {
     return kube_api_.handle(s);
   }
   if (s[0] == "api" && s.size() >= 2) {
-    if (s[1] == "ingest" && s.size() == 2) {
-      if (request.method != "POST") return methodNotAllowed(request.method, "POST");
-      return ingest(request);
-    }
+    if (s[1] == "ingest" && s.size() == 2) return methodNotAllowed(request.method, "POST");  // POST went to ingestAsync
     if (s[1] == "nodes" || s[1] == "pods" || s[1] == "namespaces" || s[1] == "deployments") {
       if (!get) return methodNotAllowed(request.method, kGetAllow);
-      if (auto response = objectRoute(*target)) return std::move(*response);
+      if (auto response = objectRoute(target)) return std::move(*response);
     }
   }
   return errorResponse(404, "not_found", "no route for " + request.method + " " + request.target);
@@ -146,6 +164,16 @@ HttpResponse Router::health() const {
   writer.field("engine", stats.engine)
       .field("nodes", static_cast<uint64_t>(stats.nodes))
       .field("samples", static_cast<uint64_t>(stats.samples));
+  writer.endObject();
+  const IngestPipelineStats ingest = pipeline_->stats();
+  writer.key("ingest").beginObject();
+  writer.field("queue_depth", static_cast<uint64_t>(ingest.in_flight))
+      .field("queue_capacity", static_cast<uint64_t>(ingest.capacity))
+      .field("waiting_for_worker", static_cast<uint64_t>(ingest.queued))
+      .field("oldest_unacknowledged_ms", ingest.oldest_unacknowledged_ms)
+      .field("workers", static_cast<uint64_t>(ingest.workers))
+      .field("admitted_total", ingest.admitted_total)
+      .field("refused_total", ingest.refused_total);
   writer.endObject();
   writer.field("uptime_seconds", static_cast<int64_t>(uptime.count()));
   writer.endObject();
@@ -165,10 +193,9 @@ bool Router::authorized(std::string_view authorization, const std::string& token
   return constantTimeEquals(presented, token);
 }
 
-HttpResponse Router::ingest(const HttpRequest& request) const {
+std::optional<HttpResponse> Router::ingestRefusal(const HttpRequest& request) const {
   if (!authorized(request.authorization, options_.ingest_token)) return unauthorized();
-  auto encoding = parseContentEncoding(request.content_encoding);
-  if (!encoding) {
+  if (!parseContentEncoding(request.content_encoding)) {
     return errorResponse(415, "unsupported_media_type",
                          "Content-Encoding \"" + request.content_encoding + "\" is not supported (zstd, gzip or identity)");
   }
@@ -176,10 +203,15 @@ HttpResponse Router::ingest(const HttpRequest& request) const {
     return errorResponse(413, "payload_too_large",
                          "body exceeds " + std::to_string(options_.max_body_bytes) + " bytes");
   }
+  return std::nullopt;
+}
+
+std::variant<model::Report, HttpResponse> Router::decodeIngestBody(const HttpRequest& request) const {
+  const ContentEncoding encoding = *parseContentEncoding(request.content_encoding);  // checked by ingestRefusal
   std::string decompressed;
   std::string_view json = request.body;
-  if (*encoding != ContentEncoding::kIdentity) {
-    auto decoded = decompress(*encoding, request.body, options_.max_body_bytes);
+  if (encoding != ContentEncoding::kIdentity) {
+    auto decoded = decompress(encoding, request.body, options_.max_body_bytes);
     if (!decoded) {
       if (decoded.error().code == ErrorCode::kTooLarge) {
         return errorResponse(413, "payload_too_large",
@@ -192,13 +224,38 @@ HttpResponse Router::ingest(const HttpRequest& request) const {
   }
   auto report = model::decodeReport(json);
   if (!report) return errorResponse(400, "bad_request", report.error().toString());
-  auto outcome = storage_.ingest(*report);
-  if (!outcome) return storageErrorResponse(outcome.error());
-  HttpResponse response;
-  response.status = 202;
-  JsonWriter writer(response.body);
-  writer.beginObject().field("accepted", static_cast<uint64_t>(outcome->accepted)).endObject();
-  return response;
+  return std::move(*report);
+}
+
+void Router::ingestAsync(HttpRequest request, Reply reply) const {
+  if (auto refusal = ingestRefusal(request)) return reply(std::move(*refusal));
+  const auto ticket = pipeline_->admit();
+  if (!ticket) {
+    // Full: the agent keeps the report and comes back (with jitter) after Retry-After.
+    const int retry_after = pipeline_->retryAfterSeconds();
+    HttpResponse busy = errorResponse(503, "overloaded",
+                                      "the ingest queue is full (" + std::to_string(options_.ingest_queue) +
+                                          " reports in flight); retry after " + std::to_string(retry_after) + " s");
+    busy.headers.emplace_back("Retry-After", std::to_string(retry_after));
+    return reply(std::move(busy));
+  }
+  pipeline_->post([this, ticket = *ticket, request = std::move(request), reply = std::move(reply)] {
+    auto decoded = decodeIngestBody(request);
+    if (auto* refused = std::get_if<HttpResponse>(&decoded)) {
+      pipeline_->finish(ticket);
+      return reply(std::move(*refused));
+    }
+    storage_.ingestAsync(std::move(std::get<model::Report>(decoded)),
+                         [this, ticket, reply](Result<tsdb::IngestOutcome> outcome) {
+                           pipeline_->finish(ticket);
+                           if (!outcome) return reply(storageErrorResponse(outcome.error()));
+                           HttpResponse response;
+                           response.status = 202;
+                           JsonWriter writer(response.body);
+                           writer.beginObject().field("accepted", static_cast<uint64_t>(outcome->accepted)).endObject();
+                           reply(std::move(response));
+                         });
+  });
 }
 
 HttpResponse Router::nodeList() const {

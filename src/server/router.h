@@ -1,13 +1,19 @@
 #pragma once
 // The API of DESIGN §3 over plain HttpRequest/HttpResponse values: no sockets, no Beast.
 // Thread-safe: handle() may run on any number of threads at once (state lives in the Storage).
+// Ingest goes through an IngestPipeline (bounded, its own workers): handleAsync() answers every
+// other route at once and an ingest once its report is durable, without waiting on the caller's
+// thread; past the pipeline's bound an ingest is 503 with Retry-After.
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <variant>
 #include <string_view>
 
 #include "common/clock.h"
 #include "server/http_message.h"
+#include "server/ingest_pipeline.h"
 #include "server/kube_api_view.h"
 #include "server/request_target.h"
 #include "server/series_params.h"
@@ -22,12 +28,27 @@ class Router {
  public:
   // `storage` and `clock` must outlive the router.
   Router(tsdb::Storage& storage, const Clock& clock, ServerOptions options);
+  // Waits for the reports still in flight (their answers go nowhere once the transport is gone).
+  ~Router();
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
 
+  // Called exactly once with the answer, on the caller's thread or later on another.
+  using Reply = std::function<void(HttpResponse)>;
+  void handleAsync(HttpRequest request, Reply reply) const;
+  // handleAsync, waiting for the answer (tests, tools).
   HttpResponse handle(const HttpRequest& request) const;
+  IngestPipelineStats ingestStats() const { return pipeline_->stats(); }
 
  private:
+  // Every route but POST /api/ingest, answered at once.
+  HttpResponse route(const HttpRequest& request, const RequestTarget& target) const;
   HttpResponse health() const;
-  HttpResponse ingest(const HttpRequest& request) const;
+  void ingestAsync(HttpRequest request, Reply reply) const;
+  // The ingest checks answered on the network thread (token, encoding, size); nullopt: go on.
+  std::optional<HttpResponse> ingestRefusal(const HttpRequest& request) const;
+  // Decompresses and parses the body (on an ingest worker): the report, or a 400/413 answer.
+  std::variant<model::Report, HttpResponse> decodeIngestBody(const HttpRequest& request) const;
   HttpResponse nodeList() const;
   HttpResponse node(const std::string& name, const RequestTarget& target, bool series) const;
   // ?window=/start/end/step of a series route, defaulted from the options and the object's
@@ -52,6 +73,7 @@ class Router {
   const ServerOptions options_;
   const MonotonicTime started_;
   const KubeApiView kube_api_;  // /api, /apis, /version: what kubectl top reads
+  const std::unique_ptr<IngestPipeline> pipeline_;
 };
 
 // The small self-contained status page GET / serves to browsers (inline JS, no external assets).

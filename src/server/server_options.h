@@ -19,10 +19,17 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{75'000};    // keep-alive: between two requests
   std::chrono::milliseconds shutdown_grace{5'000};   // stop(): how long in-flight requests may finish
   size_t max_connections = 10'000;  // at the cap an idle keep-alive connection is closed, else refused
-  unsigned threads = 1;             // event loop threads; connections never get their own thread
+  unsigned threads = 0;             // event-loop threads, 0 = usable CPUs; never a thread per connection
   // HTTPS when both are set (PEM files: certificate chain, private key); plain HTTP otherwise.
   std::string tls_cert_file;
   std::string tls_key_file;
+
+  // Ingest: decompressing, parsing and storing reports runs on its own workers, never on an event
+  // loop, so that queries are answered while ingest is busy.
+  unsigned ingest_workers = 0;  // 0 = usable CPUs
+  // Reports admitted and not yet acknowledged (queued, being parsed, or waiting for their WAL
+  // sync). Beyond it ingest answers 503 with Retry-After and the agent keeps the report.
+  size_t ingest_queue = 1024;
 
   // API.
   std::string ingest_token;                // when not empty, POST /api/ingest needs "Bearer <token>"

@@ -4,6 +4,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <fstream>
+#include <future>
 #include <map>
 #include <optional>
 
@@ -146,7 +147,22 @@ EmbeddedStorage::EmbeddedStorage(const Clock& clock, EmbeddedOptions options)
       block_dir_(options_.data_dir / "blocks"),
       head_(clock, options_.retention, options_.replay_window) {}
 
-EmbeddedStorage::~EmbeddedStorage() = default;
+EmbeddedStorage::~EmbeddedStorage() {
+  {
+    std::lock_guard request(maintenance_request_mutex_);
+    maintenance_stopping_ = true;
+  }
+  maintenance_cv_.notify_all();
+  if (maintenance_thread_.joinable()) maintenance_thread_.join();
+  // Closing the WAL syncs it and answers the ingests still waiting, while every member their
+  // callbacks touch is alive (members declared after wal_ are destroyed before it).
+  std::shared_ptr<Wal> wal;
+  {
+    std::lock_guard lock(ingest_mutex_);
+    wal = std::move(wal_);
+  }
+  wal.reset();
+}
 
 Result<std::unique_ptr<EmbeddedStorage>> EmbeddedStorage::open(const Clock& clock, EmbeddedOptions options) {
   if (options.data_dir.empty()) return makeError(ErrorCode::kInvalidArgument, "the embedded engine needs a data dir");
@@ -160,6 +176,7 @@ Result<std::unique_ptr<EmbeddedStorage>> EmbeddedStorage::open(const Clock& cloc
   storage->wal_ = std::move(*wal);
   storage->last_checkpoint_wall_ms_ = toUnixMs(clock.wallNow());
   if (auto restored = storage->restore(); !restored) return restored.error();
+  storage->maintenance_thread_ = std::thread([raw = storage.get()] { raw->maintenanceLoop(); });
   return storage;
 }
 
@@ -293,20 +310,39 @@ Status EmbeddedStorage::writeSnapshotLocked() {
 }
 
 Result<IngestOutcome> EmbeddedStorage::ingest(const model::Report& report) {
-  if (report.node.empty()) return makeError(ErrorCode::kInvalidArgument, "report without a node name");
-  model::Report sorted = report;
-  sortPods(sorted);  // the order a block gives back, so sums add alike before and after a restart
-  const std::vector<uint8_t> record = encodeReportRecord(sorted);
+  // A caller that blocks may as well wait for the checkpoint its report triggered: tests count
+  // blocks after an ingest, and a bulk loader should not outrun the maintenance thread.
+  std::promise<std::pair<Result<IngestOutcome>, uint64_t>> answered;
+  auto answer = answered.get_future();
+  logAndApply(report, [&answered](Result<IngestOutcome> outcome, uint64_t maintenance_ticket) {
+    answered.set_value({std::move(outcome), maintenance_ticket});
+  });
+  auto [outcome, maintenance_ticket] = answer.get();
+  if (maintenance_ticket != 0) waitForMaintenance(maintenance_ticket);
+  return std::move(outcome);
+}
+
+void EmbeddedStorage::ingestAsync(model::Report report, IngestCallback done) {
+  logAndApply(std::move(report), [done = std::move(done)](Result<IngestOutcome> outcome, uint64_t /*ticket*/) {
+    done(std::move(outcome));
+  });
+}
+
+void EmbeddedStorage::logAndApply(model::Report report, LoggedCallback done) {
+  if (report.node.empty()) return done(makeError(ErrorCode::kInvalidArgument, "report without a node name"), 0);
+  sortPods(report);  // the order a block gives back, so sums add alike before and after a restart
+  const std::vector<uint8_t> record = encodeReportRecord(report);
   std::shared_ptr<Wal> wal;
   uint64_t lsn = 0;
+  uint64_t generation = 0;
   int64_t tail_span_ms = 0;
   IngestOutcome outcome;
   {
     std::lock_guard lock(ingest_mutex_);
-    if (wal_failed_) {
+    if (walFailedLocked()) {
       if (auto reopened = reopenWalLocked(); !reopened) {
         noteError(reopened.error());
-        return reopened.error();
+        return done(reopened.error(), 0);
       }
     }
     auto appended = wal_->append(record);
@@ -314,22 +350,23 @@ Result<IngestOutcome> EmbeddedStorage::ingest(const model::Report& report) {
       // A rejected write may have left the WAL unwilling to go on (failed sync): start afresh next time.
       if (appended.error().code != ErrorCode::kTooLarge) wal_failed_ = true;
       noteError(appended.error());
-      return appended.error();
+      return done(appended.error(), 0);
     }
     lsn = *appended;
     wal = wal_;
-    tail_times_.emplace_back(lsn, sorted.timestamp_ms);
+    generation = wal_generation_;
+    tail_times_.emplace_back(lsn, report.timestamp_ms);
     // The tail in LSN order: its first record is about its oldest report.
-    tail_span_ms = sorted.timestamp_ms - tail_times_.front().second;
-    if (sorted.timestamp_ms < head_floor_ms_.load()) {
+    tail_span_ms = report.timestamp_ms - tail_times_.front().second;
+    if (report.timestamp_ms < head_floor_ms_.load()) {
       // Later than the replay window: the head no longer holds the other reports of this time, so
       // old-range reads take the report itself until a checkpoint puts it in a block.
       std::unique_lock old(old_mutex_);
-      late_reports_.emplace_back(lsn, sorted);
+      late_reports_.emplace_back(lsn, report);
     }
     {
       std::lock_guard rollup_lock(rollup_mutex_);
-      if (sorted.timestamp_ms < rollup_cached_until_ms_) {
+      if (report.timestamp_ms < rollup_cached_until_ms_) {
         // A replay into a sealed bucket (rare: an agent back from an outage): recompute lazily.
         rollup_cache_.clear();
         rollup_cached_until_ms_ = INT64_MIN;
@@ -337,29 +374,66 @@ Result<IngestOutcome> EmbeddedStorage::ingest(const model::Report& report) {
       }
     }
     // Applied under the same lock as the append: the head sees reports in log order, as a replay will.
-    auto applied = head_.ingest(sorted);
-    if (!applied) return applied.error();
+    auto applied = head_.ingest(report);
+    if (!applied) return done(applied.error(), 0);
     outcome = *applied;
   }
-  // Outside the lock: concurrent ingests share one fdatasync (group commit).
-  if (auto durable = wal->waitDurable(lsn); !durable) {
-    std::lock_guard lock(ingest_mutex_);
-    if (wal_ == wal) wal_failed_ = true;
-    noteError(durable.error());
-    return durable.error();
-  }
+  // Concurrent ingests share one fdatasync (group commit); nobody waits for it here. The callback
+  // captures no Wal: it may run while that WAL is being closed (its last reference dropped).
+  wal->whenDurable(lsn, [this, generation, tail_span_ms, outcome, done = std::move(done)](Status durable) {
+    if (!durable) {
+      failed_wal_generation_.store(generation);  // reopened before the next append
+      noteError(durable.error());
+      return done(durable.error(), 0);
+    }
+    {
+      std::lock_guard lock(error_mutex_);
+      last_error_.clear();
+    }
+    uint64_t ticket = 0;
+    if (++logged_since_checkpoint_ >= options_.checkpoint_records || checkpointDue(tail_span_ms)) {
+      ticket = requestMaintenance();
+    }
+    done(outcome, ticket);
+  });
+}
+
+uint64_t EmbeddedStorage::requestMaintenance() {
+  uint64_t ticket = 0;
   {
-    std::lock_guard lock(error_mutex_);
-    last_error_.clear();
+    std::lock_guard request(maintenance_request_mutex_);
+    if (maintenance_stopping_) return 0;
+    ticket = ++maintenance_requested_;
   }
-  if (++logged_since_checkpoint_ >= options_.checkpoint_records || checkpointDue(tail_span_ms)) {
-    std::unique_lock maintenance(maintenance_mutex_, std::try_to_lock);
-    // A failed checkpoint leaves everything in the WAL: the report is durable, so it stays acknowledged.
-    if (maintenance.owns_lock()) {
+  maintenance_cv_.notify_all();
+  return ticket;
+}
+
+void EmbeddedStorage::waitForMaintenance(uint64_t ticket) {
+  std::unique_lock request(maintenance_request_mutex_);
+  if (ticket == 0) ticket = maintenance_requested_;
+  maintenance_cv_.wait(request, [&] { return maintenance_done_ >= ticket || maintenance_stopping_; });
+}
+
+void EmbeddedStorage::maintenanceLoop() {
+  std::unique_lock request(maintenance_request_mutex_);
+  while (true) {
+    maintenance_cv_.wait(request, [&] { return maintenance_stopping_ || maintenance_requested_ > maintenance_done_; });
+    if (maintenance_stopping_) return;
+    // Requests made while this one runs wait for the next round (they may be due to reports logged
+    // after the checkpoint took its range).
+    const uint64_t serving = maintenance_requested_;
+    request.unlock();
+    {
+      std::lock_guard maintenance(maintenance_mutex_);
+      // A failed checkpoint leaves everything in the WAL: the reports are durable, so they stay
+      // acknowledged, and the next request tries again.
       if (auto done = checkpointLocked(); done) (void)compactLocked(false);
     }
+    request.lock();
+    maintenance_done_ = serving;
+    maintenance_cv_.notify_all();
   }
-  return outcome;
 }
 
 bool EmbeddedStorage::checkpointDue(int64_t tail_span_ms) const {
@@ -369,11 +443,12 @@ bool EmbeddedStorage::checkpointDue(int64_t tail_span_ms) const {
 }
 
 Status EmbeddedStorage::reopenWalLocked() {
-  wal_.reset();  // in-flight waiters keep the old one until they return
+  wal_.reset();  // closing it answers the ingests still waiting for it (with ok or the sync's error)
   auto wal = Wal::open(options_.data_dir / "wal", options_.wal);
   if (!wal) return wal.error();
   wal_ = std::move(*wal);
   wal_failed_ = false;
+  ++wal_generation_;
   return {};
 }
 
@@ -406,7 +481,7 @@ Status EmbeddedStorage::checkpointLocked() {
   std::shared_ptr<Wal> wal;
   {
     std::lock_guard lock(ingest_mutex_);
-    if (wal_failed_) return makeError(ErrorCode::kUnavailable, "the WAL awaits reopening after a failed write");
+    if (walFailedLocked()) return makeError(ErrorCode::kUnavailable, "the WAL awaits reopening after a failed write");
     wal = wal_;
   }
   const uint64_t upto = wal->stats().next_lsn;

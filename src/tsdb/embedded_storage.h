@@ -2,11 +2,13 @@
 // The embedded engine (DESIGN §4): the server's default Storage. Design and figures in
 // docs/tsdb-engine.md. In short:
 //   ingest  = log the report (report_record.h) in the WAL, apply it to the in-RAM head (a
-//             MemoryStorage: latest values, sums, liveness), then wait until the record is durable
-//             (group commit) before acknowledging;
+//             MemoryStorage: latest values, sums, liveness), then acknowledge once the record is
+//             durable (group commit): ingestAsync answers from the WAL's flusher, no thread waits;
 //   checkpoint = every `checkpoint_records` reports, the WAL range since the last checkpoint
 //             becomes an immutable, column-compressed block file (block.h) and the WAL is truncated
 //             before it, so a restart replays only the tail;
+//             checkpoints and compaction run on the engine's own maintenance thread, never on
+//             an ingesting or querying one;
 //   compaction = neighbouring blocks merge into one of at most `compact_span_ms`, where chunks
 //             are longer and compress better; retention deletes whole expired blocks, the head
 //             frees the series of pods gone longer than the retention;
@@ -17,6 +19,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -25,6 +28,7 @@
 #include <span>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/clock.h"
@@ -107,6 +111,10 @@ class EmbeddedStorage final : public Storage {
   // Errors: kIo with "no space left on device" (ENOSPC), kPermission (read-only data dir), kIo.
   // Nothing is acknowledged that is not durable; nothing durable is damaged by a failed write.
   Result<IngestOutcome> ingest(const model::Report& report) override;
+  // Appends and applies on the caller's thread (no disk wait: the WAL write is to the page cache),
+  // then answers from the WAL's flusher once the record is durable. The report is visible to
+  // queries before it is acknowledged (a crash before the sync loses it, unacknowledged).
+  void ingestAsync(model::Report report, IngestCallback done) override;
   std::vector<NodeSample> latestNodes() const override { return head_.latestNodes(); }
   std::optional<NodeSample> latestNode(std::string_view node) const override { return head_.latestNode(node); }
   // Ranges older than the head's floor (headFloorMs) are read from the blocks.
@@ -139,6 +147,8 @@ class EmbeddedStorage final : public Storage {
   // too) and deletes expired ones. Checkpoints run the tiered compaction without the growing runs.
   Status compact();
   EngineStats engineStats() const;
+  // Returns once maintenance request `ticket` (0: every one made so far) has been served.
+  void waitForMaintenance(uint64_t ticket = 0);
   // The head holds every sample at or after this (Unix ms); older ones only as the newest point of
   // their series. INT64_MIN until the first checkpoint trims it; then the oldest report timestamp
   // not in a block yet, at most the newest one in a block, so the head holds about one
@@ -159,9 +169,20 @@ class EmbeddedStorage final : public Storage {
   bool loadSnapshotLocked();
   // Writes the head snapshot of checkpoint_lsn_ and blocks_ durably. Caller holds maintenance_mutex_.
   Status writeSnapshotLocked();
+  // A write or a sync of the WAL failed: it must be reopened first. Caller holds ingest_mutex_.
+  bool walFailedLocked() const { return wal_failed_ || failed_wal_generation_.load() == wal_generation_; }
   // Reopens the WAL after a failed write. Caller holds ingest_mutex_.
   Status reopenWalLocked();
   Status checkpointLocked();
+  // ingest and ingestAsync: log, apply, then `done` once durable, with the maintenance request it
+  // made (0: none).
+  using LoggedCallback = std::function<void(Result<IngestOutcome>, uint64_t maintenance_ticket)>;
+  void logAndApply(model::Report report, LoggedCallback done);
+  // Wakes the maintenance thread: a checkpoint (and the compaction after it) is due. Returns the
+  // request's ticket for waitForMaintenance (0 once the engine is closing).
+  uint64_t requestMaintenance();
+  // The maintenance thread's body: checkpoints and compacts when asked, until stopped.
+  void maintenanceLoop();
   // Whether a checkpoint_interval has passed since the last checkpoint, by wall time or by the
   // report time the WAL tail spans (`tail_span_ms`).
   bool checkpointDue(int64_t tail_span_ms) const;
@@ -223,8 +244,21 @@ class EmbeddedStorage final : public Storage {
 
   // Serialises WAL appends with head applies, so both see reports in the same order.
   mutable std::mutex ingest_mutex_;
-  std::shared_ptr<Wal> wal_;  // guarded by ingest_mutex_; waiters keep their copy alive
+  std::shared_ptr<Wal> wal_;  // guarded by ingest_mutex_; a checkpoint keeps its copy alive
   bool wal_failed_ = false;   // guarded by ingest_mutex_: reopen before the next append
+  uint64_t wal_generation_ = 1;  // guarded by ingest_mutex_: bumped by each reopen
+  // The generation of a WAL whose sync failed (a durability callback sets it without taking
+  // ingest_mutex_, which a WAL being closed under it may hold); 0: none.
+  std::atomic<uint64_t> failed_wal_generation_{0};
+
+  // The maintenance thread and its requests: checkpoints and compaction never run on an ingesting
+  // or a querying thread.
+  std::mutex maintenance_request_mutex_;
+  std::condition_variable maintenance_cv_;
+  uint64_t maintenance_requested_ = 0;  // guarded by maintenance_request_mutex_: requests so far
+  uint64_t maintenance_done_ = 0;       // guarded by maintenance_request_mutex_: requests served
+  bool maintenance_stopping_ = false;   // guarded by maintenance_request_mutex_
+  std::thread maintenance_thread_;
 
   // Checkpoints, compaction, retention: one at a time.
   mutable std::mutex maintenance_mutex_;

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -89,6 +90,11 @@ class Storage {
   virtual ~Storage() = default;
   // Idempotent on (node, timestamp): a replayed report replaces the stored one, never duplicates.
   virtual Result<IngestOutcome> ingest(const model::Report& report) = 0;
+  // The same, answered through `done` (exactly once, on any thread) instead of by blocking the
+  // caller until the report is durable: what the server's network threads call. `done` must be
+  // short. By default it is ingest() on the caller's thread (stores with nothing to wait for).
+  using IngestCallback = std::function<void(Result<IngestOutcome>)>;
+  virtual void ingestAsync(model::Report report, IngestCallback done) { done(ingest(report)); }
   // The newest sample of each node, sorted by node name.
   virtual std::vector<NodeSample> latestNodes() const = 0;
   virtual std::optional<NodeSample> latestNode(std::string_view node) const = 0;

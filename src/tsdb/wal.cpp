@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -262,9 +263,36 @@ struct Wal::Impl {
   std::optional<Error> sync_error;  // sticky: see the header on fdatasync failures
   bool stopping = false;
   std::vector<uint8_t> record_buffer;  // reused by append under `mutex`
+  // whenDurable callbacks by LSN, waiting for durable_lsn to reach them (or for a sync failure).
+  std::multimap<uint64_t, DurableCallback> callbacks;
   std::thread flusher;
 
   bool syncs_enabled() const { return options.sync_mode == WalSyncMode::kAlways; }
+  int syncFile(int fd) const { return options.sync_file ? options.sync_file(fd) : ::fdatasync(fd); }
+
+  // Under `mutex`: a callback can be answered (its record is durable, or a sync failed).
+  bool callbacksReady() const {
+    return !callbacks.empty() && (sync_error.has_value() || callbacks.begin()->first <= durable_lsn);
+  }
+  // The answer a waiting record gets when nothing more will be synced (a failure or the close).
+  Status finalStatusLocked(uint64_t lsn) const {
+    if (lsn <= durable_lsn) return {};
+    if (sync_error) return *sync_error;
+    return makeError(ErrorCode::kUnavailable, "the WAL closed before the record was synced", dir.string());
+  }
+  // Under `lock`: answers the ready callbacks, outside the lock (they may call back into the WAL).
+  void runReadyCallbacks(std::unique_lock<std::mutex>& lock) {
+    std::vector<std::pair<DurableCallback, Status>> ready;
+    while (callbacksReady()) {
+      auto first = callbacks.begin();
+      ready.emplace_back(std::move(first->second), finalStatusLocked(first->first));
+      callbacks.erase(first);
+    }
+    if (ready.empty()) return;
+    lock.unlock();
+    for (auto& [done, status] : ready) done(std::move(status));
+    lock.lock();
+  }
 
   Status syncDirectory() {
     if (!syncs_enabled()) return {};
@@ -282,7 +310,7 @@ struct Wal::Impl {
     if (handle->fd < 0) return walError(errno, "cannot create a WAL segment", temp);
     const auto header = encodeSegmentHeader(first_lsn);
     auto status = pwriteAll(handle->fd, header.data(), header.size(), 0, temp);
-    if (status && syncs_enabled() && ::fdatasync(handle->fd) != 0) status = walError(errno, "cannot sync a new WAL segment", temp);
+    if (status && syncs_enabled() && syncFile(handle->fd) != 0) status = walError(errno, "cannot sync a new WAL segment", temp);
     if (status && ::rename(temp.c_str(), path.c_str()) != 0) status = walError(errno, "cannot rename a new WAL segment", path);
     if (!status) {
       ::unlink(temp.c_str());  // best effort: open() removes leftover temp files too
@@ -305,13 +333,14 @@ struct Wal::Impl {
     last_error = error.toString();
     sync_error = std::move(error);
     durable_cv.notify_all();
+    flush_cv.notify_all();  // the flusher answers the waiting callbacks
   }
 
   // Under `mutex`: the active segment is full; sync it, then start the next one.
   Status roll() {
     const Segment& current = segments.back();
     if (syncs_enabled()) {
-      if (::fdatasync(active->fd) != 0) {
+      if (syncFile(active->fd) != 0) {
         failSync(walError(errno, "cannot sync the WAL segment before rolling", current.path));
         return *sync_error;
       }
@@ -328,9 +357,7 @@ struct Wal::Impl {
   // Under `lock`: waits until `lsn` is durable.
   Status waitLocked(std::unique_lock<std::mutex>& lock, uint64_t lsn) {
     durable_cv.wait(lock, [&] { return durable_lsn >= lsn || sync_error.has_value() || stopping; });
-    if (durable_lsn >= lsn) return {};
-    if (sync_error) return *sync_error;
-    return makeError(ErrorCode::kUnavailable, "the WAL closed before the record was synced", dir.string());
+    return finalStatusLocked(lsn);
   }
 
   // Group commit: one fdatasync for everything written since the last, at most every interval.
@@ -339,8 +366,10 @@ struct Wal::Impl {
     std::unique_lock lock(mutex);
     auto last_sync = std::chrono::steady_clock::now() - interval;
     while (true) {
-      flush_cv.wait(lock, [&] { return stopping || (next_lsn - 1 > durable_lsn && !sync_error); });
-      if (stopping) return;  // the destructor does the final sync
+      runReadyCallbacks(lock);
+      flush_cv.wait(lock, [&] { return stopping || (next_lsn - 1 > durable_lsn && !sync_error) || callbacksReady(); });
+      if (stopping) return;  // the destructor does the final sync and answers what is left
+      if (callbacksReady()) continue;  // a roll synced, or a sync failed: answer first
       if (interval.count() > 0 && flush_cv.wait_until(lock, last_sync + interval, [&] { return stopping; })) return;
       if (sync_error) continue;  // a roll's sync failed meanwhile: nothing more is synced
       const uint64_t target = next_lsn - 1;
@@ -348,7 +377,7 @@ struct Wal::Impl {
       const auto path = segments.back().path;
       lock.unlock();
       last_sync = std::chrono::steady_clock::now();
-      const int rc = ::fdatasync(handle->fd);
+      const int rc = syncFile(handle->fd);
       const int err = errno;
       lock.lock();
       if (rc != 0) {
@@ -370,8 +399,23 @@ Wal::~Wal() {
   impl_->flush_cv.notify_all();
   impl_->durable_cv.notify_all();
   if (impl_->flusher.joinable()) impl_->flusher.join();
-  // A clean shutdown leaves every written record durable.
-  if (impl_->syncs_enabled() && !impl_->sync_error && impl_->active) (void)::fdatasync(impl_->active->fd);
+  // A clean shutdown leaves every written record durable, and answers every waiting callback.
+  Impl& s = *impl_;
+  std::unique_lock lock(s.mutex);
+  if (s.syncs_enabled() && !s.sync_error && s.active) {
+    if (s.syncFile(s.active->fd) == 0) {
+      s.durable_lsn = s.next_lsn - 1;
+    } else {
+      s.failSync(walError(errno, "cannot sync the WAL at close", s.segments.back().path));
+    }
+  }
+  std::multimap<uint64_t, DurableCallback> waiting;
+  waiting.swap(s.callbacks);
+  std::vector<Status> answers;
+  for (const auto& entry : waiting) answers.push_back(s.finalStatusLocked(entry.first));
+  lock.unlock();
+  size_t i = 0;
+  for (auto& entry : waiting) entry.second(std::move(answers[i++]));
 }
 
 Result<std::unique_ptr<Wal>> Wal::open(std::filesystem::path dir, WalOptions options) {
@@ -459,7 +503,7 @@ Result<std::unique_ptr<Wal>> Wal::open(std::filesystem::path dir, WalOptions opt
     if (!handle) return handle.error();
     impl->segments.push_back(Segment{1, kFirstLsn, 0, kSegmentHeaderBytes, dir / segmentFileName(1)});
     impl->active = std::move(*handle);
-  } else if (impl->syncs_enabled() && ::fdatasync(impl->active->fd) != 0) {
+  } else if (impl->syncs_enabled() && impl->syncFile(impl->active->fd) != 0) {
     // What recovery found (and any cut tail) is durable before anything new goes after it.
     return walError(errno, "cannot sync the recovered WAL", impl->segments.back().path);
   }
@@ -537,6 +581,22 @@ Status Wal::waitDurable(uint64_t lsn) {
   }
   if (!s.syncs_enabled()) return {};
   return s.waitLocked(lock, lsn);
+}
+
+void Wal::whenDurable(uint64_t lsn, DurableCallback done) {
+  Impl& s = *impl_;
+  std::unique_lock lock(s.mutex);
+  if (lsn == 0 || lsn >= s.next_lsn) {
+    lock.unlock();
+    return done(makeError(ErrorCode::kInvalidArgument,
+                          "LSN " + std::to_string(lsn) + " was never appended", dir_.string()));
+  }
+  if (!s.syncs_enabled() || lsn <= s.durable_lsn || s.sync_error || s.stopping) {
+    Status answer = s.syncs_enabled() ? s.finalStatusLocked(lsn) : Status{};
+    lock.unlock();
+    return done(std::move(answer));
+  }
+  s.callbacks.emplace(lsn, std::move(done));
 }
 
 Status Wal::replay(uint64_t from_lsn, const Visitor& visit) const {

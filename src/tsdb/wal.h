@@ -14,7 +14,7 @@
 // short payload, CRC mismatch, garbage length or type) ends the log: the valid prefix is kept, the
 // tail is cut off (WalStats::truncated_bytes) and appends continue after it.
 //
-// Durability ("acknowledged" = waitDurable(lsn) returned ok):
+// Durability ("acknowledged" = waitDurable(lsn) returned ok, or whenDurable's callback got ok):
 //   kAlways: the record and everything before it has been fdatasync'd. A background flusher
 //            batches every record written since its last sync into one fdatasync, at most once
 //            per sync_interval_ms (group commit). sync_interval_ms == 0: append() itself returns
@@ -24,7 +24,9 @@
 //            tests and benchmarks.
 //
 // Thread safety: append, waitDurable, stats, replay and truncateBefore may be called from any
-// number of threads at once (the server's ingest handlers share one Wal). Appends are serialised
+// number of threads at once (the server's ingest handlers share one Wal). whenDurable callbacks run
+// on the flusher thread (or on the caller's, when the record is durable already), never under the
+// WAL's lock: they must be short (the server's posts the answer back to the connection's strand). Appends are serialised
 // by an internal mutex; fdatasync runs outside it, so appenders never wait for the disk unless
 // they ask to. replay reads the records present when it starts and calls `visit` on the caller's
 // thread without holding the lock; it may run beside appends, but not beside a truncateBefore
@@ -47,11 +49,16 @@ enum class WalSyncMode {
   kNever,   // no fdatasync at all (tests, benchmarks)
 };
 
+// Makes a segment's written data durable: 0 on success, else -1 with errno set (fdatasync's
+// contract). Tests substitute one that holds a sync back until they release it.
+using WalSyncFunction = std::function<int(int fd)>;
+
 struct WalOptions {
   uint64_t segment_bytes = 64ULL << 20;    // roll to a new segment beyond this size (bytes)
   uint32_t sync_interval_ms = 10;          // longest wait between fdatasyncs of written records (ms)
   WalSyncMode sync_mode = WalSyncMode::kAlways;
   uint32_t max_record_bytes = 16U << 20;   // larger payloads are kTooLarge (bytes)
+  WalSyncFunction sync_file;               // empty: ::fdatasync
 };
 
 struct WalStats {
@@ -90,6 +97,13 @@ class Wal {
   // Blocks until the record `lsn` (and all before it) is durable. kInvalidArgument for an LSN
   // never handed out; the sync's error when fdatasync failed.
   Status waitDurable(uint64_t lsn);
+
+  // Calls `done` once the record `lsn` (and all before it) is durable, with ok, or with the error
+  // that stops it from ever becoming so (a failed sync, the WAL closing first); exactly once, on
+  // the flusher thread, or at once on this thread when the answer is already known. The caller
+  // does not wait: this is how the server acknowledges an ingest without blocking a thread.
+  using DurableCallback = std::function<void(Status)>;
+  void whenDurable(uint64_t lsn, DurableCallback done);
 
   // Calls `visit` for every record with LSN >= from_lsn, oldest first; a non-ok return stops
   // replay and is returned. kParse (segment path, offset) when a segment is corrupt.

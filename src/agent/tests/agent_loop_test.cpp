@@ -72,7 +72,7 @@ class FakeWaiter final : public Waiter {
 
 class RecordingSink final : public ReportSink {
  public:
-  SendOutcome send(const EncodedReport& encoded) override {
+  SendResult send(const EncodedReport& encoded) override {
     auto json = decompress(ContentEncoding::kZstd, encoded.body, 1 << 20);
     EXPECT_TRUE(json.ok());
     auto report = model::decodeReport(*json);

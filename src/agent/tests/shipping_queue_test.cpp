@@ -4,22 +4,25 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
 namespace kubemonitor::agent {
 namespace {
 
-// Refuses the first `failures` sends with kRetryLater, then records what it receives.
+// Refuses the first `failures` sends with kRetryLater (with `retry_after` when given), then
+// records what it receives.
 class ScriptedSink final : public ReportSink {
  public:
-  explicit ScriptedSink(int failures) : failures_left_(failures) {}
-  SendOutcome send(const EncodedReport& report) override {
+  explicit ScriptedSink(int failures, std::optional<std::chrono::milliseconds> retry_after = std::nullopt)
+      : failures_left_(failures), retry_after_(retry_after) {}
+  SendResult send(const EncodedReport& report) override {
     std::lock_guard lock(mutex_);
     ++attempts_;
     if (failures_left_ > 0) {
       --failures_left_;
-      return SendOutcome::kRetryLater;
+      return SendResult(SendOutcome::kRetryLater, retry_after_);
     }
     if (report.body == "reject") return SendOutcome::kRejected;
     received_.push_back(report.timestamp_ms);
@@ -44,6 +47,7 @@ class ScriptedSink final : public ReportSink {
   mutable std::mutex mutex_;
   std::condition_variable received_changed_;
   int failures_left_;
+  const std::optional<std::chrono::milliseconds> retry_after_;
   int attempts_ = 0;
   std::vector<int64_t> received_;
 };
@@ -72,6 +76,34 @@ TEST(ShippingQueueTest, RetriesInOrderAfterAnOutage) {
   for (int64_t t = 1; t <= 10; ++t) expected.push_back(t * 5000);
   EXPECT_EQ(sink.received(), expected);  // each once, in order
   EXPECT_EQ(sink.attempts(), 13);
+}
+
+TEST(ShippingQueueTest, HonoursTheServersRetryAfterThenDelivers) {
+  // The server sheds twice with Retry-After: 20 ms (a full ingest queue), then takes the report.
+  ShippingQueue queue(10);
+  queue.push({5000, "r"});
+  ScriptedSink sink(2, std::chrono::milliseconds(20));
+  std::thread shipper([&] { return shipUntilClosed(queue, sink, std::chrono::milliseconds(1), std::chrono::milliseconds(4), 99); });
+  EXPECT_TRUE(sink.waitForReceived(1));
+  queue.close();
+  shipper.join();
+  EXPECT_EQ(sink.received(), (std::vector<int64_t>{5000}));  // kept, then delivered once
+  EXPECT_EQ(sink.attempts(), 3);
+}
+
+TEST(ShippingQueueTest, RetryWaitsFollowRetryAfterNotTheShortBackoff) {
+  ShipperStats stats;
+  // Open queue: every wait is at least the 20 ms the server asked for, never the 1–4 ms backoff.
+  ShippingQueue open_queue(10);
+  open_queue.push({1, "r"});
+  ScriptedSink sheds_three(3, std::chrono::milliseconds(20));
+  std::thread shipper([&] { stats = shipUntilClosed(open_queue, sheds_three, std::chrono::milliseconds(1), std::chrono::milliseconds(4), 5); });
+  EXPECT_TRUE(sheds_three.waitForReceived(1));
+  open_queue.close();
+  shipper.join();
+  EXPECT_EQ(stats.retry_after_honoured, 3U);
+  EXPECT_GE(stats.waited, std::chrono::milliseconds(60));
+  EXPECT_LE(stats.waited, std::chrono::milliseconds(72));  // + jitter of at most the 4 ms cap each
 }
 
 TEST(ShippingQueueTest, DropsRejectedReportsAndGoesOn) {

@@ -324,7 +324,9 @@ TEST_F(EmbeddedStorageTest, UnusableWalRecordIsSkippedAndCountedNotFatal) {
   }
   {
     // A record whose checksum is right but whose payload is no report (a future version, say).
-    auto wal = Wal::open(dir_.path() + "/wal", WalOptions{.sync_mode = WalSyncMode::kNever});
+    WalOptions unsynced;
+    unsynced.sync_mode = WalSyncMode::kNever;
+    auto wal = Wal::open(dir_.path() + "/wal", unsynced);
     ASSERT_TRUE(wal.ok());
     const uint8_t payload[] = {99, 1, 2, 3};
     ASSERT_TRUE((*wal)->append(payload).ok());
