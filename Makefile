@@ -24,7 +24,9 @@ deps:
 build: deps
 	SKIP_DEPS=1 JOBS=$(JOBS) scripts/build.sh $(BUILD_DIR) Release $(CMAKE_FLAGS)
 
-test: test-release test-deploy test-asan test-tsan test-fuzz
+# Each stage timed; the table at the end shows where the minutes go.
+test: deps
+	@scripts/timed-stages.sh test-release test-deploy test-asan test-tsan test-fuzz
 	@echo "make test: all suites passed"
 
 test-release: build
