@@ -4,7 +4,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -13,79 +12,17 @@
 #include "bench_result.h"
 #include "bench_servers.h"
 #include "common/clock.h"
-#include "common/compression.h"
-#include "model/report_json.h"
+#include "latency_stats.h"
+#include "load_reports.h"
 #include "process_usage.h"
 
 namespace kubemonitor::bench {
 namespace {
 
 constexpr int64_t kIntervalMs = 5000;
-constexpr int kNamespaces = 20;
 
-// A node report with realistic magnitudes; values vary by agent, pod and round so that nothing
-// compresses unrealistically well.
-model::Report makeReport(const LoadBenchOptions& options, int agent, int round, int64_t timestamp_ms) {
-  model::Report r;
-  r.node = "load-node-" + std::to_string(agent);
-  r.interval_ms = kIntervalMs;
-  r.timestamp_ms = timestamp_ms;
-  model::NodeUsage& u = r.node_usage;
-  u.cpu_count = 32;
-  u.cpu_capacity_millicores = 32000;
-  u.cpu_millicores = 8000 + (agent * 131 + round * 17) % 9000;
-  u.memory_capacity_bytes = 128ULL << 30;
-  u.memory_working_set_bytes = (40ULL << 30) + uint64_t(agent) * 4096;
-  u.network_rx_bytes = 1'000'000'000ULL + uint64_t(round) * 1'250'000;
-  u.network_rx_bytes_per_sec = 250'000;
-  for (int p = 0; p < options.pods_per_agent; ++p) {
-    model::PodUsage pod;
-    const int deployment = (agent * options.pods_per_agent + p) / 4;  // replicas spread over nodes
-    pod.name = "app-" + std::to_string(deployment) + "-" + std::to_string(agent) + "x" + std::to_string(p);
-    pod.uid = "8a1c2e5e-0000-4000-8000-" + std::to_string(100000000000LL + agent * 1000 + p);
-    pod.namespace_name = "team-" + std::to_string(deployment % kNamespaces);
-    pod.deployment = "app-" + std::to_string(deployment);
-    pod.workload_kind = "Deployment";
-    pod.workload_name = pod.deployment;
-    pod.qos_class = "Burstable";
-    pod.spec.cpu_limit_millicores = 1000;
-    pod.spec.memory_limit_bytes = 1ULL << 30;
-    pod.network.rx_bytes = 5'000'000ULL * uint64_t(p + 1) + uint64_t(round) * 40'000;
-    pod.network.tx_bytes = 3'000'000ULL * uint64_t(p + 1) + uint64_t(round) * 20'000;
-    pod.network.rx_bytes_per_sec = 8000 + p;
-    pod.network.tx_bytes_per_sec = 4000 + p;
-    for (int c = 0; c < options.containers_per_pod; ++c) {
-      model::ContainerUsage container;
-      container.name = c == 0 ? "app" : "sidecar-" + std::to_string(c);
-      container.id = std::string(56, 'c') + std::to_string(10000000 + agent * 1000 + p * 10 + c).substr(0, 8);
-      model::CgroupUsage& cu = container.usage;
-      cu.cpu_millicores = 10 + (p * 7 + c * 13 + round) % 200;
-      cu.cpu_usage_ns = 1'000'000'000ULL * uint64_t(p + c + 1) + uint64_t(round) * 50'000'000;
-      cu.memory_usage_bytes = (64ULL << 20) + uint64_t(p * 4096 + c * 512);
-      cu.memory_working_set_bytes = cu.memory_usage_bytes - (8ULL << 20);
-      cu.memory_rss_bytes = cu.memory_working_set_bytes / 2;
-      cu.memory_cache_bytes = 8ULL << 20;
-      cu.disk_write_bytes = 1'000'000ULL * uint64_t(p + 1);
-      container.spec.cpu_limit_millicores = 1000 / uint64_t(options.containers_per_pod);
-      pod.usage.cpu_millicores += cu.cpu_millicores;
-      pod.usage.cpu_usage_ns += cu.cpu_usage_ns;
-      pod.usage.memory_usage_bytes += cu.memory_usage_bytes;
-      pod.usage.memory_working_set_bytes += cu.memory_working_set_bytes;
-      pod.usage.memory_rss_bytes += cu.memory_rss_bytes;
-      pod.usage.memory_cache_bytes += cu.memory_cache_bytes;
-      pod.usage.disk_write_bytes += cu.disk_write_bytes;
-      pod.containers.push_back(std::move(container));
-    }
-    r.pods.push_back(std::move(pod));
-  }
-  return r;
-}
-
-double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  const size_t index = std::min(values.size() - 1, static_cast<size_t>(p * static_cast<double>(values.size())));
-  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(index), values.end());
-  return values[index];
+LoadReportShape shapeOf(const LoadBenchOptions& options) {
+  return {options.pods_per_agent, options.containers_per_pod, kIntervalMs};
 }
 
 // p50 of `repeats` GETs of `target`, in ms; -1 when an answer was not 200.
@@ -138,8 +75,7 @@ int runLoadBench(const LoadBenchOptions& options, BenchResult& result) {
       for (int round = 0; round < options.rounds; ++round) {
         size_t k = 0;
         for (int a = t; a < options.agents; a += options.client_threads, ++k) {
-          const std::string body =
-              compressZstd(model::encodeReport(makeReport(options, a, round, first_ms + round * kIntervalMs)));
+          const std::string body = encodeLoadReport(shapeOf(options), a, round, first_ms + round * kIntervalMs);
           body_bytes += body.size();
           const auto start = std::chrono::steady_clock::now();
           auto response = clients[k]->post(server.url + "/api/ingest", body, headers);
@@ -173,9 +109,9 @@ int runLoadBench(const LoadBenchOptions& options, BenchResult& result) {
   result.add("server_idle_rss_mib", static_cast<double>(idle->rss_bytes) / (1 << 20));
 
   // The pod names of agent 0's first pod, and its namespace.
-  const model::Report sample = makeReport(LoadBenchOptions{1, 1, 1, 1, 1, 1, ""}, 0, 0, first_ms);
-  const std::string& pod = sample.pods[0].name;
-  const std::string& ns = sample.pods[0].namespace_name;
+  const LoadPodName first_pod = loadPodName(shapeOf(options), 0, 0);
+  const std::string& pod = first_pod.name;
+  const std::string& ns = first_pod.namespace_name;
   size_t list_bytes = 0;
   const double list_ms = queryLatencyMs(server.url + "/api/pods", options.query_repeats, &list_bytes);
   size_t listed = 0;
