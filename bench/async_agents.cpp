@@ -126,12 +126,14 @@ void AsyncFleet::Impl::start() {
     if (!ec) stop();
   });
   for (auto& a : agents) {
-    connect(*a);  // before the first report falls due, as a running agent's connection is
     if (options.closed_loop) {
       for (int slot = 0; slot < options.slots; ++slot) a->queue.push_back(slot);
       figures.offered += uint64_t(options.slots);
       ++clocks_done;
+      connect(*a);
     } else {
+      // Connects when its first report falls due, in the warm-up: a connection opened earlier
+      // would sit idle and the server closes a new connection without a request after 10 s.
       scheduleClock(*a);
     }
   }
@@ -252,10 +254,6 @@ void AsyncFleet::Impl::onTransportError(Agent& a, beast::error_code ec) {
   if (ec == beast::error::timeout) ++figures.timeouts;
   ++figures.connection_error_kinds[ec.message()];
   closeConnection(a);
-  if (a.queue.empty()) {  // the connect made ahead of the first report: the next report connects
-    a.state = Agent::State::kIdle;
-    return;
-  }
   retryLater(a, std::nullopt);
 }
 

@@ -76,9 +76,9 @@ class AsyncFleet {
   AsyncFleet(const AsyncFleet&) = delete;
   AsyncFleet& operator=(const AsyncFleet&) = delete;
 
-  // Connects every agent, then runs the event loop on the calling thread until every report has
-  // fallen due and been acknowledged (or rejected), or until the deadline; then closes every
-  // connection and returns. Call once.
+  // Runs the event loop on the calling thread until every report has fallen due and been
+  // acknowledged (or rejected), or until the deadline; then closes every connection and returns.
+  // Call once.
   FleetFigures run();
 
   // Any thread: true once agent `agent` had a report acknowledged (its node and pods exist).
