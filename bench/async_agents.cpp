@@ -42,7 +42,7 @@ std::optional<std::chrono::seconds> retryAfter(const http::response<http::string
 
 struct Agent {
   Agent(net::io_context& ioc, int agent_index, int slots)
-      : index(agent_index), stream(ioc), clock(ioc), retry(ioc), written(size_t(slots)), acked(size_t(slots)) {}
+      : index(agent_index), stream(ioc), clock(ioc), retry(ioc), written(size_t(slots)) {}
 
   enum class State { kIdle, kConnecting, kInFlight, kBackingOff };
 
@@ -58,7 +58,7 @@ struct Agent {
   int failures = 0;  // consecutive failed attempts of the head report
   SteadyTime head_first_write{};
   SteadyTime write_started{};
-  std::vector<uint8_t> written, acked;  // per slot: 1 once written / acknowledged
+  std::vector<uint8_t> written;  // per slot: 1 once written (a later write is a retry)
   beast::flat_buffer buffer;
   http::request<http::span_body<const char>> request;
   http::response<http::string_body> response;
@@ -215,7 +215,6 @@ void AsyncFleet::Impl::onAnswer(Agent& a) {
   const int slot = a.queue.front();
   const unsigned status = a.response.result_int();
   if (status == 202) {
-    a.acked[size_t(slot)] = 1;
     ++figures.acknowledged;
     ++figures.acknowledged_per_agent[size_t(a.index)];
     ever_acknowledged[size_t(a.index)].store(true, std::memory_order_relaxed);
