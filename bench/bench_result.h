@@ -56,13 +56,21 @@ struct CodecBenchOptions {
 };
 int runCodecBench(const CodecBenchOptions& options, BenchResult& result);
 struct LoadBenchOptions {
-  int agents = 500;            // simulated nodes, one keep-alive connection each
+  int agents = 1000;             // simulated nodes, one keep-alive connection each
   int pods_per_agent = 110;
   int containers_per_pod = 3;
-  int rounds = 6;              // reports per agent, one 5 s slot apart, ending now
-  int client_threads = 4;      // threads that drive the agents' connections
-  int query_repeats = 10;      // GETs per query whose p50 is reported
-  std::string bin_dir;         // where kubemonitor-server is
+  double interval_seconds = 2;   // between an agent's reports; their timestamps' grid
+  double duration_seconds = 30;  // measured load, after the warm-up
+  double warmup_seconds = 4;     // reports sent first and not measured (connections, first series)
+  double drain_seconds = 60;     // after the load: the most time outstanding reports get
+  double query_rate = 20;        // single-object GETs per second during the load
+  double list_query_rate = 2;    // list GETs per second (/api/nodes, /api/namespaces)
+  double request_timeout_seconds = 10;  // an ingest connect, or write + answer (the agent's 10 s)
+  bool closed_loop = false;      // each agent posts its reports back to back instead: no clock
+  int rounds = 6;                // closed loop: reports per agent, stamped on the grid ending now
+  uint64_t seed = 1;             // agents' phases and retry jitter
+  std::vector<std::string> server_args;  // extra kubemonitor-server flags, for experiments
+  std::string bin_dir;           // where kubemonitor-server is
 };
 int runLoadBench(const LoadBenchOptions& options, BenchResult& result);
 

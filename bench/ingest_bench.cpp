@@ -3,7 +3,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -12,6 +11,7 @@
 #include "bench_result.h"
 #include "bench_servers.h"
 #include "common/compression.h"
+#include "latency_stats.h"
 #include "model/report_json.h"
 #include "process_usage.h"
 
@@ -46,13 +46,6 @@ std::vector<std::string> makeBodies(int connection) {
     bodies.push_back(compressZstd(model::encodeReport(r)));
   }
   return bodies;
-}
-
-double percentile(std::vector<double>& values, double p) {
-  if (values.empty()) return 0;
-  const size_t index = std::min(values.size() - 1, static_cast<size_t>(p * static_cast<double>(values.size())));
-  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(index), values.end());
-  return values[index];
 }
 
 }  // namespace

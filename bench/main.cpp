@@ -1,9 +1,8 @@
 // kubemonitor-bench: `agent` (CPU per collection cycle, RSS), `ingest` (server requests/s over
-// keep-alive connections on loopback, idle RSS), `wal` (durable appends/s with group commit), `codec` (tsdb chunk
-// bytes/sample and speed), `pods` (agent with fake pods, netdata beside), `all`.
-// Figures go to docs/benchmarks.md (WAL: docs/tsdb-wal.md).
-// keep-alive connections on loopback, idle RSS), `load` (simulated cluster: agents with pods, then
-// queries), `all` (agent and ingest). Figures go to docs/benchmarks.md.
+// keep-alive connections on loopback, idle RSS), `wal` (durable appends/s with group commit),
+// `codec` (tsdb chunk bytes/sample and speed), `pods` (agent with fake pods, netdata beside),
+// `load` (open loop: a fleet of simulated agents with pods on their own clocks, queries beside),
+// `storage` (embedded engine), `all`. Figures go to docs/benchmarks.md (WAL: docs/tsdb-wal.md).
 
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
@@ -71,14 +70,23 @@ int main(int argc, char** argv) {
   codec->add_option("--corpus-dir", codec_options.corpus_dir, "also write one seed chunk per series shape here");
   LoadBenchOptions load_options;
   load_options.bin_dir = default_bin;
-  auto* load = app.add_subcommand("load", "N simulated agents with pods: ingest p50/p99, reports/s, server CPU and "
-                                          "RSS, then /api/pods, pod 1 h and namespace 24 h query latency");
-  load->add_option("--agents", load_options.agents, "simulated agents (nodes)")->check(CLI::Range(1, 100000));
+  auto* load = app.add_subcommand("load", "open loop: N simulated agents on their own clocks and connections post "
+                                          "reports with pods; ingest and query latency, server CPU and RSS");
+  load->add_option("--agents", load_options.agents, "simulated agents (nodes), one connection each")->check(CLI::Range(1, 100000));
   load->add_option("--pods", load_options.pods_per_agent, "pods per agent")->check(CLI::Range(0, 10000));
   load->add_option("--containers", load_options.containers_per_pod, "containers per pod")->check(CLI::Range(1, 100));
-  load->add_option("--rounds", load_options.rounds, "reports per agent (5 s apart)")->check(CLI::Range(1, 100000));
-  load->add_option("--client-threads", load_options.client_threads, "client threads")->check(CLI::Range(1, 1024));
-  load->add_option("--query-repeats", load_options.query_repeats, "GETs per query")->check(CLI::Range(1, 100000));
+  load->add_option("--interval", load_options.interval_seconds, "seconds between an agent's reports")->check(CLI::Range(0.001, 3600.0));
+  load->add_option("--duration", load_options.duration_seconds, "seconds of measured load")->check(CLI::Range(0.001, 86400.0));
+  load->add_option("--warmup", load_options.warmup_seconds, "seconds of load before the measured part")->check(CLI::Range(0.0, 3600.0));
+  load->add_option("--drain-seconds", load_options.drain_seconds, "most seconds outstanding reports get after the load")
+      ->check(CLI::Range(0.0, 3600.0));
+  load->add_option("--query-rate", load_options.query_rate, "single-object GETs per second during the load")->check(CLI::Range(0.0, 10000.0));
+  load->add_option("--list-query-rate", load_options.list_query_rate, "list GETs per second during the load")->check(CLI::Range(0.0, 10000.0));
+  load->add_option("--request-timeout", load_options.request_timeout_seconds, "seconds an ingest POST may take")->check(CLI::Range(0.001, 3600.0));
+  load->add_flag("--closed-loop", load_options.closed_loop, "each agent posts its reports back to back (no clock)");
+  load->add_option("--rounds", load_options.rounds, "--closed-loop: reports per agent")->check(CLI::Range(1, 100000));
+  load->add_option("--seed", load_options.seed, "seed of the agents' phases and retry jitter");
+  load->add_option("--server-arg", load_options.server_args, "extra kubemonitor-server flag (repeatable)")->allow_extra_args(false);
   StorageBenchOptions storage_options;
   storage_options.dir = std::filesystem::temp_directory_path().string();
   auto* storage = app.add_subcommand("storage", "embedded engine: ingest samples/s, bytes/sample, RAM/series, "

@@ -3,6 +3,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <charconv>
+
 #include "hostfs/rooted_host_fs.h"
 #include "procfs/pid_stat.h"
 
@@ -19,6 +21,27 @@ Result<ProcessUsage> readProcessUsage(pid_t pid) {
   usage.cpu_seconds = static_cast<double>(stat->utime_ticks + stat->stime_ticks) / ticks_per_second;
   usage.rss_bytes = stat->rss_pages * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
   return usage;
+}
+
+Result<uint64_t> parsePeakRssBytes(std::string_view status) {
+  constexpr std::string_view kKey = "\nVmHWM:";
+  const size_t at = status.find(kKey);
+  if (at == std::string_view::npos) return makeError(ErrorCode::kParse, "no VmHWM line", "status");
+  std::string_view rest = status.substr(at + kKey.size());
+  while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
+  uint64_t kib = 0;
+  const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), kib);
+  if (ec != std::errc() || std::string_view(end, rest.data() + rest.size()).substr(0, 3) != " kB") {
+    return makeError(ErrorCode::kParse, "VmHWM is not \"<number> kB\"", "status");
+  }
+  return kib * 1024;
+}
+
+Result<uint64_t> readPeakRssBytes(pid_t pid) {
+  hostfs::RootedHostFs fs("/");
+  auto text = fs.readFile(fs.paths().procPid(pid) / "status");
+  if (!text) return text.error();
+  return parsePeakRssBytes(*text);
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <string_view>
 
 #include "common/result.h"
 
@@ -15,6 +16,11 @@ struct ProcessUsage {
 };
 
 Result<ProcessUsage> readProcessUsage(pid_t pid);
+
+// Peak resident set size of a process (VmHWM of /proc/<pid>/status), bytes.
+Result<uint64_t> readPeakRssBytes(pid_t pid);
+// VmHWM of a /proc/<pid>/status text ("VmHWM:\t  123456 kB"), bytes; kParse when absent.
+Result<uint64_t> parsePeakRssBytes(std::string_view status);
 
 // This process's CPU time in seconds (getrusage, microsecond resolution).
 double selfCpuSeconds();
