@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "common/cpu_count.h"
+#include "common/thread_name.h"
 
 namespace kubemonitor::server {
 
@@ -523,7 +524,12 @@ void HttpServer::run() {
   const unsigned extra = threads() - 1;
   std::vector<std::thread> threads;
   threads.reserve(extra);
-  for (unsigned i = 0; i < extra; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
+  for (unsigned i = 0; i < extra; ++i) {
+    threads.emplace_back([this] {
+      nameThisThread("km-http");
+      impl_->ioc.run();
+    });
+  }
   impl_->ioc.run();
   for (auto& thread : threads) thread.join();
 }

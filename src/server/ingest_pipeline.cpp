@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/thread_name.h"
+
 namespace kubemonitor::server {
 namespace {
 
@@ -11,11 +13,19 @@ constexpr int kMaxRetryAfterSeconds = 30;
 
 }  // namespace
 
-IngestPipeline::IngestPipeline(unsigned workers, size_t capacity, const Clock& clock)
-    : clock_(clock), capacity_(std::max<size_t>(capacity, 1)), rate_window_start_(clock.monotonicNow()) {
+IngestPipeline::IngestPipeline(unsigned workers, size_t capacity, std::chrono::milliseconds max_wait, const Clock& clock)
+    : clock_(clock),
+      capacity_(std::max<size_t>(capacity, 1)),
+      max_wait_(max_wait),
+      rate_window_start_(clock.monotonicNow()) {
   const unsigned count = std::max(workers, 1U);
   workers_.reserve(count);
-  for (unsigned i = 0; i < count; ++i) workers_.emplace_back([this] { work(); });
+  for (unsigned i = 0; i < count; ++i) {
+    workers_.emplace_back([this] {
+      nameThisThread("km-ingest");
+      work();
+    });
+  }
 }
 
 IngestPipeline::~IngestPipeline() {
@@ -34,7 +44,9 @@ IngestPipeline::~IngestPipeline() {
 std::optional<IngestPipeline::Ticket> IngestPipeline::admit() {
   const MonotonicTime now = clock_.monotonicNow();
   std::lock_guard lock(mutex_);
-  if (stopping_ || admitted_.size() >= capacity_) {
+  // Tickets grow with admission time: the first one is the oldest.
+  const bool too_slow = max_wait_.count() > 0 && !admitted_.empty() && now - admitted_.begin()->second > max_wait_;
+  if (stopping_ || admitted_.size() >= capacity_ || too_slow) {
     ++refused_total_;
     return std::nullopt;
   }

@@ -3,7 +3,8 @@
 // count and a small pool of workers that decompress, parse and store reports.
 //
 //   admit()   on a network thread: a ticket, or nothing when `capacity` reports are already
-//             admitted and not yet acknowledged (the router then answers 503 + Retry-After);
+//             admitted and not yet acknowledged, or when the oldest of them has waited longer
+//             than `max_wait` (the router then answers 503 + Retry-After);
 //   post()    runs a job on a worker (decompress, parse, Storage::ingestAsync);
 //   finish()  when the report's answer is known (acknowledged, or refused with an error).
 //
@@ -35,7 +36,7 @@ struct IngestPipelineStats {
   unsigned workers = 0;
   int64_t oldest_unacknowledged_ms = 0;  // gauge: age of the oldest admitted report (ms), 0 when none
   uint64_t admitted_total = 0;    // counter
-  uint64_t refused_total = 0;     // counter: admissions refused because the pipeline was full
+  uint64_t refused_total = 0;     // counter: admissions refused because the pipeline was full or slow
   uint64_t finished_total = 0;    // counter
 };
 
@@ -44,7 +45,8 @@ class IngestPipeline {
   using Ticket = uint64_t;
 
   // `workers` threads (≥ 1); `clock` (monotonic time for ages) must outlive the pipeline.
-  IngestPipeline(unsigned workers, size_t capacity, const Clock& clock);
+  // `max_wait` 0: only the count bounds admission.
+  IngestPipeline(unsigned workers, size_t capacity, std::chrono::milliseconds max_wait, const Clock& clock);
   ~IngestPipeline();
   IngestPipeline(const IngestPipeline&) = delete;
   IngestPipeline& operator=(const IngestPipeline&) = delete;
@@ -63,6 +65,7 @@ class IngestPipeline {
 
   const Clock& clock_;
   const size_t capacity_;
+  const std::chrono::milliseconds max_wait_;
   mutable std::mutex mutex_;
   std::condition_variable jobs_cv_;      // a job was queued, or stopping
   std::condition_variable finished_cv_;  // a report finished (the destructor waits for none in flight)

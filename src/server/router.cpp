@@ -98,7 +98,7 @@ Router::Router(tsdb::Storage& storage, const Clock& clock, ServerOptions options
       kube_api_(storage, clock, std::chrono::duration_cast<std::chrono::milliseconds>(options_.node_grace).count(),
                 std::chrono::duration_cast<std::chrono::milliseconds>(options_.stale_after).count()),
       pipeline_(std::make_unique<IngestPipeline>(options_.ingest_workers > 0 ? options_.ingest_workers : usableCpuCount(),
-                                                 options_.ingest_queue, clock)) {}
+                                                 options_.ingest_queue, options_.ingest_max_wait, clock)) {}
 
 Router::~Router() = default;
 
@@ -233,9 +233,12 @@ void Router::ingestAsync(HttpRequest request, Reply reply) const {
   if (!ticket) {
     // Full: the agent keeps the report and comes back (with jitter) after Retry-After.
     const int retry_after = pipeline_->retryAfterSeconds();
+    const IngestPipelineStats now = pipeline_->stats();
     HttpResponse busy = errorResponse(503, "overloaded",
-                                      "the ingest queue is full (" + std::to_string(options_.ingest_queue) +
-                                          " reports in flight); retry after " + std::to_string(retry_after) + " s");
+                                      "ingest is over capacity (" + std::to_string(now.in_flight) +
+                                          " reports in flight, the oldest waiting " +
+                                          std::to_string(now.oldest_unacknowledged_ms) + " ms); retry after " +
+                                          std::to_string(retry_after) + " s");
     busy.headers.emplace_back("Retry-After", std::to_string(retry_after));
     return reply(std::move(busy));
   }

@@ -30,6 +30,10 @@ struct ServerOptions {
   // Reports admitted and not yet acknowledged (queued, being parsed, or waiting for their WAL
   // sync). Beyond it ingest answers 503 with Retry-After and the agent keeps the report.
   size_t ingest_queue = 1024;
+  // Also 503 once the oldest report in flight has waited this long: past capacity the bound on
+  // latency comes before the bound on memory (1,000 agents never fill 1,024 slots, each having
+  // at most one report in flight, but at 400 reports/s they would wait 2.5 s). 0: no bound.
+  std::chrono::milliseconds ingest_max_wait{500};
 
   // API.
   std::string ingest_token;                // when not empty, POST /api/ingest needs "Bearer <token>"

@@ -39,7 +39,6 @@ constexpr size_t kTrailerBytes = 24;
 constexpr size_t kIndexHeadBytes = 16;
 constexpr size_t kNodeRecordBytes = 16;
 constexpr size_t kPodRecordBytes = 32;
-constexpr int kEntryZstdLevel = 9;
 
 Error corrupt(std::string message) { return makeError(ErrorCode::kParse, "corrupt block: " + std::move(message)); }
 
@@ -60,10 +59,10 @@ Status appendSample(ChunkEncoder& encoder, int64_t ts_ms, Value value, size_t& s
 
 // Entries are zstd-compressed whole when that is smaller: the chunks of one series repeat the same
 // timestamp column (one per field), which zstd finds across chunks and a chunk alone cannot.
-BlockEntryRef putEntry(std::vector<uint8_t>& out, const std::vector<uint8_t>& entry) {
+BlockEntryRef putEntry(std::vector<uint8_t>& out, const std::vector<uint8_t>& entry, int zstd_level) {
   const size_t start = out.size();
   const std::string packed =
-      compressZstd(std::string_view(reinterpret_cast<const char*>(entry.data()), entry.size()), kEntryZstdLevel);
+      compressZstd(std::string_view(reinterpret_cast<const char*>(entry.data()), entry.size()), zstd_level);
   std::vector<uint8_t> stored;
   if (packed.size() + 1 < entry.size()) {
     stored.reserve(packed.size() + 1);
@@ -86,7 +85,7 @@ struct IndexRecord {
 
 // Encodes one node's reports (sorted by timestamp) as a node entry and one entry per pod series.
 Status encodeNode(std::vector<uint8_t>& out, std::span<const Report> reports, size_t& samples,
-                  std::vector<IndexRecord>& index) {
+                  std::vector<IndexRecord>& index, int zstd_level) {
   std::vector<uint8_t> entry;
   entry.push_back(kNodeEntry);
   putString(entry, reports.front().node);
@@ -111,7 +110,7 @@ Status encodeNode(std::vector<uint8_t>& out, std::span<const Report> reports, si
     }
     putChunk(entry, encoder);
   }
-  index.push_back(IndexRecord{false, reports.front().node, {}, {}, {}, {}, putEntry(out, entry)});
+  index.push_back(IndexRecord{false, reports.front().node, {}, {}, {}, {}, putEntry(out, entry, zstd_level)});
 
   // Pod series: every pod's appearances, in (identity, timestamp) order.
   std::map<PodIdentity, std::vector<std::pair<int64_t, const PodUsage*>>> pods;
@@ -163,7 +162,7 @@ Status encodeNode(std::vector<uint8_t>& out, std::span<const Report> reports, si
       putChunk(entry, memory);
     }
     const auto& [ns, name, uid, deployment] = identity;
-    index.push_back(IndexRecord{true, reports.front().node, ns, name, uid, deployment, putEntry(out, entry)});
+    index.push_back(IndexRecord{true, reports.front().node, ns, name, uid, deployment, putEntry(out, entry, zstd_level)});
   }
   return {};
 }
@@ -385,7 +384,7 @@ void sortPods(model::Report& report) {
 }
 
 Result<std::vector<uint8_t>> encodeBlock(const BlockHeader& header, std::span<const Report> reports, size_t* samples,
-                                         uint8_t version) {
+                                         uint8_t version, int zstd_level) {
   if (version != 1 && version != kBlockFormatVersion) {
     return makeError(ErrorCode::kInvalidArgument, "unknown block version " + std::to_string(version));
   }
@@ -417,7 +416,7 @@ Result<std::vector<uint8_t>> encodeBlock(const BlockHeader& header, std::span<co
       return makeError(ErrorCode::kTooLarge, "block would hold more than " + std::to_string(kMaxChunkSamples) +
                                                  " reports of node " + group.front().node);
     }
-    if (auto s = encodeNode(out, group, count, index); !s) return s.error();
+    if (auto s = encodeNode(out, group, count, index, zstd_level); !s) return s.error();
     i = j;
   }
   if (version >= 2) {

@@ -67,8 +67,14 @@ void sortPods(model::Report& report);
 // Encodes `reports` (each (node, timestamp) at most once, pods sorted); `samples` gets the number
 // of field values stored. kTooLarge when a series holds more than kMaxChunkSamples reports.
 // `version` 1 writes the old format without an index (tests of the fallback read it).
+// `zstd_level` compresses each entry: kLongLivedBlockZstdLevel for blocks that stay on disk for
+// long, kShortLivedBlockZstdLevel for those compaction rewrites within minutes (any level reads
+// back the same; the choice is CPU against bytes on disk).
+inline constexpr int kLongLivedBlockZstdLevel = 9;
+inline constexpr int kShortLivedBlockZstdLevel = 1;
 Result<std::vector<uint8_t>> encodeBlock(const BlockHeader& header, std::span<const model::Report> reports,
-                                         size_t* samples = nullptr, uint8_t version = kBlockFormatVersion);
+                                         size_t* samples = nullptr, uint8_t version = kBlockFormatVersion,
+                                         int zstd_level = kLongLivedBlockZstdLevel);
 // What decodeBlock keeps (reads of one series): entries of other nodes and pods of other namespaces
 // are skipped without decoding their chunks; identity_only keeps pods as identities (all values 0),
 // for a node's pod count.

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 
+#include "common/thread_name.h"
 #include "tsdb/bucket_aggregator.h"
 #include "tsdb/head_snapshot.h"
 #include "tsdb/report_record.h"
@@ -176,7 +177,10 @@ Result<std::unique_ptr<EmbeddedStorage>> EmbeddedStorage::open(const Clock& cloc
   storage->wal_ = std::move(*wal);
   storage->last_checkpoint_wall_ms_ = toUnixMs(clock.wallNow());
   if (auto restored = storage->restore(); !restored) return restored.error();
-  storage->maintenance_thread_ = std::thread([raw = storage.get()] { raw->maintenanceLoop(); });
+  storage->maintenance_thread_ = std::thread([raw = storage.get()] {
+    nameThisThread("km-maintenance");
+    raw->maintenanceLoop();
+  });
   return storage;
 }
 
@@ -470,7 +474,12 @@ Status EmbeddedStorage::compact() {
 Result<EmbeddedStorage::BlockFile> EmbeddedStorage::writeBlock(const BlockHeader& header,
                                                                std::span<const model::Report> reports) {
   size_t samples = 0;
-  auto bytes = encodeBlock(header, reports, &samples);
+  // Blocks of the two lowest tiers (spans under 30 min: checkpoints and their first merges) are
+  // rewritten by compaction within the hour; zstd's level 9 costs them ~4× the CPU of level 1
+  // for bytes that soon go. Only the blocks that stay are compressed hard.
+  const bool long_lived = header.max_ts_ms - header.min_ts_ms >= kCompactionTierMs[1] / 2;
+  auto bytes = encodeBlock(header, reports, &samples, kBlockFormatVersion,
+                           long_lived ? kLongLivedBlockZstdLevel : kShortLivedBlockZstdLevel);
   if (!bytes) return bytes.error();
   const auto path = block_dir_ / blockName(header.first_lsn, header.last_lsn);
   if (auto written = writeFileDurably(path, *bytes); !written) return written.error();

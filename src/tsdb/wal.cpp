@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/thread_name.h"
 #include "tsdb/crc32c.h"
 
 namespace kubemonitor::tsdb {
@@ -513,7 +514,10 @@ Result<std::unique_ptr<Wal>> Wal::open(std::filesystem::path dir, WalOptions opt
 
   if (impl->syncs_enabled()) {
     Impl* raw = impl.get();
-    impl->flusher = std::thread([raw] { raw->flushLoop(); });
+    impl->flusher = std::thread([raw] {
+      nameThisThread("km-wal-sync");
+      raw->flushLoop();
+    });
   }
   return std::unique_ptr<Wal>(new Wal(std::move(dir), std::move(impl)));
 }

@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 
 TEST(IngestPipelineTest, AdmitsUpToItsCapacityThenRefusesAndCounts) {
   FakeClock clock;
-  IngestPipeline pipeline(1, 3, clock);
+  IngestPipeline pipeline(1, 3, 0ms, clock);
   std::vector<IngestPipeline::Ticket> tickets;
   for (int i = 0; i < 3; ++i) {
     auto ticket = pipeline.admit();
@@ -42,9 +42,27 @@ TEST(IngestPipelineTest, AdmitsUpToItsCapacityThenRefusesAndCounts) {
   EXPECT_EQ(pipeline.stats().in_flight, 0U);
 }
 
+TEST(IngestPipelineTest, RefusesOnceTheOldestInFlightHasWaitedTooLong) {
+  FakeClock clock;
+  IngestPipeline pipeline(1, 1000, 500ms, clock);
+  const auto first = *pipeline.admit();
+  clock.advance(300ms);
+  const auto second = *pipeline.admit();
+  clock.advance(200ms);
+  EXPECT_TRUE(pipeline.admit());  // the oldest has waited 500 ms: not longer than the bound
+  clock.advance(1ms);
+  EXPECT_FALSE(pipeline.admit());  // far below the count, but admitted reports would wait too long
+  EXPECT_EQ(pipeline.stats().refused_total, 1U);
+  pipeline.finish(first);  // the oldest is now the second, 201 ms old: admission resumes
+  EXPECT_TRUE(pipeline.admit());
+  pipeline.finish(second);
+  pipeline.finish(3);
+  pipeline.finish(4);
+}
+
 TEST(IngestPipelineTest, OldestUnacknowledgedAgeFollowsTheOldestStillInFlight) {
   FakeClock clock;
-  IngestPipeline pipeline(1, 10, clock);
+  IngestPipeline pipeline(1, 10, 0ms, clock);
   EXPECT_EQ(pipeline.stats().oldest_unacknowledged_ms, 0);
   const auto first = *pipeline.admit();
   clock.advance(400ms);
@@ -59,7 +77,7 @@ TEST(IngestPipelineTest, OldestUnacknowledgedAgeFollowsTheOldestStillInFlight) {
 
 TEST(IngestPipelineTest, RetryAfterIsTheDrainTimeAtTheRecentRate) {
   FakeClock clock;
-  IngestPipeline pipeline(1, 1000, clock);
+  IngestPipeline pipeline(1, 1000, 0ms, clock);
   EXPECT_EQ(pipeline.retryAfterSeconds(), 1);  // nothing measured yet
   // 100 acknowledged over 2 s: 50/s; 400 in flight drain in 8 s.
   for (int i = 0; i < 100; ++i) {
@@ -80,7 +98,7 @@ TEST(IngestPipelineTest, JobsRunOnWorkersAndShutdownWaitsForEveryAdmittedAnswer)
   std::shared_future<void> released = release.get_future().share();
   std::thread late_answer;
   {
-    IngestPipeline pipeline(2, 100, clock);
+    IngestPipeline pipeline(2, 100, 0ms, clock);
     EXPECT_EQ(pipeline.stats().workers, 2U);
     for (int i = 0; i < 10; ++i) {
       const auto ticket = *pipeline.admit();
