@@ -196,6 +196,10 @@ class EmbeddedStorage final : public Storage {
   // Publishes blocks_ to readers, forgets late reports and WAL-tail times now in blocks, and trims
   // the head below the new floor. Caller holds maintenance_mutex_ (not ingest_mutex_).
   void publishAndTrimLocked();
+  // Forgets late reports and WAL-tail times now in blocks and raises head_floor_ms_ to what the
+  // blocks hold: the new floor, or INT64_MIN when it did not move. Caller holds ingest_mutex_ and
+  // old_mutex_ (unique).
+  int64_t raiseFloorLocked();
   // Raw samples (one per report timestamp) in [lo_ms, hi_ms]: from the blocks and late reports
   // below the head's floor, from the head above it. Caller holds old_mutex_ (shared).
   void visitRawSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms, const SampleVisitor& visit) const;

@@ -196,43 +196,64 @@ void MemoryStorage::saveState(std::vector<uint8_t>& out) const {
       putVarint(out, count);
     });
   }
-  putVarint(out, objects_.size());
-  for (const auto& [key, series] : objects_) {
-    out.push_back(static_cast<uint8_t>(key.kind));
-    putString(out, key.namespace_name);
-    putString(out, key.name);
-    putVarint(out, series.labels.size());
-    for (const PodLabels& labels : series.labels) {
-      putString(out, labels.node);
-      putString(out, labels.deployment);
-      putString(out, labels.uid);
+  lock.unlock();
+  // The object series a batch at a time, the lock released in between, so that ingest does not
+  // wait for the whole head (~115 MB for 66,000 pods took 0.4–0.8 s). The result is fuzzy — later
+  // series may hold reports the nodes above do not — which is safe because open() replays every
+  // WAL record from the checkpoint on top, and applying a report again replaces its own points,
+  // node contributions and sums (MemoryStorage::ingest is idempotent on (node, timestamp)).
+  std::vector<uint8_t> objects;
+  uint64_t object_count = 0;
+  std::optional<ObjectKey> resume;  // the last series written
+  while (true) {
+    lock.lock();
+    auto it = resume ? objects_.upper_bound(*resume) : objects_.begin();
+    for (size_t batch = 0; it != objects_.end() && batch < kSeriesPerLockHold; ++it, ++batch, ++object_count) {
+      putObjectSeries(objects, it->first, it->second);
     }
-    putVarint(out, zigzagEncode(series.containers_ms));
-    putVarint(out, series.containers.size());
-    for (const ContainerSample& c : series.containers) {
-      putString(out, c.name);
-      putDouble(out, c.cpu_millicores);
-      putVarint(out, c.memory_working_set_bytes);
-    }
-    putVarint(out, series.points.size());
-    for (const ObjectPoint& point : series.points) {
-      putVarint(out, zigzagEncode(point.timestamp_ms));
-      putVarint(out, zigzagEncode(point.interval_ms));
-      putValues(out, point.values);
-      putVarint(out, point.labels);
-      if (!point.shares) {
-        out.push_back(0);
-      } else if (point.shares->sealed()) {
-        out.push_back(2);
-        putVarint(out, point.shares->sealed_nodes.size());
-        for (uint32_t id : point.shares->sealed_nodes) putString(out, node_names_[id]);
-      } else {
-        out.push_back(1);
-        putVarint(out, point.shares->contributions.size());
-        for (const Contribution& c : point.shares->contributions) {
-          putString(out, c.node);
-          putValues(out, c.values);
-        }
+    if (it == objects_.end()) break;
+    resume = std::prev(it)->first;
+    lock.unlock();
+  }
+  putVarint(out, object_count);
+  out.insert(out.end(), objects.begin(), objects.end());
+}
+
+void MemoryStorage::putObjectSeries(std::vector<uint8_t>& out, const ObjectKey& key, const ObjectSeries& series) const {
+  out.push_back(static_cast<uint8_t>(key.kind));
+  putString(out, key.namespace_name);
+  putString(out, key.name);
+  putVarint(out, series.labels.size());
+  for (const PodLabels& labels : series.labels) {
+    putString(out, labels.node);
+    putString(out, labels.deployment);
+    putString(out, labels.uid);
+  }
+  putVarint(out, zigzagEncode(series.containers_ms));
+  putVarint(out, series.containers.size());
+  for (const ContainerSample& c : series.containers) {
+    putString(out, c.name);
+    putDouble(out, c.cpu_millicores);
+    putVarint(out, c.memory_working_set_bytes);
+  }
+  putVarint(out, series.points.size());
+  for (const ObjectPoint& point : series.points) {
+    putVarint(out, zigzagEncode(point.timestamp_ms));
+    putVarint(out, zigzagEncode(point.interval_ms));
+    putValues(out, point.values);
+    putVarint(out, point.labels);
+    if (!point.shares) {
+      out.push_back(0);
+    } else if (point.shares->sealed()) {
+      out.push_back(2);
+      putVarint(out, point.shares->sealed_nodes.size());
+      for (uint32_t id : point.shares->sealed_nodes) putString(out, node_names_[id]);
+    } else {
+      out.push_back(1);
+      putVarint(out, point.shares->contributions.size());
+      for (const Contribution& c : point.shares->contributions) {
+        putString(out, c.node);
+        putValues(out, c.values);
       }
     }
   }

@@ -47,12 +47,16 @@ class MemoryStorage final : public Storage {
   // (the latest views and liveness need it): EmbeddedStorage serves older ranges from its blocks.
   // A dropped node sample stays known by its timestamp (TimeRuns: a run per stretch on the node's
   // interval grid) so that a later replay of it still counts as a replay and stats().samples keeps
-  // counting it. Returns the points dropped.
+  // counting it. Returns the points dropped. Takes the lock a batch of series at a time, so that
+  // ingest and queries go on meanwhile; callers must not rely on the data below `floor_ms` (the
+  // embedded engine raises its floor first, so readers take those ranges from the blocks).
   size_t trimBefore(int64_t floor_ms);
 
   // The whole head (node samples and trimmed times, series points, labels, containers, aggregate
   // shares) as bytes for EmbeddedStorage's head snapshot (head_snapshot.h), and back: loadState
   // fills an empty storage, or returns kParse/kTruncated and leaves it empty. Defined in head_snapshot.cpp.
+  // saveState takes the lock a batch of series at a time (see there: the state is fuzzy, exact
+  // once the WAL from the checkpoint is replayed on top, as open() does).
   void saveState(std::vector<uint8_t>& out) const;
   Status loadState(std::span<const uint8_t> bytes);
 
@@ -146,6 +150,10 @@ class MemoryStorage final : public Storage {
   ObjectSeries& seriesLocked(const KeyView& key);
   // Erases a series from objects_ and index_. Caller holds the lock exclusively.
   ObjectMap::iterator eraseSeriesLocked(ObjectMap::iterator it);
+  // One series as saveState writes it. Caller holds mutex_ (shared).
+  void putObjectSeries(std::vector<uint8_t>& out, const ObjectKey& key, const ObjectSeries& series) const;
+  // trimBefore and saveState hold the lock for this many series at a time (~5 ms of work).
+  static constexpr size_t kSeriesPerLockHold = 512;
   // Takes back everything `node`'s report at `timestamp_ms` wrote into pod, namespace and
   // deployment series; sealed aggregate points it added to go to `resum`. Caller holds the lock exclusively.
   void removeReportLocked(const std::string& node, int64_t timestamp_ms, std::vector<ObjectKey>& resum);
