@@ -9,12 +9,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <charconv>
 #include <deque>
 #include <optional>
 #include <random>
 
 #include "agent/http_report_sink.h"
+#include "agent/retry_backoff.h"
 
 namespace kubemonitor::bench {
 
@@ -31,18 +31,20 @@ constexpr int kLoggedAnswers = 3;                            // unexpected answe
 
 double msBetween(SteadyTime from, SteadyTime to) { return std::chrono::duration<double, std::milli>(to - from).count(); }
 
-// Retry-After in delta-seconds (the only form the server sends); nullopt when absent or a date.
-std::optional<std::chrono::seconds> retryAfter(const http::response<http::string_body>& response) {
+// The server's Retry-After, parsed as the agent parses it; nullopt when absent or unreadable.
+std::optional<std::chrono::milliseconds> retryAfter(const http::response<http::string_body>& response) {
   const auto value = response[http::field::retry_after];
-  unsigned seconds = 0;
-  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (value.empty() || ec != std::errc() || end != value.data() + value.size()) return std::nullopt;
-  return std::chrono::seconds(seconds);
+  return agent::parseRetryAfter(std::string_view(value.data(), value.size()), std::chrono::system_clock::now());
 }
 
 struct Agent {
-  Agent(net::io_context& ioc, int agent_index, int slots)
-      : index(agent_index), stream(ioc), clock(ioc), retry(ioc), written(size_t(slots)) {}
+  Agent(net::io_context& ioc, int agent_index, int slots, uint64_t seed)
+      : index(agent_index),
+        stream(ioc),
+        clock(ioc),
+        retry(ioc),
+        backoff(kInitialBackoff, kMaxBackoff, seed),
+        written(size_t(slots)) {}
 
   enum class State { kIdle, kConnecting, kInFlight, kBackingOff };
 
@@ -55,7 +57,7 @@ struct Agent {
   std::deque<int> queue;    // slots due and not yet answered, oldest first; the head is in flight
   State state = State::kIdle;
   bool connected = false;
-  int failures = 0;  // consecutive failed attempts of the head report
+  agent::RetryBackoff backoff;  // the real agent's: full jitter, capped, Retry-After honoured
   SteadyTime head_first_write{};
   SteadyTime write_started{};
   std::vector<uint8_t> written;  // per slot: 1 once written (a later write is a retry)
@@ -84,7 +86,7 @@ struct AsyncFleet::Impl {
   void send(Agent& a);
   void onAnswer(Agent& a);
   void onTransportError(Agent& a, beast::error_code ec);
-  void retryLater(Agent& a, std::optional<std::chrono::seconds> retry_after);
+  void retryLater(Agent& a, std::optional<std::chrono::milliseconds> retry_after);
   void closeConnection(Agent& a);
   void finishIfDone();
   void stop();
@@ -111,7 +113,7 @@ void AsyncFleet::Impl::start() {
   const std::string host = options.host + ":" + std::to_string(options.port);
   std::uniform_int_distribution<int64_t> phase_ns(0, std::chrono::nanoseconds(options.interval).count() - 1);
   for (int i = 0; i < options.agents; ++i) {
-    auto& a = *agents.emplace_back(std::make_unique<Agent>(ioc, i, options.slots));
+    auto& a = *agents.emplace_back(std::make_unique<Agent>(ioc, i, options.slots, random()));
     a.phase = std::chrono::nanoseconds(phase_ns(random));
     a.request.method(http::verb::post);
     a.request.target("/api/ingest");
@@ -225,7 +227,7 @@ void AsyncFleet::Impl::onAnswer(Agent& a) {
     }
     figures.last_acknowledged = now;
     a.queue.pop_front();
-    a.failures = 0;
+    a.backoff.reset();
     a.state = Agent::State::kIdle;
     pump(a);
     return finishIfDone();
@@ -242,7 +244,7 @@ void AsyncFleet::Impl::onAnswer(Agent& a) {
   if (logged_answers++ < kLoggedAnswers) spdlog::error("{}: ingest answered {}: {}", a.index, status, a.response.body().substr(0, 300));
   ++figures.rejected;
   a.queue.pop_front();
-  a.failures = 0;
+  a.backoff.reset();
   a.state = Agent::State::kIdle;
   pump(a);
   finishIfDone();
@@ -256,18 +258,9 @@ void AsyncFleet::Impl::onTransportError(Agent& a, beast::error_code ec) {
   retryLater(a, std::nullopt);
 }
 
-void AsyncFleet::Impl::retryLater(Agent& a, std::optional<std::chrono::seconds> retry_after) {
-  ++a.failures;
-  std::chrono::nanoseconds delay{0};
-  if (retry_after) {
-    const auto base = std::chrono::nanoseconds(*retry_after);
-    delay = base + std::chrono::nanoseconds(std::uniform_int_distribution<int64_t>(0, base.count())(random));
-  } else {
-    const auto cap = std::min<std::chrono::nanoseconds>(kMaxBackoff, kInitialBackoff * (int64_t{1} << std::min(a.failures - 1, 20)));
-    delay = std::chrono::nanoseconds(std::uniform_int_distribution<int64_t>(0, cap.count())(random));
-  }
+void AsyncFleet::Impl::retryLater(Agent& a, std::optional<std::chrono::milliseconds> retry_after) {
   a.state = Agent::State::kBackingOff;
-  a.retry.expires_after(delay);
+  a.retry.expires_after(a.backoff.next(retry_after));
   a.retry.async_wait([this, &a](beast::error_code ec) {
     if (ec || stopping) return;
     a.state = Agent::State::kIdle;

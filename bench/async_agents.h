@@ -12,9 +12,9 @@
 // the previous one is answered (N requests in flight, no clock) — throughput × latency only.
 //
 // A 503 or 429 answer or a transport failure (refused connection, reset, timeout) keeps the
-// report: it is retried after Retry-After plus full jitter (uniform in [0, Retry-After]) when the
-// answer carries that header, else after exponential backoff with full jitter, capped at 10 s
-// (uniform in [0, min(10 s, 1 s × 2^(failures − 1))]), as DESIGN §2 asks of the agent.
+// report: it is retried when the real agent would (agent::RetryBackoff: after Retry-After plus
+// jitter when the answer carries that header, else exponential backoff with full jitter capped at
+// 10 s), one RetryBackoff per simulated agent.
 
 #include <chrono>
 #include <cstdint>
