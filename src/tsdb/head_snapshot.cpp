@@ -196,7 +196,6 @@ void MemoryStorage::saveState(std::vector<uint8_t>& out) const {
       putVarint(out, count);
     });
   }
-  lock.unlock();
   // The object series a batch at a time, the lock released in between, so that ingest does not
   // wait for the whole head (~115 MB for 66,000 pods took 0.4–0.8 s). The result is fuzzy — later
   // series may hold reports the nodes above do not — which is safe because open() replays every
@@ -204,17 +203,10 @@ void MemoryStorage::saveState(std::vector<uint8_t>& out) const {
   // node contributions and sums (MemoryStorage::ingest is idempotent on (node, timestamp)).
   std::vector<uint8_t> objects;
   uint64_t object_count = 0;
-  std::optional<ObjectKey> resume;  // the last series written
-  while (true) {
-    lock.lock();
-    auto it = resume ? objects_.upper_bound(*resume) : objects_.begin();
-    for (size_t batch = 0; it != objects_.end() && batch < kSeriesPerLockHold; ++it, ++batch, ++object_count) {
-      putObjectSeries(objects, it->first, it->second);
-    }
-    if (it == objects_.end()) break;
-    resume = std::prev(it)->first;
-    lock.unlock();
-  }
+  visitInBatches(objects_, lock, [&](const ObjectKey& key, const ObjectSeries& series) {
+    putObjectSeries(objects, key, series);
+    ++object_count;
+  });
   putVarint(out, object_count);
   out.insert(out.end(), objects.begin(), objects.end());
 }

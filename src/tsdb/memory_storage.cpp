@@ -365,23 +365,15 @@ size_t MemoryStorage::trimBefore(int64_t floor_ms) {
   // The object series a batch at a time, the lock released in between: a whole head (~100,000
   // series) took a few hundred ms, which ingest and queries would have waited for. A series added
   // meanwhile is trimmed when the next batch reaches it, or by the next trim.
-  auto it = objects_.begin();
-  while (it != objects_.end()) {
-    for (size_t batch = 0; it != objects_.end() && batch < kSeriesPerLockHold; ++it, ++batch) {
-      auto& points = it->second.points;
-      if (points.size() <= 1 || points.front().timestamp_ms >= floor_ms) continue;
-      auto keep = pointAtOrAfter(points, floor_ms);
-      if (keep == points.end()) --keep;  // the newest stays
-      dropped += static_cast<size_t>(keep - points.begin());
-      points.erase(points.begin(), keep);
-      points.shrink_to_fit();  // the point of trimming is the RAM
-    }
-    if (it == objects_.end()) break;
-    const ObjectKey resume = it->first;  // series may come and go while unlocked: find it again
-    lock.unlock();
-    lock.lock();
-    it = objects_.lower_bound(resume);
-  }
+  visitInBatches(objects_, lock, [&](const ObjectKey&, ObjectSeries& series) {
+    auto& points = series.points;
+    if (points.size() <= 1 || points.front().timestamp_ms >= floor_ms) return;
+    auto keep = pointAtOrAfter(points, floor_ms);
+    if (keep == points.end()) --keep;  // the newest stays
+    dropped += static_cast<size_t>(keep - points.begin());
+    points.erase(points.begin(), keep);
+    points.shrink_to_fit();  // the point of trimming is the RAM
+  });
   return dropped;
 }
 

@@ -154,6 +154,21 @@ class MemoryStorage final : public Storage {
   void putObjectSeries(std::vector<uint8_t>& out, const ObjectKey& key, const ObjectSeries& series) const;
   // trimBefore and saveState hold the lock for this many series at a time (~5 ms of work).
   static constexpr size_t kSeriesPerLockHold = 512;
+  // Calls visit(key, series) for every series of `objects` in key order, `lock` (held on entry and
+  // on return) released after each kSeriesPerLockHold series; a series added or dropped meanwhile
+  // may or may not be visited. `objects` is objects_, const or not.
+  template <class Objects, class Lock, class Visit>
+  static void visitInBatches(Objects& objects, Lock& lock, Visit&& visit) {
+    auto it = objects.begin();
+    while (it != objects.end()) {
+      for (size_t batch = 0; it != objects.end() && batch < kSeriesPerLockHold; ++it, ++batch) visit(it->first, it->second);
+      if (it == objects.end()) break;
+      const ObjectKey resume = it->first;  // iterators do not survive the unlock: find it again
+      lock.unlock();
+      lock.lock();
+      it = objects.lower_bound(resume);
+    }
+  }
   // Takes back everything `node`'s report at `timestamp_ms` wrote into pod, namespace and
   // deployment series; sealed aggregate points it added to go to `resum`. Caller holds the lock exclusively.
   void removeReportLocked(const std::string& node, int64_t timestamp_ms, std::vector<ObjectKey>& resum);
