@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <ctime>
+#include <filesystem>
 
 #include "hostfs/rooted_host_fs.h"
 #include "procfs/pid_stat.h"
@@ -58,6 +60,33 @@ double selfSystemCpuSeconds() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return secondsOf(usage.ru_stime);
+}
+
+}  // namespace kubemonitor::bench
+
+namespace kubemonitor::bench {
+
+double threadCpuSecondsNamed(std::string_view name) {
+  hostfs::RootedHostFs fs("/");
+  const double ticks_per_second = static_cast<double>(sysconf(_SC_CLK_TCK));
+  const auto tasks = fs.paths().procPid(getpid()) / "task";
+  double seconds = 0;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+    auto comm = fs.readFile(task.path() / "comm");
+    if (!comm || std::string_view(*comm).substr(0, comm->find('\n')) != name) continue;
+    auto text = fs.readFile(task.path() / "stat");
+    if (!text) continue;  // the thread ended meanwhile
+    auto stat = procfs::parsePidStat(*text);
+    if (stat) seconds += static_cast<double>(stat->utime_ticks + stat->stime_ticks) / ticks_per_second;
+  }
+  return seconds;
+}
+
+double callingThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 }  // namespace kubemonitor::bench

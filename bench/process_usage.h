@@ -29,3 +29,12 @@ double selfCpuSeconds();
 double selfSystemCpuSeconds();
 
 }  // namespace kubemonitor::bench
+
+namespace kubemonitor::bench {
+
+// CPU time (s, user + system) of this process's threads named `name` (/proc/self/task/*/comm), summed.
+double threadCpuSecondsNamed(std::string_view name);
+// CPU time (s) of the calling thread (CLOCK_THREAD_CPUTIME_ID).
+double callingThreadCpuSeconds();
+
+}  // namespace kubemonitor::bench

@@ -13,6 +13,7 @@
 // A sample is one field value of one series at one timestamp (node: 20 fields, pod: 15 + 2 per container).
 
 #include <malloc.h>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -26,6 +27,7 @@
 
 #include "bench_result.h"
 #include "common/clock.h"
+#include "process_usage.h"
 #include "tsdb/embedded_storage.h"
 #include "tsdb/testing/report_generator.h"
 
@@ -204,6 +206,47 @@ int runStorageBench(const StorageBenchOptions& options, BenchResult& result) {
     const double seconds = ingestConcurrently(**storage, reports);
     if (seconds < 0) return 1;
     result.add("samples_per_sec_4_agents", static_cast<double>(samples) / seconds);
+  }
+
+  // M: maintenance cost per report, as at 1,000 agents × 110 pods every 2 s (500 reports/s), scaled
+  // down in nodes: a checkpoint every 4 ticks of every node (4,096 records at 1,000 nodes), 1 h of
+  // reports, so checkpoints and the tiered merges of their blocks all run. CPU per thread: the
+  // ingesting (main) thread without the report generation, and the engine's maintenance thread.
+  if (runs("M")) {
+    tsdb::EmbeddedOptions engine_options;
+    engine_options.data_dir = root / "m";
+    engine_options.wal.sync_mode = tsdb::WalSyncMode::kNever;  // the CPU of maintenance, not the disk's sync
+    const size_t nodes = options.agents;
+    engine_options.checkpoint_records = nodes * 4;
+    auto storage = tsdb::EmbeddedStorage::open(clock, engine_options);
+    if (!storage) return 1;
+    constexpr int64_t kTickMs = 2'000;
+    const int ticks = static_cast<int>(3'600'000 / kTickMs);
+    const int64_t start_ms = now_ms - ticks * kTickMs;
+    double generate_s = 0;
+    const double main_before_s = callingThreadCpuSeconds();
+    for (int tick = 0; tick < ticks; ++tick) {
+      for (size_t n = 0; n < nodes; ++n) {
+        const double g0 = callingThreadCpuSeconds();
+        model::Report report = tsdb::testing::generateNodeReport(n, kPods, tick, start_ms, kTickMs);
+        generate_s += callingThreadCpuSeconds() - g0;
+        if (auto outcome = (*storage)->ingest(report); !outcome) {
+          spdlog::error("storage bench: ingest failed: {}", outcome.error().toString());
+          return 1;
+        }
+      }
+    }
+    const double ingest_s = callingThreadCpuSeconds() - main_before_s - generate_s;
+    const double maintenance_s = threadCpuSecondsNamed("km-maintenance");
+    const double reports = static_cast<double>(nodes) * ticks;
+    result.add("maintenance_nodes", static_cast<double>(nodes));
+    result.add("maintenance_reports", reports);
+    result.add("ingest_cpu_ms_per_report", ingest_s * 1000 / reports);
+    result.add("maintenance_cpu_ms_per_report", maintenance_s * 1000 / reports);
+    result.add("maintenance_blocks_after_1h", static_cast<double>((*storage)->engineStats().blocks));
+    auto peak_rss = readPeakRssBytes(getpid());
+    const double peak_rss_mib = peak_rss ? static_cast<double>(*peak_rss) / (1 << 20) : 0;
+    result.add("peak_rss_mib_after_1h", peak_rss_mib);
   }
 
   // B: 10k pods.

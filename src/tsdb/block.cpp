@@ -13,159 +13,25 @@
 #include <tuple>
 #include <utility>
 
-#include "common/compression.h"
-#include "tsdb/bit_stream.h"
 #include "tsdb/block_entry.h"
 #include "tsdb/byte_codec.h"
 #include "tsdb/chunk.h"
 #include "tsdb/crc32c.h"
-#include "tsdb/report_fields.h"
 
 namespace kubemonitor::tsdb {
 namespace {
 
-using internal::kNodeEntry;
-using internal::kNodeFields;
-using internal::kPodEntry;
-using internal::kZstdEntry;
-using internal::kPodFields;
-using model::NodeUsage;
+using internal::kBlockMagic;
+using internal::kBlockTrailerBytes;
+using internal::kBlockTrailerMagic;
 using model::PodUsage;
 using model::Report;
 
-constexpr uint8_t kMagic[4] = {'K', 'M', 'B', 'K'};
-constexpr uint8_t kTrailerMagic[4] = {'K', 'M', 'B', 'I'};
-constexpr size_t kTrailerBytes = 24;
 constexpr size_t kIndexHeadBytes = 16;
 constexpr size_t kNodeRecordBytes = 16;
 constexpr size_t kPodRecordBytes = 32;
 
 Error corrupt(std::string message) { return makeError(ErrorCode::kParse, "corrupt block: " + std::move(message)); }
-
-void putChunk(std::vector<uint8_t>& out, ChunkEncoder& encoder) {
-  const std::vector<uint8_t> chunk = encoder.finish();
-  putVarint(out, chunk.size());
-  out.insert(out.end(), chunk.begin(), chunk.end());
-}
-
-// A pod series of one node: its identity and, per report, the pod's values.
-using PodIdentity = std::tuple<std::string, std::string, std::string, std::string>;  // ns, name, uid, deployment
-
-Status appendSample(ChunkEncoder& encoder, int64_t ts_ms, Value value, size_t& samples) {
-  if (auto status = encoder.append(ts_ms, value); !status) return status;
-  ++samples;
-  return {};
-}
-
-// Entries are zstd-compressed whole when that is smaller: the chunks of one series repeat the same
-// timestamp column (one per field), which zstd finds across chunks and a chunk alone cannot.
-BlockEntryRef putEntry(std::vector<uint8_t>& out, const std::vector<uint8_t>& entry, int zstd_level) {
-  const size_t start = out.size();
-  const std::string packed =
-      compressZstd(std::string_view(reinterpret_cast<const char*>(entry.data()), entry.size()), zstd_level);
-  std::vector<uint8_t> stored;
-  if (packed.size() + 1 < entry.size()) {
-    stored.reserve(packed.size() + 1);
-    stored.push_back(kZstdEntry);
-    stored.insert(stored.end(), packed.begin(), packed.end());
-  }
-  const std::vector<uint8_t>& bytes = stored.empty() ? entry : stored;
-  putVarint(out, bytes.size());
-  out.insert(out.end(), bytes.begin(), bytes.end());
-  putFixed32(out, crc32c(bytes));
-  return BlockEntryRef{start, out.size() - start};
-}
-
-// What the series index lists of one entry (written by encodeNode, sorted by putIndex).
-struct IndexRecord {
-  bool pod = false;
-  std::string node, namespace_name, name, uid, deployment;
-  BlockEntryRef entry;
-};
-
-// Encodes one node's reports (sorted by timestamp) as a node entry and one entry per pod series.
-Status encodeNode(std::vector<uint8_t>& out, std::span<const Report> reports, size_t& samples,
-                  std::vector<IndexRecord>& index, int zstd_level) {
-  std::vector<uint8_t> entry;
-  entry.push_back(kNodeEntry);
-  putString(entry, reports.front().node);
-  ChunkEncoder intervals(ValueKind::kUint64);
-  for (const Report& r : reports) {
-    if (auto s = intervals.append(r.timestamp_ms, Value::ofUint64(zigzagEncode(r.interval_ms))); !s) return s;
-  }
-  putChunk(entry, intervals);
-  for (const auto& member : kNodeFields) {
-    const bool is_double = std::holds_alternative<double NodeUsage::*>(member);
-    ChunkEncoder encoder(is_double ? ValueKind::kDouble : ValueKind::kUint64);
-    for (const Report& r : reports) {
-      const Value value = std::visit(
-          [&](auto m) {
-            if constexpr (std::is_same_v<decltype(m), double NodeUsage::*>)
-              return Value::ofDouble(r.node_usage.*m);
-            else
-              return Value::ofUint64(r.node_usage.*m);
-          },
-          member);
-      if (auto s = appendSample(encoder, r.timestamp_ms, value, samples); !s) return s;
-    }
-    putChunk(entry, encoder);
-  }
-  index.push_back(IndexRecord{false, reports.front().node, {}, {}, {}, {}, putEntry(out, entry, zstd_level)});
-
-  // Pod series: every pod's appearances, in (identity, timestamp) order.
-  std::map<PodIdentity, std::vector<std::pair<int64_t, const PodUsage*>>> pods;
-  for (const Report& r : reports) {
-    for (const PodUsage& pod : r.pods) {
-      auto& appearances = pods[PodIdentity{pod.namespace_name, pod.name, pod.uid, pod.deployment}];
-      // The same identity twice in one report cannot be told apart later: the first one stays.
-      if (appearances.empty() || appearances.back().first != r.timestamp_ms)
-        appearances.emplace_back(r.timestamp_ms, &pod);
-    }
-  }
-  for (const auto& [identity, appearances] : pods) {
-    entry.clear();
-    entry.push_back(kPodEntry);
-    putString(entry, reports.front().node);
-    putString(entry, std::get<2>(identity));
-    putString(entry, std::get<1>(identity));
-    putString(entry, std::get<0>(identity));
-    putString(entry, std::get<3>(identity));
-    for (const auto& field : kPodFields) {
-      ChunkEncoder encoder(field.as_double != nullptr ? ValueKind::kDouble : ValueKind::kUint64);
-      for (const auto& [ts, pod] : appearances) {
-        auto& p = const_cast<PodUsage&>(*pod);  // the accessors only read here
-        const Value value =
-            field.as_double != nullptr ? Value::ofDouble(*field.as_double(p)) : Value::ofUint64(*field.as_uint(p));
-        if (auto s = appendSample(encoder, ts, value, samples); !s) return s;
-      }
-      putChunk(entry, encoder);
-    }
-    // Containers: per name, its CPU and working set at the reports that listed it.
-    std::map<std::string, std::vector<std::pair<int64_t, const model::ContainerUsage*>>> containers;
-    for (const auto& [ts, pod] : appearances) {
-      for (const auto& c : pod->containers) {
-        auto& list = containers[c.name];
-        if (list.empty() || list.back().first != ts) list.emplace_back(ts, &c);
-      }
-    }
-    putVarint(entry, containers.size());
-    for (const auto& [name, list] : containers) {
-      putString(entry, name);
-      ChunkEncoder cpu(ValueKind::kDouble);
-      ChunkEncoder memory(ValueKind::kUint64);
-      for (const auto& [ts, c] : list) {
-        if (auto s = appendSample(cpu, ts, Value::ofDouble(c->usage.cpu_millicores), samples); !s) return s;
-        if (auto s = appendSample(memory, ts, Value::ofUint64(c->usage.memory_working_set_bytes), samples); !s)
-          return s;
-      }
-      putChunk(entry, cpu);
-      putChunk(entry, memory);
-    }
-    const auto& [ns, name, uid, deployment] = identity;
-    index.push_back(IndexRecord{true, reports.front().node, ns, name, uid, deployment, putEntry(out, entry, zstd_level)});
-  }
-  return {};
-}
 
 uint32_t load32(const uint8_t* p) {
   uint32_t value = 0;
@@ -179,84 +45,6 @@ uint64_t load64(const uint8_t* p) {
   return value;
 }
 
-// Appends the series index of `records` and the trailer (layout in block.h).
-Status putIndex(std::vector<uint8_t>& out, const std::vector<IndexRecord>& records) {
-  out.push_back(0);  // end of entries: a zero length, which no entry has (a scan without the trailer stops here)
-  const uint64_t index_offset = out.size();
-  std::vector<std::string_view> strings;
-  for (const IndexRecord& r : records) {
-    strings.push_back(r.node);
-    if (!r.pod) continue;
-    for (const std::string* text : {&r.namespace_name, &r.name, &r.uid, &r.deployment}) strings.push_back(*text);
-  }
-  std::sort(strings.begin(), strings.end());
-  strings.erase(std::unique(strings.begin(), strings.end()), strings.end());
-  auto id = [&](std::string_view text) {
-    return static_cast<uint32_t>(std::lower_bound(strings.begin(), strings.end(), text) - strings.begin());
-  };
-  using NodeRecord = std::tuple<uint32_t, uint64_t, uint64_t>;  // node id, entry offset, entry length
-  // namespace, name, uid, deployment, node ids, entry offset, entry length
-  using PodRecord = std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint64_t, uint64_t>;
-  std::vector<NodeRecord> nodes;
-  std::vector<PodRecord> pods;
-  size_t string_bytes = 0;
-  for (std::string_view text : strings) string_bytes += text.size();
-  for (const IndexRecord& r : records) {
-    if (r.entry.length > UINT32_MAX || string_bytes > UINT32_MAX) {
-      return makeError(ErrorCode::kTooLarge, "block index: an entry or the names exceed 4 GiB");
-    }
-    if (r.pod) {
-      pods.emplace_back(id(r.namespace_name), id(r.name), id(r.uid), id(r.deployment), id(r.node), r.entry.offset,
-                        r.entry.length);
-    } else {
-      nodes.emplace_back(id(r.node), r.entry.offset, r.entry.length);
-    }
-  }
-  std::sort(nodes.begin(), nodes.end());
-  std::sort(pods.begin(), pods.end());
-  std::vector<uint32_t> by_deployment(pods.size());
-  for (size_t i = 0; i < pods.size(); ++i) by_deployment[i] = static_cast<uint32_t>(i);
-  std::sort(by_deployment.begin(), by_deployment.end(), [&](uint32_t a, uint32_t b) {
-    const auto& [ans, aname, auid, adep, anode, aoff, alen] = pods[a];
-    const auto& [bns, bname, buid, bdep, bnode, boff, blen] = pods[b];
-    return std::tie(ans, adep, aname, auid, anode) < std::tie(bns, bdep, bname, buid, bnode);
-  });
-
-  std::vector<uint8_t> index;
-  putFixed32(index, static_cast<uint32_t>(strings.size()));
-  putFixed32(index, static_cast<uint32_t>(nodes.size()));
-  putFixed32(index, static_cast<uint32_t>(pods.size()));
-  putFixed32(index, static_cast<uint32_t>(string_bytes));
-  uint32_t at = 0;
-  for (std::string_view text : strings) {
-    putFixed32(index, at);
-    at += static_cast<uint32_t>(text.size());
-  }
-  putFixed32(index, at);
-  for (std::string_view text : strings) index.insert(index.end(), text.begin(), text.end());
-  for (const auto& [node, offset, length] : nodes) {
-    putFixed32(index, node);
-    putFixed64(index, offset);
-    putFixed32(index, static_cast<uint32_t>(length));
-  }
-  for (const auto& [ns, name, uid, deployment, node, offset, length] : pods) {
-    for (uint32_t field : {ns, name, uid, deployment, node}) putFixed32(index, field);
-    putFixed64(index, offset);
-    putFixed32(index, static_cast<uint32_t>(length));
-  }
-  for (uint32_t record : by_deployment) putFixed32(index, record);
-  out.insert(out.end(), index.begin(), index.end());
-
-  std::vector<uint8_t> trailer;
-  putFixed64(trailer, index_offset);
-  putFixed32(trailer, static_cast<uint32_t>(records.size()));
-  putFixed32(trailer, crc32c(index));
-  putFixed32(trailer, crc32c(trailer));
-  trailer.insert(trailer.end(), std::begin(kTrailerMagic), std::end(kTrailerMagic));
-  out.insert(out.end(), trailer.begin(), trailer.end());
-  return {};
-}
-
 // Where a version-2 block's entries end (its index offset), from a trailer whose checksum holds;
 // nullopt when the trailer is unusable.
 struct Trailer {
@@ -266,12 +54,12 @@ struct Trailer {
 };
 
 std::optional<Trailer> readTrailer(std::span<const uint8_t> file, size_t entries_begin) {
-  if (file.size() < entries_begin + kTrailerBytes) return std::nullopt;
-  const uint8_t* t = file.data() + file.size() - kTrailerBytes;
-  if (!std::equal(t + 20, t + 24, std::begin(kTrailerMagic))) return std::nullopt;
+  if (file.size() < entries_begin + kBlockTrailerBytes) return std::nullopt;
+  const uint8_t* t = file.data() + file.size() - kBlockTrailerBytes;
+  if (!std::equal(t + 20, t + 24, std::begin(kBlockTrailerMagic))) return std::nullopt;
   if (load32(t + 16) != crc32c(std::span(t, 16))) return std::nullopt;
   Trailer trailer{load64(t), load32(t + 8), load32(t + 12)};
-  if (trailer.index_offset < entries_begin || trailer.index_offset > file.size() - kTrailerBytes) return std::nullopt;
+  if (trailer.index_offset < entries_begin || trailer.index_offset > file.size() - kBlockTrailerBytes) return std::nullopt;
   return trailer;
 }
 
@@ -353,7 +141,7 @@ void collectReports(NodeMap& nodes, BlockContents& out) {
 Result<BlockHeader> readHeader(ByteCursor& in) {
   auto magic = in.bytes("magic", 4);
   if (!magic) return magic.error();
-  if (!std::equal(magic->begin(), magic->end(), std::begin(kMagic))) return corrupt("bad magic");
+  if (!std::equal(magic->begin(), magic->end(), std::begin(kBlockMagic))) return corrupt("bad magic");
   auto version = in.byte("version");
   if (!version) return version.error();
   if (*version != 1 && *version != kBlockFormatVersion) return corrupt("unknown version " + std::to_string(*version));
@@ -381,49 +169,6 @@ void sortPods(model::Report& report) {
   // temporary buffer and no moves then.
   if (std::is_sorted(report.pods.begin(), report.pods.end(), less)) return;
   std::stable_sort(report.pods.begin(), report.pods.end(), less);
-}
-
-Result<std::vector<uint8_t>> encodeBlock(const BlockHeader& header, std::span<const Report> reports, size_t* samples,
-                                         uint8_t version, int zstd_level) {
-  if (version != 1 && version != kBlockFormatVersion) {
-    return makeError(ErrorCode::kInvalidArgument, "unknown block version " + std::to_string(version));
-  }
-  std::vector<uint8_t> out(std::begin(kMagic), std::end(kMagic));
-  out.push_back(version);
-  putVarint(out, header.first_lsn);
-  putVarint(out, header.last_lsn);
-  putVarint(out, zigzagEncode(header.min_ts_ms));
-  putVarint(out, zigzagEncode(header.max_ts_ms));
-  putFixed32(out, crc32c(out));
-  // Group by node, each sorted by timestamp, without copying the reports.
-  std::vector<const Report*> order;
-  order.reserve(reports.size());
-  for (const Report& r : reports) order.push_back(&r);
-  std::sort(order.begin(), order.end(), [](const Report* a, const Report* b) {
-    return std::tie(a->node, a->timestamp_ms) < std::tie(b->node, b->timestamp_ms);
-  });
-  size_t count = 0;
-  std::vector<IndexRecord> index;
-  std::vector<Report> group;
-  for (size_t i = 0; i < order.size();) {
-    size_t j = i;
-    group.clear();
-    while (j < order.size() && order[j]->node == order[i]->node) {
-      if (group.empty() || group.back().timestamp_ms != order[j]->timestamp_ms) group.push_back(*order[j]);
-      ++j;
-    }
-    if (group.size() > kMaxChunkSamples) {
-      return makeError(ErrorCode::kTooLarge, "block would hold more than " + std::to_string(kMaxChunkSamples) +
-                                                 " reports of node " + group.front().node);
-    }
-    if (auto s = encodeNode(out, group, count, index, zstd_level); !s) return s.error();
-    i = j;
-  }
-  if (version >= 2) {
-    if (auto s = putIndex(out, index); !s) return s.error();
-  }
-  if (samples != nullptr) *samples = count;
-  return out;
 }
 
 Result<BlockHeader> decodeBlockHeader(std::span<const uint8_t> bytes) {
@@ -562,7 +307,7 @@ Result<BlockIndex> BlockIndex::parse(std::span<const uint8_t> file) {
   (void)header_in.fixed("header checksum", 4);
   auto trailer = readTrailer(file, header_in.position());
   if (!trailer) return corrupt("unusable index trailer");
-  const auto index = file.subspan(trailer->index_offset, file.size() - kTrailerBytes - trailer->index_offset);
+  const auto index = file.subspan(trailer->index_offset, file.size() - kBlockTrailerBytes - trailer->index_offset);
   if (crc32c(index) != trailer->index_crc) return corrupt("index checksum mismatch");
   if (index.size() < kIndexHeadBytes) return corrupt("index shorter than its counts");
   BlockIndex out;
@@ -620,6 +365,13 @@ IndexedPod BlockIndex::podAt(size_t record) const {
   return IndexedPod{stringAt(load32(r)),      stringAt(load32(r + 4)),
                     stringAt(load32(r + 8)),  stringAt(load32(r + 12)),
                     stringAt(load32(r + 16)), BlockEntryRef{load64(r + 20), load32(r + 28)}};
+}
+
+std::vector<std::string_view> BlockIndex::nodeNames() const {
+  std::vector<std::string_view> names;
+  names.reserve(node_count_);
+  for (size_t i = 0; i < node_count_; ++i) names.push_back(stringAt(load32(node_records_.data() + kNodeRecordBytes * i)));
+  return names;
 }
 
 std::optional<BlockEntryRef> BlockIndex::node(std::string_view name) const {
@@ -758,50 +510,6 @@ MappedFile::~MappedFile() {
   if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
 }
 
-Status writeFileDurably(const std::filesystem::path& path, std::span<const uint8_t> bytes) {
-  const std::filesystem::path temp = path.string() + ".tmp";
-  auto fail = [&](std::string_view what, const std::filesystem::path& subject) {
-    const int err = errno;
-    if (err == ENOSPC)
-      return makeError(ErrorCode::kIo, std::string(what) + ": no space left on device", subject.string());
-    return errnoError(err, what, subject.string());
-  };
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return fail("cannot create the block file", temp);
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      if (n == 0) errno = ENOSPC;
-      Error error = fail("cannot write the block file", temp);
-      ::close(fd);
-      ::unlink(temp.c_str());
-      return error;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fdatasync(fd) != 0) {
-    Error error = fail("cannot sync the block file", temp);
-    ::close(fd);
-    ::unlink(temp.c_str());
-    return error;
-  }
-  ::close(fd);
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    Error error = fail("cannot rename the block file into place", path);
-    ::unlink(temp.c_str());
-    return error;
-  }
-  // The rename itself must survive a power loss before the WAL it replaces is truncated.
-  const int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir < 0) return fail("cannot open the data directory", path.parent_path());
-  const int rc = ::fsync(dir);
-  ::close(dir);
-  if (rc != 0) return fail("cannot sync the data directory", path.parent_path());
-  return {};
-}
-
 Result<std::vector<uint8_t>> readWholeFile(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errnoError(errno, "cannot open", path.string());
@@ -821,5 +529,16 @@ Result<std::vector<uint8_t>> readWholeFile(const std::filesystem::path& path) {
   ::close(fd);
   return out;
 }
+
+namespace internal {
+
+Result<EntryRows> readEntryAt(std::span<const uint8_t> file, BlockEntryRef ref, const BlockFilter* filter,
+                              size_t& samples) {
+  auto entry = entryAt(file, ref);
+  if (!entry) return entry.error();
+  return parseEntry(entry->first, entry->second, filter, samples);
+}
+
+}  // namespace internal
 
 }  // namespace kubemonitor::tsdb

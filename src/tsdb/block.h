@@ -129,6 +129,8 @@ class BlockIndex {
   size_t nodeCount() const { return node_count_; }
   size_t podCount() const { return pod_count_; }
   std::optional<BlockEntryRef> node(std::string_view name) const;
+  // Every node with an entry, sorted by name (views into the file).
+  std::vector<std::string_view> nodeNames() const;
   // The pods `filter` chooses (namespace, and within it a pod name or a deployment; a node), in
   // file order. An empty namespace_name: every pod (of filter.node when set).
   std::vector<IndexedPod> pods(const BlockFilter& filter) const;

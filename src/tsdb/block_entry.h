@@ -13,6 +13,9 @@
 
 namespace kubemonitor::tsdb::internal {
 
+inline constexpr uint8_t kBlockMagic[4] = {'K', 'M', 'B', 'K'};
+inline constexpr uint8_t kBlockTrailerMagic[4] = {'K', 'M', 'B', 'I'};
+inline constexpr size_t kBlockTrailerBytes = 24;
 inline constexpr uint8_t kNodeEntry = 1;
 inline constexpr uint8_t kPodEntry = 2;
 inline constexpr uint8_t kZstdEntry = 0x80;         // the rest of the entry is a zstd frame of a node or pod entry
@@ -26,5 +29,9 @@ using EntryRows = std::variant<SkippedEntry, NodeRows, PodRows>;
 // `stored` is an entry's bytes as stored (maybe 0x80 + zstd), `crc` the CRC32C read after them.
 // `samples` grows by the field values decoded. kParse for a bad checksum, frame, chunk or layout.
 Result<EntryRows> parseEntry(std::span<const uint8_t> stored, uint64_t crc, const BlockFilter* filter, size_t& samples);
+
+// The entry at `ref` (from a BlockIndex) of `file`, parsed as parseEntry does.
+Result<EntryRows> readEntryAt(std::span<const uint8_t> file, BlockEntryRef ref, const BlockFilter* filter,
+                              size_t& samples);
 
 }  // namespace kubemonitor::tsdb::internal

@@ -9,6 +9,8 @@
 #include <optional>
 
 #include "common/thread_name.h"
+#include "tsdb/block_merge.h"
+#include "tsdb/block_writer.h"
 #include "tsdb/bucket_aggregator.h"
 #include "tsdb/head_snapshot.h"
 #include "tsdb/report_record.h"
@@ -134,6 +136,14 @@ std::vector<std::pair<size_t, size_t>> pickCompactions(std::span<const BlockHead
     begin = end;
   }
   return runs;
+}
+
+int zstdLevelFor(const BlockHeader& header) {
+  // Blocks of the two lowest tiers (spans under 30 min: checkpoints and their first merges) are
+  // rewritten by compaction within the hour; zstd's level 9 costs them ~4× the CPU of level 1
+  // for bytes that soon go. Only the blocks that stay are compressed hard.
+  const bool long_lived = header.max_ts_ms - header.min_ts_ms >= kCompactionTierMs[1] / 2;
+  return long_lived ? kLongLivedBlockZstdLevel : kShortLivedBlockZstdLevel;
 }
 
 int64_t rollupResolutionFor(int64_t step_ms) {
@@ -474,16 +484,51 @@ Status EmbeddedStorage::compact() {
 Result<EmbeddedStorage::BlockFile> EmbeddedStorage::writeBlock(const BlockHeader& header,
                                                                std::span<const model::Report> reports) {
   size_t samples = 0;
-  // Blocks of the two lowest tiers (spans under 30 min: checkpoints and their first merges) are
-  // rewritten by compaction within the hour; zstd's level 9 costs them ~4× the CPU of level 1
-  // for bytes that soon go. Only the blocks that stay are compressed hard.
-  const bool long_lived = header.max_ts_ms - header.min_ts_ms >= kCompactionTierMs[1] / 2;
-  auto bytes = encodeBlock(header, reports, &samples, kBlockFormatVersion,
-                           long_lived ? kLongLivedBlockZstdLevel : kShortLivedBlockZstdLevel);
+  auto bytes = encodeBlock(header, reports, &samples, kBlockFormatVersion, zstdLevelFor(header));
   if (!bytes) return bytes.error();
   const auto path = block_dir_ / blockName(header.first_lsn, header.last_lsn);
   if (auto written = writeFileDurably(path, *bytes); !written) return written.error();
   return BlockFile{path, header, bytes->size(), samples};
+}
+
+Result<EmbeddedStorage::BlockFile> EmbeddedStorage::writeMergedBlock(size_t begin, size_t end) {
+  std::vector<std::shared_ptr<const MappedBlock>> mapped;
+  std::vector<MergeInput> inputs;
+  std::vector<BlockHeader> headers;
+  for (size_t i = begin; i < end; ++i) {
+    mapped.push_back(mapBlock(blocks_[i].path));
+    if (mapped.back() == nullptr || !mapped.back()->index) return mergeBlocksInMemory(begin, end);
+    inputs.push_back(MergeInput{mapped.back()->file.bytes(), &*mapped.back()->index});
+    headers.push_back(blocks_[i].header);
+  }
+  const auto [min_ts_ms, max_ts_ms] = mergedTimeRange(inputs, headers);
+  const BlockHeader header{blocks_[begin].header.first_lsn, blocks_[end - 1].header.last_lsn, min_ts_ms, max_ts_ms};
+  const auto path = block_dir_ / blockName(header.first_lsn, header.last_lsn);
+  auto file = DurableFileWriter::create(path);
+  if (!file) return file.error();
+  BlockWriter writer(header, zstdLevelFor(header), std::make_unique<DurableFileWriter>(std::move(*file)));
+  auto merged = mergeBlocks(inputs, writer);
+  if (!merged) return merged.error();
+  if (merged->corrupt_entries > 0) {
+    // Rows of corrupt input entries are not in the merged block, as a read would have skipped them.
+    old_range_read_errors_ += merged->corrupt_entries;
+    noteError(makeError(ErrorCode::kParse, "merge skipped corrupt entries: " + merged->first_error));
+  }
+  if (auto finished = writer.finish(); !finished) return finished.error();
+  return BlockFile{path, header, writer.bytes(), writer.samples()};
+}
+
+Result<EmbeddedStorage::BlockFile> EmbeddedStorage::mergeBlocksInMemory(size_t begin, size_t end) {
+  std::vector<model::Report> reports;
+  for (size_t i = begin; i < end; ++i) {
+    auto bytes = readWholeFile(blocks_[i].path);
+    if (!bytes) return bytes.error();
+    auto contents = decodeBlock(*bytes);
+    if (!contents) return contents.error();
+    for (auto& r : contents->reports) reports.push_back(std::move(r));
+  }
+  reports = newestCopies(std::move(reports));
+  return writeBlock(headerFor(blocks_[begin].header.first_lsn, blocks_[end - 1].header.last_lsn, reports), reports);
 }
 
 Status EmbeddedStorage::checkpointLocked() {
@@ -605,19 +650,9 @@ Status EmbeddedStorage::mergeRunsLocked(const std::vector<std::pair<size_t, size
   // Newest run first, so the indices of the older runs stay valid.
   for (auto run = runs.rbegin(); run != runs.rend(); ++run) {
     const auto [begin, end] = *run;
-    std::vector<model::Report> reports;
-    for (size_t i = begin; i < end; ++i) {
-      auto bytes = readWholeFile(blocks_[i].path);
-      if (!bytes) return bytes.error();
-      auto contents = decodeBlock(*bytes);
-      if (!contents) return contents.error();
-      for (auto& r : contents->reports) reports.push_back(std::move(r));
-    }
-    reports = newestCopies(std::move(reports));
-    const BlockHeader header = headerFor(blocks_[begin].header.first_lsn, blocks_[end - 1].header.last_lsn, reports);
     // Crash-safe order: the merged block is durable before its inputs go; open() drops inputs
     // whose LSN range a merged block covers.
-    auto merged = writeBlock(header, reports);
+    auto merged = writeMergedBlock(begin, end);
     if (!merged) {
       noteError(merged.error());
       return merged.error();

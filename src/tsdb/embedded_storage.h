@@ -79,6 +79,8 @@ inline constexpr int64_t kRollupSealDelayMs = 5 * 60'000;
 // The coarsest rollup whose resolution divides step_ms (the step the API chose from the window and
 // max-data-points): kRollupHourMs, kRollupMinuteMs, or 0 for raw samples.
 int64_t rollupResolutionFor(int64_t step_ms);
+// The zstd level of a block's entries, by how long it stays before compaction rewrites it.
+int zstdLevelFor(const BlockHeader& header);
 
 struct RollupPoint {
   int64_t bucket_ms = 0;          // bucket start, Unix ms, a multiple of the resolution
@@ -191,6 +193,11 @@ class EmbeddedStorage final : public Storage {
   Status mergeRunsLocked(const std::vector<std::pair<size_t, size_t>>& runs);
   void dropExpiredBlocksLocked();
   Result<BlockFile> writeBlock(const BlockHeader& header, std::span<const model::Report> reports);
+  // The merge of blocks_[begin, end) as one block file, streamed a series at a time (block_merge.h);
+  // inputs without a usable series index (format 1, a corrupt index) are merged in memory instead.
+  // Caller holds maintenance_mutex_.
+  Result<BlockFile> writeMergedBlock(size_t begin, size_t end);
+  Result<BlockFile> mergeBlocksInMemory(size_t begin, size_t end);
   void noteError(const Error& error);
   int64_t cutoffMs() const;
   // Publishes blocks_ to readers, forgets late reports and WAL-tail times now in blocks, and trims
