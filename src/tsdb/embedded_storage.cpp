@@ -531,6 +531,59 @@ Result<EmbeddedStorage::BlockFile> EmbeddedStorage::mergeBlocksInMemory(size_t b
   return writeBlock(headerFor(blocks_[begin].header.first_lsn, blocks_[end - 1].header.last_lsn, reports), reports);
 }
 
+Result<EmbeddedStorage::BlockFile> EmbeddedStorage::writeCheckpointBlock(const Wal& wal, uint64_t upto) {
+  // Pass 1, headers only: where each node's records are and their timestamps.
+  std::map<std::string, std::vector<std::pair<int64_t, WalRecordRef>>, std::less<>> by_node;
+  int64_t min_ts_ms = INT64_MAX;
+  int64_t max_ts_ms = INT64_MIN;
+  const Error kDone = makeError(ErrorCode::kInternal, "checkpoint range read");
+  Status read = wal.replayLocated(checkpoint_lsn_, [&](const WalRecordRef& where, std::span<const uint8_t> payload) -> Status {
+    if (where.lsn >= upto) return kDone;
+    auto key = peekReportRecord(payload);
+    if (!key) return key.error();
+    auto node = by_node.find(key->node);
+    if (node == by_node.end()) node = by_node.emplace(std::string(key->node), std::vector<std::pair<int64_t, WalRecordRef>>{}).first;
+    node->second.emplace_back(key->timestamp_ms, where);
+    min_ts_ms = std::min(min_ts_ms, key->timestamp_ms);
+    max_ts_ms = std::max(max_ts_ms, key->timestamp_ms);
+    return {};
+  });
+  if (!read && read.error().message != kDone.message) return read.error();
+  if (by_node.empty()) min_ts_ms = max_ts_ms = 0;
+  const BlockHeader header{checkpoint_lsn_, upto - 1, min_ts_ms, max_ts_ms};
+  const auto path = block_dir_ / blockName(header.first_lsn, header.last_lsn);
+  auto file = DurableFileWriter::create(path);
+  if (!file) return file.error();
+  BlockWriter writer(header, zstdLevelFor(header), std::make_unique<DurableFileWriter>(std::move(*file)));
+  // Pass 2, a node at a time: only its records are decoded and held (a minute of one agent's
+  // reports, not the whole range's).
+  std::vector<WalRecordRef> newest;
+  std::vector<model::Report> reports;
+  std::vector<const model::Report*> order;
+  for (auto& [node, records] : by_node) {
+    // The newest copy of each timestamp: the last of its equals in log order (a replay replaces).
+    std::stable_sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    newest.clear();
+    for (size_t k = 0; k < records.size(); ++k) {
+      if (k + 1 < records.size() && records[k + 1].first == records[k].first) continue;
+      newest.push_back(records[k].second);
+    }
+    reports.clear();
+    Status decoded = wal.readRecords(newest, [&](uint64_t, std::span<const uint8_t> payload) -> Status {
+      auto report = decodeReportRecord(payload);
+      if (!report) return report.error();
+      reports.push_back(std::move(*report));
+      return {};
+    });
+    if (!decoded) return decoded.error();
+    order.clear();
+    for (const model::Report& r : reports) order.push_back(&r);
+    if (auto added = writer.addNode(order); !added) return added.error();
+  }
+  if (auto finished = writer.finish(); !finished) return finished.error();
+  return BlockFile{path, header, writer.bytes(), writer.samples()};
+}
+
 Status EmbeddedStorage::checkpointLocked() {
   std::shared_ptr<Wal> wal;
   {
@@ -540,19 +593,7 @@ Status EmbeddedStorage::checkpointLocked() {
   }
   const uint64_t upto = wal->stats().next_lsn;
   if (upto <= checkpoint_lsn_) return {};
-  std::vector<model::Report> reports;
-  const Error kDone = makeError(ErrorCode::kInternal, "checkpoint range read");
-  Status read = wal->replay(checkpoint_lsn_, [&](uint64_t lsn, std::span<const uint8_t> payload) -> Status {
-    if (lsn >= upto) return kDone;
-    auto report = decodeReportRecord(payload);
-    if (!report) return report.error();
-    reports.push_back(std::move(*report));
-    return {};
-  });
-  if (!read && read.error().message != kDone.message) return read;
-  reports = newestCopies(std::move(reports));
-  const BlockHeader header = headerFor(checkpoint_lsn_, upto - 1, reports);
-  auto block = writeBlock(header, reports);
+  auto block = writeCheckpointBlock(*wal, upto);
   if (!block) {
     noteError(block.error());
     return block.error();

@@ -197,6 +197,9 @@ class EmbeddedStorage final : public Storage {
   // inputs without a usable series index (format 1, a corrupt index) are merged in memory instead.
   // Caller holds maintenance_mutex_.
   Result<BlockFile> writeMergedBlock(size_t begin, size_t end);
+  // The WAL records [checkpoint_lsn_, upto) as one block file, a node at a time (the newest copy
+  // of each (node, timestamp)). Caller holds maintenance_mutex_.
+  Result<BlockFile> writeCheckpointBlock(const Wal& wal, uint64_t upto);
   Result<BlockFile> mergeBlocksInMemory(size_t begin, size_t end);
   void noteError(const Error& error);
   int64_t cutoffMs() const;

@@ -68,6 +68,22 @@ std::vector<uint8_t> encodeReportRecord(const model::Report& report) {
   return out;
 }
 
+Result<ReportRecordKey> peekReportRecord(std::span<const uint8_t> bytes) {
+  ByteCursor in(bytes, "report record");
+  auto version = in.byte("version");
+  if (!version) return version.error();
+  if (*version != kReportRecordVersion) return corrupt("unknown version " + std::to_string(*version));
+  auto length = in.varint("node length");
+  if (!length) return length.error();
+  if (*length > kMaxNameBytes) return corrupt("node name too long");
+  auto node = in.bytes("node", static_cast<size_t>(*length));
+  if (!node) return node.error();
+  auto ts = in.varint("timestamp");
+  if (!ts) return ts.error();
+  return ReportRecordKey{std::string_view(reinterpret_cast<const char*>(node->data()), node->size()),
+                         zigzagDecode(*ts)};
+}
+
 Result<model::Report> decodeReportRecord(std::span<const uint8_t> bytes) {
   ByteCursor in(bytes, "report record");
   auto version = in.byte("version");

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -24,5 +25,13 @@ inline constexpr uint8_t kReportRecordVersion = 1;
 std::vector<uint8_t> encodeReportRecord(const model::Report& report);
 // kParse / kTruncated for anything malformed (never a crash; allocation bounded by the input).
 Result<model::Report> decodeReportRecord(std::span<const uint8_t> bytes);
+
+// The node and timestamp of a record, read without decoding the rest (a checkpoint groups the WAL's
+// records by node before it decodes them). `node` views into `bytes`.
+struct ReportRecordKey {
+  std::string_view node;
+  int64_t timestamp_ms = 0;
+};
+Result<ReportRecordKey> peekReportRecord(std::span<const uint8_t> bytes);
 
 }  // namespace kubemonitor::tsdb

@@ -179,7 +179,7 @@ Error corruptionError(const ScanResult& scan, const std::filesystem::path& path)
 // Corruption is reported in the ScanResult (the caller decides whether it is a torn tail);
 // I/O failures and visitor errors are errors.
 Result<ScanResult> scanSegment(int fd, uint64_t end_bytes, const std::filesystem::path& path, uint64_t from_lsn,
-                               const Wal::Visitor* visit) {
+                               const Wal::LocatedVisitor* visit) {
   ScanResult scan;
   SegmentReader reader(fd, end_bytes, path);
   auto fail = [&scan](uint64_t offset, std::string reason) {
@@ -217,7 +217,7 @@ Result<ScanResult> scanSegment(int fd, uint64_t end_bytes, const std::filesystem
     if (crc32c(*payload) != expected_crc) return fail(offset, "record CRC mismatch");
     const uint64_t lsn = scan.first_lsn + scan.records;
     if (visit != nullptr && lsn >= from_lsn) {
-      auto status = (*visit)(lsn, *payload);
+      auto status = (*visit)(WalRecordRef{lsn, scan.first_lsn, offset, length}, *payload);
       if (!status) return status.error();
     }
     ++scan.records;
@@ -604,6 +604,43 @@ void Wal::whenDurable(uint64_t lsn, DurableCallback done) {
 }
 
 Status Wal::replay(uint64_t from_lsn, const Visitor& visit) const {
+  return replayLocated(from_lsn, [&visit](const WalRecordRef& where, std::span<const uint8_t> payload) {
+    return visit(where.lsn, payload);
+  });
+}
+
+Status Wal::readRecords(std::span<const WalRecordRef> refs, const Visitor& visit) const {
+  std::vector<Segment> segments;
+  {
+    std::lock_guard lock(impl_->mutex);
+    segments.assign(impl_->segments.begin(), impl_->segments.end());
+  }
+  std::vector<std::unique_ptr<FileHandle>> open(segments.size());
+  std::vector<uint8_t> record;
+  for (const WalRecordRef& ref : refs) {
+    auto segment = std::find_if(segments.begin(), segments.end(),
+                                [&](const Segment& s) { return s.first_lsn == ref.segment_first_lsn; });
+    if (segment == segments.end()) {
+      return makeError(ErrorCode::kNotFound, "WAL record " + std::to_string(ref.lsn) + " is no longer on disk");
+    }
+    auto& handle = open[static_cast<size_t>(segment - segments.begin())];
+    if (!handle) {
+      handle = std::make_unique<FileHandle>(::open(segment->path.c_str(), O_RDONLY | O_CLOEXEC));
+      if (handle->fd < 0) return walError(errno, "cannot open a WAL segment", segment->path);
+    }
+    record.resize(kRecordHeaderBytes + ref.length);
+    if (auto read = preadAll(handle->fd, record.data(), record.size(), ref.offset, segment->path); !read) return read;
+    const std::span<const uint8_t> payload(record.data() + kRecordHeaderBytes, ref.length);
+    if (getU32(record.data()) != ref.length || crc32c(payload) != getU32(record.data() + 4)) {
+      return makeError(ErrorCode::kParse, "WAL record " + std::to_string(ref.lsn) + " changed since it was read",
+                       segment->path.string());
+    }
+    if (auto status = visit(ref.lsn, payload); !status) return status;
+  }
+  return {};
+}
+
+Status Wal::replayLocated(uint64_t from_lsn, const LocatedVisitor& visit) const {
   std::vector<Segment> segments;
   {
     std::lock_guard lock(impl_->mutex);

@@ -74,9 +74,18 @@ struct WalStats {
   std::string last_error;           // the most recent append/sync failure, empty if none
 };
 
+// Where a record sits, for reading it again without a scan (readRecords).
+struct WalRecordRef {
+  uint64_t lsn = 0;
+  uint64_t segment_first_lsn = 0;  // names the segment
+  uint64_t offset = 0;             // of the record's header in the segment (bytes)
+  uint32_t length = 0;             // payload bytes
+};
+
 class Wal {
  public:
   using Visitor = std::function<Status(uint64_t lsn, std::span<const uint8_t> payload)>;
+  using LocatedVisitor = std::function<Status(const WalRecordRef& where, std::span<const uint8_t> payload)>;
 
   // Opens (creating when missing) the WAL in `dir`, recovering as described above.
   // Errors: kPermission (read-only or inaccessible directory), kParse (corruption before the last
@@ -108,6 +117,12 @@ class Wal {
   // Calls `visit` for every record with LSN >= from_lsn, oldest first; a non-ok return stops
   // replay and is returned. kParse (segment path, offset) when a segment is corrupt.
   Status replay(uint64_t from_lsn, const Visitor& visit) const;
+  // The same, with where each record sits.
+  Status replayLocated(uint64_t from_lsn, const LocatedVisitor& visit) const;
+  // Calls `visit` for each record `refs` names, in that order, reading only those (a checkpoint
+  // reads one node's records at a time). kParse when a record's CRC no longer matches, kNotFound
+  // when its segment was truncated away meanwhile.
+  Status readRecords(std::span<const WalRecordRef> refs, const Visitor& visit) const;
 
   // Deletes whole segments whose records all have LSN < lsn (after the engine checkpointed its
   // state up to lsn). The segment being appended to is never deleted.
