@@ -43,7 +43,11 @@ struct EmbeddedOptions {
   std::filesystem::path data_dir;                 // holds wal/ and blocks/
   std::chrono::seconds retention{7 * 24 * 3600};  // data older than now − retention is dropped
   WalOptions wal;                                 // sync_interval_ms: the group commit window
-  uint64_t checkpoint_records = 4096;             // reports logged since the last checkpoint that trigger one
+  // Reports logged since the last checkpoint that trigger one. Checkpoints and merges stream a node
+  // at a time, so this bounds only the WAL a restart replays; the 60 s below trigger first up to
+  // ~550 reports/s. (At 4,096, 1,000 agents every 2 s checkpointed every 8 s: 2.7× the merge and
+  // snapshot CPU of one checkpoint a minute, docs/benchmarks.md.)
+  uint64_t checkpoint_records = 32768;
   // A checkpoint also runs once this much wall time passed since the last one, or once the WAL tail
   // spans this much report time (a backlog ingested fast): the head then holds about this much of
   // each series (≤ 13 samples at a 5 s interval) and a restart replays at most this much of the
