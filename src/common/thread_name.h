@@ -9,4 +9,9 @@ namespace kubemonitor {
 
 void nameThisThread(std::string_view name);
 
+// Raises the calling thread's nice value by `increment` (Linux: nice is per thread), so that the
+// scheduler prefers the other threads when the CPUs are short: the engine's maintenance yields to
+// ingest and queries and catches up in the idle time. Returns false when the kernel refused.
+bool lowerThisThreadPriority(int increment);
+
 }  // namespace kubemonitor

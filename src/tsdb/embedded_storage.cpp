@@ -189,6 +189,9 @@ Result<std::unique_ptr<EmbeddedStorage>> EmbeddedStorage::open(const Clock& cloc
   if (auto restored = storage->restore(); !restored) return restored.error();
   storage->maintenance_thread_ = std::thread([raw = storage.get()] {
     nameThisThread("km-maintenance");
+    // Checkpoints and merges are CPU bursts of seconds; ingest acknowledgements and queries must
+    // not queue behind them (nice 10: about a tenth of a contended CPU's share, the rest when idle).
+    (void)lowerThisThreadPriority(kMaintenanceNiceIncrement);
     raw->maintenanceLoop();
   });
   return storage;

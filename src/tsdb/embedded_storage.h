@@ -68,6 +68,8 @@ struct EmbeddedOptions {
 // blocks; so each sample is rewritten about once per tier, not at every checkpoint.
 inline constexpr int64_t kCompactionTierMs[] = {10 * 60'000, 3'600'000};  // below compact_span_ms
 inline constexpr size_t kCompactionFanIn = 6;
+// How much lower the maintenance thread's scheduling priority is than the server's other threads.
+inline constexpr int kMaintenanceNiceIncrement = 10;
 // Runs [first, second) of neighbouring blocks (LSN order) to merge, oldest first. `merge_open_runs`:
 // also runs of ≥ 2 blocks still growing at the end of their tier (an explicit compact()).
 std::vector<std::pair<size_t, size_t>> pickCompactions(std::span<const BlockHeader> blocks, int64_t top_span_ms,
