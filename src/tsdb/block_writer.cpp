@@ -393,6 +393,16 @@ Result<std::vector<uint8_t>> BlockWriter::finish() {
   return std::vector<uint8_t>{};
 }
 
+BlockHeader blockHeaderFor(uint64_t first_lsn, uint64_t last_lsn, std::span<const model::Report> reports) {
+  BlockHeader h{first_lsn, last_lsn, INT64_MAX, INT64_MIN};
+  for (const auto& r : reports) {
+    h.min_ts_ms = std::min(h.min_ts_ms, r.timestamp_ms);
+    h.max_ts_ms = std::max(h.max_ts_ms, r.timestamp_ms);
+  }
+  if (reports.empty()) h.min_ts_ms = h.max_ts_ms = 0;
+  return h;
+}
+
 Result<std::vector<uint8_t>> encodeBlock(const BlockHeader& header, std::span<const Report> reports, size_t* samples,
                                          uint8_t version, int zstd_level) {
   if (version != 1 && version != kBlockFormatVersion) {

@@ -28,6 +28,10 @@ struct PodAppearance {
   const model::PodUsage* usage = nullptr;
 };
 
+// The header of a block of WAL records [first_lsn, last_lsn] holding `reports`: their oldest and
+// newest timestamps ({0, 0} for none).
+BlockHeader blockHeaderFor(uint64_t first_lsn, uint64_t last_lsn, std::span<const model::Report> reports);
+
 // A file written in pieces, then made durable: temp file, fdatasync, rename, fsync of the
 // directory. Destroyed without commit(), the temp file is removed. ENOSPC keeps its words.
 class DurableFileWriter {

@@ -78,15 +78,6 @@ std::vector<Contents> readEachBlock(const MappedBlocks& mapped, std::atomic<size
   return out;
 }
 
-BlockHeader headerFor(uint64_t first_lsn, uint64_t last_lsn, std::span<const model::Report> reports) {
-  BlockHeader h{first_lsn, last_lsn, INT64_MAX, INT64_MIN};
-  for (const auto& r : reports) {
-    h.min_ts_ms = std::min(h.min_ts_ms, r.timestamp_ms);
-    h.max_ts_ms = std::max(h.max_ts_ms, r.timestamp_ms);
-  }
-  if (reports.empty()) h.min_ts_ms = h.max_ts_ms = 0;
-  return h;
-}
 
 }  // namespace
 
@@ -531,7 +522,7 @@ Result<EmbeddedStorage::BlockFile> EmbeddedStorage::mergeBlocksInMemory(size_t b
     for (auto& r : contents->reports) reports.push_back(std::move(r));
   }
   reports = newestCopies(std::move(reports));
-  return writeBlock(headerFor(blocks_[begin].header.first_lsn, blocks_[end - 1].header.last_lsn, reports), reports);
+  return writeBlock(blockHeaderFor(blocks_[begin].header.first_lsn, blocks_[end - 1].header.last_lsn, reports), reports);
 }
 
 Result<EmbeddedStorage::BlockFile> EmbeddedStorage::writeCheckpointBlock(const Wal& wal, uint64_t upto) {

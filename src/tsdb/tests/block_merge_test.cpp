@@ -28,15 +28,6 @@ struct Input {
   BlockHeader header;
 };
 
-BlockHeader headerOf(uint64_t first_lsn, uint64_t last_lsn, const std::vector<model::Report>& reports) {
-  BlockHeader h{first_lsn, last_lsn, INT64_MAX, INT64_MIN};
-  for (const auto& r : reports) {
-    h.min_ts_ms = std::min(h.min_ts_ms, r.timestamp_ms);
-    h.max_ts_ms = std::max(h.max_ts_ms, r.timestamp_ms);
-  }
-  if (reports.empty()) h.min_ts_ms = h.max_ts_ms = 0;
-  return h;
-}
 
 // Random inputs: each a run of ticks of some nodes, some ticks replayed by a later input with
 // fewer pods and other values (an agent's replay after an outage).
@@ -58,7 +49,7 @@ std::vector<Input> randomInputs(std::mt19937& rng) {
       inputs[i].reports.push_back(std::move(replay));
     }
     for (auto& r : inputs[i].reports) sortPods(r);
-    inputs[i].header = headerOf(lsn, lsn + inputs[i].reports.size(), inputs[i].reports);
+    inputs[i].header = blockHeaderFor(lsn, lsn + inputs[i].reports.size(), inputs[i].reports);
     lsn += inputs[i].reports.size() + 1;
     auto bytes = encodeBlock(inputs[i].header, inputs[i].reports);
     EXPECT_TRUE(bytes);
