@@ -4,7 +4,6 @@
 // `load` (open loop: a fleet of simulated agents with pods on their own clocks, queries beside),
 // `storage` (embedded engine), `all`. Figures go to docs/benchmarks.md (WAL: docs/tsdb-wal.md).
 
-#include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -103,7 +102,6 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_level(spdlog::level::warn);
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   int rc = 0;
   if (agent->parsed() || all->parsed()) {
     BenchResult result{"agent", {}};
@@ -141,6 +139,5 @@ int main(int argc, char** argv) {
     rc |= runStorageBench(storage_options, result);
     result.print(json);
   }
-  curl_global_cleanup();
   return rc;
 }

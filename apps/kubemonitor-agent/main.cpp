@@ -2,7 +2,6 @@
 // to kubemonitor-server (DESIGN.md §2). Flags are also read from the environment variables in
 // brackets, so the DaemonSet can configure it without a command line.
 
-#include <curl/curl.h>
 #include <malloc.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -144,7 +143,7 @@ int runAgent(int argc, char** argv) {
   }
   // The watcher keeps names current on its own thread; the loop reads immutable snapshots.
   kube::PodCatalog catalog;
-  std::optional<kube::CurlKubeHttp> kube_http;
+  std::optional<kube::BeastKubeHttp> kube_http;
   std::optional<kube::PodWatcher> watcher;
   std::optional<agent::KubePodNameSource> pod_names;
   if (kube_config->has_value()) {
@@ -210,10 +209,7 @@ int main(int argc, char** argv) {
     mallopt(M_ARENA_MAX, 2);
     mallopt(M_MMAP_THRESHOLD, 64 * 1024);
     mallopt(M_TRIM_THRESHOLD, 256 * 1024);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    const int rc = runAgent(argc, argv);
-    curl_global_cleanup();
-    return rc;
+    return runAgent(argc, argv);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "kubemonitor-agent: fatal: %s\n", e.what());
     return 1;
