@@ -19,6 +19,15 @@
 //   is 0, no container of it stalled on that resource and its pressure file is not read (0). The
 //   disk counters are recursive too: a pod that counted no byte needs no container disk files.
 //   The kubepods cgroup is read first in each cycle and plays the same role for the pods.
+// - OOM counters are read only in cycles after the host's /proc/vmstat oom_kill moved: every OOM
+//   kill counts there and in the victim's cgroup at once (mm/oom_kill.c), so otherwise no cgroup's
+//   count changed. A container whose spec has a CPU limit has its throttling read every cycle.
+// - v1 limits come from memory.stat's hierarchical_memory_limit (the smallest limit of the cgroup
+//   and its ancestors). One inherited from kubepods or above (node allocatable) is no limit of the
+//   pod's or container's own: reported as 0, as memory.limit_in_bytes would say for them.
+// - A known sandbox's cgroup.procs is re-read every CgroupReader::kRareFilesEveryCycles cycles: its
+//   only process is the pause process, which lives as long as the sandbox cgroup (a new sandbox is
+//   a new container cgroup, found by discovery).
 //
 // Thread safety: none; one collector per agent loop.
 
@@ -103,6 +112,17 @@ class PodCollector {
   std::unordered_map<int, std::unique_ptr<hostfs::RereadableFile>> pid_io_files_;
   std::unordered_map<int, bool> pid_io_used_;  // this cycle's pids
   std::string io_buffer_;                      // the text of the last /proc/<pid>/io read
+  // The sandbox's pids and the cycle they were read, by sandbox cgroup path.
+  struct SandboxPids {
+    std::vector<int> pids;
+    uint64_t cycle = 0;
+  };
+  std::unordered_map<std::string, SandboxPids> sandbox_pids_;
+  // /proc/vmstat, kept open: its oom_kill gates the cgroups' OOM files (see above).
+  std::unique_ptr<hostfs::RereadableFile> vmstat_;
+  std::optional<uint64_t> host_oom_kills_;  // oom_kill at the last cycle; nullopt = unknown
+  // Whether an OOM kill may have happened since the last cycle (reads /proc/vmstat).
+  bool oomKillsMayHaveMoved(PodCycleStats& stats);
   PodNetworkReader network_;
 };
 

@@ -348,6 +348,8 @@ struct HttpClient::Impl {
   }
 };
 
+HttpClient::HttpClient() : HttpClient(HttpClientOptions{}) {}
+
 HttpClient::HttpClient(HttpClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
 HttpClient::HttpClient(std::chrono::milliseconds timeout, std::string ca_file)

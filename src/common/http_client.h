@@ -57,7 +57,10 @@ struct HttpClientOptions {
 
 class HttpClient {
  public:
-  explicit HttpClient(HttpClientOptions options = {});
+  // Defaults of HttpClientOptions. (Out of line: a default argument builds the options in every
+  // caller, where GCC 12 then warns about their strings.)
+  HttpClient();
+  explicit HttpClient(HttpClientOptions options);
   // The common case: one timeout for both phases, a private CA file or the system's CAs.
   explicit HttpClient(std::chrono::milliseconds timeout, std::string ca_file = {});
   ~HttpClient();
