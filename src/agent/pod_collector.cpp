@@ -10,6 +10,10 @@
 namespace kubemonitor::agent {
 namespace {
 
+// Kernel memory a kept /proc/<pid>/net/dev pins: 5,504 bytes on kernel 6.18 (measured as the
+// cgroup files' kPinnedBytesPerFile: 1,000 files opened and read once).
+constexpr size_t kPinnedBytesPerNetDev = 5504;
+
 // Docker's and kubectl's short form of a container id.
 constexpr size_t kShortIdLength = 12;
 
@@ -43,6 +47,11 @@ PodCollector::PodCollector(const hostfs::HostFs& fs, cgroup::CgroupReader& reade
                            cgroup::PodDiscovery& discovery, const Clock& clock)
     : fs_(fs), reader_(reader), discovery_(discovery), clock_(clock), network_(fs) {}
 
+PodCollector::~PodCollector() {
+  reader_.unpinExternal(pid_io_files_.size() * cgroup::CgroupReader::kPinnedBytesPerFile);
+  reader_.reservePinnedBytes(0);
+}
+
 std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, PodCycleStats& stats) {
   reader_.beginCycle();
   cgroup::Discovery found = discovery_.discover();
@@ -60,6 +69,8 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
   }
 
   ++cycle_;  // samples stamped with it are this cycle's; the others are dropped at its end
+  // Each pod's net/dev (kept, 5.4 KiB) saves the most per byte pinned: its share comes first.
+  reader_.reservePinnedBytes(found.pods.size() * kPinnedBytesPerNetDev);
   const bool oom_may_have_moved = oomKillsMayHaveMoved(stats);
   // The kubepods cgroup is the pods' parent: the same rule as between a pod and its containers.
   cgroup::ReadPlan pod_plan;
@@ -219,7 +230,11 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
     return !previous_.contains(entry.first) && !sandboxes_seen.contains(entry.first);
   });
   std::erase_if(sandbox_pids_, [&](const auto& entry) { return !sandboxes_seen.contains(entry.first); });
-  std::erase_if(pid_io_files_, [&](const auto& entry) { return !pid_io_used_.contains(entry.first); });
+  for (auto it = pid_io_files_.begin(); it != pid_io_files_.end();) {
+    auto next = std::next(it);
+    if (!pid_io_used_.contains(it->first)) dropPidIo(it);
+    it = next;
+  }
   pid_io_used_.clear();
   network_.endCycle();
   reader_.evictUnused();
@@ -305,16 +320,24 @@ void PodCollector::finishCgroup(const std::string& cgroup_path, const cgroup::Cg
 
 Result<std::string_view> PodCollector::readPidIo(int pid) {
   pid_io_used_[pid] = true;
-  auto& file = pid_io_files_[pid];
-  if (file) {
-    auto text = file->read(io_buffer_, 4096);
+  auto kept = pid_io_files_.find(pid);
+  if (kept != pid_io_files_.end()) {
+    auto text = kept->second->read(io_buffer_, 4096);
     if (text || text.error().code != ErrorCode::kVanished) return text;
-    file.reset();  // the process exited; the pid may belong to a new one now
+    dropPidIo(kept);  // the process exited; the pid may belong to a new one now
   }
   auto opened = fs_.openRereadable(fs_.paths().procPidIo(pid));
   if (!opened) return opened.error();
-  file = std::move(*opened);
-  return file->read(io_buffer_, 4096);
+  auto text = (*opened)->read(io_buffer_, 4096);
+  // Kept only within the kernel-memory budget shared with the cgroup files (their saving per
+  // byte pinned is about the same: an open of ~4–5 µs per 4.4 KiB).
+  if (text && reader_.pinExternal(cgroup::CgroupReader::kPinnedBytesPerFile)) pid_io_files_.emplace(pid, std::move(*opened));
+  return text;
+}
+
+void PodCollector::dropPidIo(std::unordered_map<int, std::unique_ptr<hostfs::RereadableFile>>::iterator it) {
+  reader_.unpinExternal(cgroup::CgroupReader::kPinnedBytesPerFile);
+  pid_io_files_.erase(it);
 }
 
 cgroup::DiskBytes PodCollector::sumPidDisk(const std::vector<int>& pids) {

@@ -61,6 +61,9 @@ class PodCollector {
   // Every reference must outlive the collector.
   PodCollector(const hostfs::HostFs& fs, cgroup::CgroupReader& reader, cgroup::PodDiscovery& discovery,
                const Clock& clock);
+  ~PodCollector();
+  PodCollector(const PodCollector&) = delete;
+  PodCollector& operator=(const PodCollector&) = delete;
 
   // One cycle. `names` may be null (no Kubernetes API).
   std::vector<model::PodUsage> collect(const PodNamesByUid* names, PodCycleStats& stats);
@@ -92,6 +95,7 @@ class PodCollector {
   // Σ /proc/<pid>/io of `pids`: read_bytes and write_bytes − cancelled_write_bytes.
   cgroup::DiskBytes sumPidDisk(const std::vector<int>& pids);
   Result<std::string_view> readPidIo(int pid);
+  void dropPidIo(std::unordered_map<int, std::unique_ptr<hostfs::RereadableFile>>::iterator it);
   // `sandbox_first`: pids[0…] are the sandbox's (the collector knows it), no need to look for it.
   void readNetwork(const std::string& uid, const std::vector<int>& pids, bool sandbox_first, model::PodUsage& pod,
                    PodCycleStats& stats);
@@ -108,7 +112,8 @@ class PodCollector {
   std::unordered_map<std::string, NetworkSample> previous_net_;   // by pod UID
   std::unordered_map<std::string, bool> sandbox_by_cgroup_;       // by container cgroup path
   // /proc/<pid>/io kept open for the disk fallback (ESRCH once the process exits: reopened then, a
-  // reused pid is a new process); closed when the pid was not asked for in a cycle.
+  // reused pid is a new process), within the reader's kernel-memory budget (pinExternal); closed
+  // when the pid was not asked for in a cycle.
   std::unordered_map<int, std::unique_ptr<hostfs::RereadableFile>> pid_io_files_;
   std::unordered_map<int, bool> pid_io_used_;  // this cycle's pids
   std::string io_buffer_;                      // the text of the last /proc/<pid>/io read

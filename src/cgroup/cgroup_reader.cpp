@@ -70,8 +70,42 @@ std::array<CgroupReader::FileName, CgroupReader::kFileCount> CgroupReader::fileN
   return names;
 }
 
-CgroupReader::CgroupReader(const hostfs::HostFs& fs, CgroupMounts mounts, size_t max_open_files)
-    : fs_(fs), mounts_(std::move(mounts)), max_open_files_(max_open_files), file_names_(fileNamesFor(mounts_)) {}
+CgroupReader::CgroupReader(const hostfs::HostFs& fs, CgroupMounts mounts, size_t max_open_files,
+                           size_t max_pinned_bytes)
+    : fs_(fs),
+      mounts_(std::move(mounts)),
+      max_open_files_(max_open_files),
+      max_pinned_bytes_(max_pinned_bytes),
+      file_names_(fileNamesFor(mounts_)) {}
+
+bool CgroupReader::budgetFull() const {
+  return open_files_ >= max_open_files_ ||
+         (open_files_ + 1) * kPinnedBytesPerFile + external_pinned_bytes_ + reserved_pinned_bytes_ > max_pinned_bytes_;
+}
+
+bool CgroupReader::pinExternal(size_t bytes) {
+  std::lock_guard lock(mutex_);
+  if (open_files_ * kPinnedBytesPerFile + external_pinned_bytes_ + reserved_pinned_bytes_ + bytes > max_pinned_bytes_) {
+    return false;
+  }
+  external_pinned_bytes_ += bytes;
+  return true;
+}
+
+void CgroupReader::unpinExternal(size_t bytes) {
+  std::lock_guard lock(mutex_);
+  external_pinned_bytes_ -= std::min(bytes, external_pinned_bytes_);
+}
+
+void CgroupReader::reservePinnedBytes(size_t bytes) {
+  std::lock_guard lock(mutex_);
+  reserved_pinned_bytes_ = bytes;
+}
+
+size_t CgroupReader::pinnedBytes() const {
+  std::lock_guard lock(mutex_);
+  return open_files_ * kPinnedBytesPerFile + external_pinned_bytes_ + reserved_pinned_bytes_;
+}
 
 void CgroupReader::beginCycle() {
   std::lock_guard lock(mutex_);
@@ -156,7 +190,7 @@ Result<std::string_view> CgroupReader::readFile(CachedCgroup& cgroup, std::strin
   if (!slot.file) {
     auto dir = directory(name.controller, cgroup_path);
     if (!dir) return dir.error();
-    if (open_files_ >= max_open_files_) return readUnkept(*dir / name.name);
+    if (budgetFull()) return readUnkept(*dir / name.name);
     auto opened = fs_.openRereadable(*dir / name.name);
     if (!opened) {
       if (opened.error().code == ErrorCode::kNotFound) slot.missing = true;

@@ -217,6 +217,24 @@ TEST_F(CgroupReaderV1Test, ACgroupMadeAgainAtThePathForgetsWhatTheOldOneSaid) {
   EXPECT_EQ(fresh->cpu_throttled_periods, 0u);
 }
 
+TEST_F(CgroupReaderV1Test, KeptFilesStayWithinTheKernelMemoryBudgetInBytes) {
+  constexpr size_t kFile = CgroupReader::kPinnedBytesPerFile;
+  CgroupReader reader(fs_, mounts_, CgroupReader::kDefaultMaxOpenFiles, 5 * kFile);
+  reader.reservePinnedBytes(kFile);  // a higher-value file's share comes first
+  ASSERT_TRUE(readCycle(reader).ok());
+  EXPECT_EQ(reader.openFiles(), 4u);
+  EXPECT_EQ(reader.pinnedBytes(), 5 * kFile);
+  EXPECT_FALSE(reader.pinExternal(kFile)) << "full";
+  reader.reservePinnedBytes(0);
+  EXPECT_TRUE(reader.pinExternal(kFile));
+  EXPECT_FALSE(reader.pinExternal(1));
+  reader.unpinExternal(kFile);
+  auto stats = readCycle(reader);
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->oom_kills, 3u) << "files over the budget are read all the same";
+  EXPECT_EQ(reader.openFiles(), 5u);
+}
+
 TEST_F(CgroupReaderV1Test, NamespacedRootMapsPaths) {
   mounts_.v1["memory"] = {"/sys/fs/cgroup/memory", "/kubepods"};
   CgroupReader reader(fs_, mounts_);
