@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   pods->add_option("--interval", pods_options.interval, "agent and netdata interval, seconds");
   pods->add_option("--seconds", pods_options.seconds, "measured duration per process");
   pods->add_option("--netdata", pods_options.netdata, "netdata binary (the yardstick)");
+  pods->add_option("--kept-files-memory", pods_options.kept_files_mib, "the agent's kernel-memory budget for kept files, MiB");
   WalBenchOptions wal_options;
   wal_options.dir = std::filesystem::temp_directory_path().string();
   bool wal_no_sync = false;

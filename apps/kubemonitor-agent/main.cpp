@@ -60,6 +60,11 @@ int runAgent(int argc, char** argv) {
   std::string kube_api = "auto";
   std::string kubeconfig;
   std::string kubepods_cgroup;
+  double kept_files_mib = static_cast<double>(cgroup::CgroupReader::kDefaultMaxPinnedBytes) / (1 << 20);
+  app.add_option("--kept-files-memory", kept_files_mib,
+                 "MiB of kernel memory the cgroup and /proc files kept open may pin (charged to the agent)")
+      ->envname("KEPT_FILES_MEMORY_MIB")
+      ->check(CLI::Range(0.0, 4096.0));
   app.add_option("--server", server_url, "kubemonitor-server base URL, e.g. http://127.0.0.1:8080")->envname("API_SERVER_URL");
   app.add_option("--node-name", node_name, "Kubernetes node name (default: hostname)")->envname("NODE_NAME");
   app.add_option("--interval", interval_seconds, "collection interval in seconds")
@@ -161,7 +166,8 @@ int runAgent(int argc, char** argv) {
   std::optional<agent::PodCollector> pod_collector;
   if (auto mounts = cgroup::readHostCgroupMounts(fs, *forced_mode); mounts) {
     spdlog::info("cgroup mode {}", cgroup::cgroupModeName(mounts->mode));
-    cgroup_reader.emplace(fs, std::move(*mounts), agent::raiseDescriptorLimit(cgroup::CgroupReader::kDefaultMaxOpenFiles));
+    cgroup_reader.emplace(fs, std::move(*mounts), agent::raiseDescriptorLimit(cgroup::CgroupReader::kDefaultMaxOpenFiles),
+                          static_cast<size_t>(kept_files_mib * (1 << 20)));
     discovery.emplace(fs, *cgroup_reader, cgroup::ResolverChain::standard(),
                       cgroup::PodDiscovery::Options{kubepods_cgroup});
     pod_collector.emplace(fs, *cgroup_reader, *discovery, clock);

@@ -176,10 +176,11 @@ std::string_view CgroupReader::discoveryController() const {
 }
 
 Result<std::string_view> CgroupReader::readUnkept(const std::filesystem::path& path) const {
-  auto text = fs_.readFile(path);
-  if (!text) return text.error();
-  buffer_ = std::move(*text);
-  return std::string_view(buffer_);
+  // Opened, read once and closed: a cgroup file is a seq_file, whose short read is its end, so
+  // the read to EOF that a regular file needs (a fourth system call per file) is left out.
+  auto opened = fs_.openRereadable(path);
+  if (!opened) return opened.error();
+  return (*opened)->read(buffer_);
 }
 
 Result<std::string_view> CgroupReader::readFile(CachedCgroup& cgroup, std::string_view cgroup_path, File file) const {

@@ -1,0 +1,60 @@
+#include "memory_cgroup.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "cgroup/cgroup_files.h"
+#include "cgroup/cgroup_mounts.h"
+#include "hostfs/rooted_host_fs.h"
+
+namespace kubemonitor::bench {
+namespace {
+
+std::string readText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+uint64_t singleValue(const std::string& path) {
+  return cgroup::parseSingleValue(readText(path), path).valueOr(0);
+}
+
+}  // namespace
+
+MemoryCgroup::MemoryCgroup(const std::string& name) {
+  hostfs::RootedHostFs host("/");
+  auto mounts = cgroup::readHostCgroupMounts(host);
+  if (!mounts) return;
+  const cgroup::HierarchyMount* memory = mounts->hierarchyFor("memory");
+  if (memory == nullptr) return;
+  auto root = host.paths().hostPath(memory->mount_point);
+  if (!root) return;
+  const std::string dir = root->string() + "/kmbench-" + std::to_string(::getpid()) + "-" + name;
+  if (::mkdir(dir.c_str(), 0755) == 0) dir_ = dir;
+}
+
+MemoryCgroup::~MemoryCgroup() {
+  if (!dir_.empty()) ::rmdir(dir_.c_str());
+}
+
+MemoryCharge MemoryCgroup::charge() const {
+  MemoryCharge out;
+  if (dir_.empty()) return out;
+  out.peak_bytes = singleValue(dir_ + "/memory.max_usage_in_bytes");
+  out.usage_bytes = singleValue(dir_ + "/memory.usage_in_bytes");
+  const std::string stat = readText(dir_ + "/memory.stat");
+  if (auto values = cgroup::parseFlatKeyed(stat, "memory.stat")) {
+    out.rss_bytes = values->valueOr("total_rss", 0);
+    out.cache_bytes = values->valueOr("total_cache", 0);
+  }
+  const uint64_t user = out.rss_bytes + out.cache_bytes;
+  out.kernel_bytes = out.usage_bytes > user ? out.usage_bytes - user : 0;
+  return out;
+}
+
+}  // namespace kubemonitor::bench
