@@ -3,6 +3,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <thread>
+
 #include <fstream>
 #include <sstream>
 
@@ -34,12 +39,21 @@ MemoryCgroup::MemoryCgroup(const std::string& name) {
   if (memory == nullptr) return;
   auto root = host.paths().hostPath(memory->mount_point);
   if (!root) return;
-  const std::string dir = root->string() + "/kmbench-" + std::to_string(::getpid()) + "-" + name;
+  static int made = 0;  // one benchmark run makes several: each its own directory
+  const std::string dir = root->string() + "/kmbench-" + std::to_string(::getpid()) + "-" + name + "-" + std::to_string(++made);
   if (::mkdir(dir.c_str(), 0755) == 0) dir_ = dir;
 }
 
 MemoryCgroup::~MemoryCgroup() {
-  if (!dir_.empty()) ::rmdir(dir_.c_str());
+  if (dir_.empty()) return;
+  // What the measured process left behind (netdata's helpers outlive it briefly) was started by
+  // this benchmark: ended by pid, then the directory goes once the kernel let them all exit.
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    std::istringstream procs(readText(dir_ + "/cgroup.procs"));
+    for (pid_t pid; procs >> pid;) ::kill(pid, SIGKILL);
+    if (::rmdir(dir_.c_str()) == 0 || errno != EBUSY) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 MemoryCharge MemoryCgroup::charge() const {

@@ -101,10 +101,10 @@ class CgroupReader {
   // cgroup's usage grew by 4,456,448 bytes for 1,000 files opened and read once).
   static constexpr size_t kPinnedBytesPerFile = 4456;
   // What all kept files may pin (cgroup files here, the collector's /proc files): at 110 pods
-  // each pod's net/dev and ~1,100 of the ~1,700 files a cycle reads; the rest are opened per read.
+  // each pod's net/dev and ~900 of the ~1,700 files a cycle reads; the rest are opened per read.
   // It trades ~5.5 µs of CPU per extra open against 4.4 KiB of memory charged to the agent, and
   // is the most that keeps the agent's memory cgroup under 10 MB at 110 pods (docs/benchmarks.md).
-  static constexpr size_t kDefaultMaxPinnedBytes = size_t{6} << 20;
+  static constexpr size_t kDefaultMaxPinnedBytes = size_t{5} << 20;
   // Files whose answer changes only when someone writes a limit (v1 cpu.cfs_quota_us, v2
   // memory.max) are read once every this many cycles of their cgroup (60 s at the default 5 s),
   // and on the cgroup's first cycle.

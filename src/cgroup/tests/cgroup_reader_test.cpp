@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "hostfs/testing/fake_host_fs.h"
 
 namespace kubemonitor::cgroup {
@@ -245,11 +247,16 @@ TEST_F(CgroupReaderV1Test, NamespacedRootMapsPaths) {
   EXPECT_FALSE(reader.directory("memory", "/system.slice").ok());
 }
 
-TEST(CgroupReaderV2, EveryCounterFromTheUnifiedTree) {
-  hostfs::FakeHostFs fs;
+CgroupMounts unifiedOnly() {
   CgroupMounts mounts;
   mounts.mode = CgroupMode::kV2;
   mounts.unified = HierarchyMount{"/sys/fs/cgroup", "/"};
+  return mounts;
+}
+
+TEST(CgroupReaderV2, EveryCounterFromTheUnifiedTree) {
+  hostfs::FakeHostFs fs;
+  const CgroupMounts mounts = unifiedOnly();
   const auto dir = fs.paths().root() / "sys/fs/cgroup/kubepods.slice/p.slice/c.scope";
   fs.addFile(dir / "cpu.stat", "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_periods 7\nnr_throttled 2\nthrottled_usec 40\n");
   fs.addFile(dir / "memory.current", "5000\n");
@@ -276,17 +283,14 @@ TEST(CgroupReaderV2, EveryCounterFromTheUnifiedTree) {
 
 TEST(CgroupReaderV2, MemoryMaxIsReadOnItsCadence) {
   hostfs::FakeHostFs fs;
-  CgroupMounts mounts;
-  mounts.mode = CgroupMode::kV2;
-  mounts.unified = HierarchyMount{"/sys/fs/cgroup", "/"};
   const std::string path = "/kubepods.slice/c.scope";
   const auto dir = fs.paths().root() / "sys/fs/cgroup/kubepods.slice/c.scope";
-  fs.addFile(dir / "cpu.stat", "usage_usec 1\nnr_periods 0\nnr_throttled 0\nthrottled_usec 0\n");
-  fs.addFile(dir / "memory.current", "5000\n");
-  fs.addFile(dir / "memory.stat", "anon 3000\nfile 1500\ninactive_file 1000\n");
-  fs.addFile(dir / "memory.max", "8192\n");
-  fs.addFile(dir / "memory.events", "oom_kill 0\n");
-  CgroupReader reader(fs, mounts);
+  for (const auto& [file, text] : std::map<std::string, std::string>{
+           {"cpu.stat", "usage_usec 1\n"}, {"memory.current", "1\n"}, {"memory.stat", "anon 1\n"},
+           {"memory.max", "8192\n"}, {"memory.events", "oom_kill 0\n"}}) {
+    fs.addFile(dir / file, text);
+  }
+  CgroupReader reader(fs, unifiedOnly());
   auto cycle = [&] {
     reader.beginCycle();
     auto stats = reader.read(path, nullptr);

@@ -23,27 +23,23 @@ std::string chunk(const std::string& data) {
 const std::string kChunkedHead = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
 
 TEST(ParseHttpUrl, SplitsSchemeHostPortAndTarget) {
-  auto plain = parseHttpUrl("http://127.0.0.1:8080/api/ingest?x=1");
-  ASSERT_TRUE(plain.ok());
-  EXPECT_FALSE(plain->tls);
-  EXPECT_EQ(plain->host, "127.0.0.1");
-  EXPECT_EQ(plain->port, "8080");
-  EXPECT_EQ(plain->target, "/api/ingest?x=1");
-  auto tls = parseHttpUrl("https://kubernetes.default.svc");
-  ASSERT_TRUE(tls.ok());
-  EXPECT_TRUE(tls->tls);
-  EXPECT_EQ(tls->port, "443");
-  EXPECT_EQ(tls->target, "/");
-  auto v6 = parseHttpUrl("http://[::1]:9/x");
-  ASSERT_TRUE(v6.ok());
-  EXPECT_EQ(v6->host, "::1");
-  EXPECT_EQ(v6->port, "9");
-  auto query_only = parseHttpUrl("http://h?watch=1");
-  ASSERT_TRUE(query_only.ok());
-  EXPECT_EQ(query_only->target, "/?watch=1");
-  EXPECT_FALSE(parseHttpUrl("ftp://h/").ok());
-  EXPECT_FALSE(parseHttpUrl("http:///x").ok());
-  EXPECT_FALSE(parseHttpUrl("http://h:8o/").ok());
+  struct Case {
+    std::string url;
+    bool tls;
+    std::string host, port, target;
+  };
+  for (const Case& c : {Case{"http://127.0.0.1:8080/api/ingest?x=1", false, "127.0.0.1", "8080", "/api/ingest?x=1"},
+                        Case{"https://kubernetes.default.svc", true, "kubernetes.default.svc", "443", "/"},
+                        Case{"http://[::1]:9/x", false, "::1", "9", "/x"},
+                        Case{"http://h?watch=1", false, "h", "80", "/?watch=1"}}) {
+    auto parsed = parseHttpUrl(c.url);
+    ASSERT_TRUE(parsed.ok()) << c.url;
+    EXPECT_EQ(parsed->tls, c.tls) << c.url;
+    EXPECT_EQ(parsed->host, c.host) << c.url;
+    EXPECT_EQ(parsed->port, c.port) << c.url;
+    EXPECT_EQ(parsed->target, c.target) << c.url;
+  }
+  for (const char* bad : {"ftp://h/", "http:///x", "http://h:8o/"}) EXPECT_FALSE(parseHttpUrl(bad).ok()) << bad;
 }
 
 TEST(HttpClient, GetSendsHeadersAndKeepsTheConnection) {
