@@ -8,7 +8,6 @@
 #include <csignal>
 #include <thread>
 
-#include <fstream>
 #include <sstream>
 
 #include "cgroup/cgroup_files.h"
@@ -18,12 +17,8 @@
 namespace kubemonitor::bench {
 namespace {
 
-std::string readText(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+// Through hostfs, as every reader of kernel files here (the memory hierarchy's own directory).
+std::string readText(const std::string& path) { return hostfs::RootedHostFs("/").readFile(path).valueOr(""); }
 
 uint64_t singleValue(const std::string& path) {
   return cgroup::parseSingleValue(readText(path), path).valueOr(0);
