@@ -102,6 +102,30 @@ TEST_F(TlsAuthTest, ClientsThatDoNotTrustTheCertificateOrSpeakPlainHttpFail) {
   EXPECT_EQ(health->status, 200);
 }
 
+// The trust sources of a kubeconfig (certificate-authority-data, insecure-skip-tls-verify) and
+// the name check: the certificate names IP 127.0.0.1 only.
+TEST_F(TlsAuthTest, InMemoryCaInsecureModeAndTheNameCheck) {
+  HttpClientOptions in_memory;
+  in_memory.tls.ca_pem = readFile(cert_);
+  HttpClient pem_client(in_memory);
+  auto health = pem_client.get(url() + "/health");
+  ASSERT_TRUE(health.ok()) << health.error().toString();
+  EXPECT_EQ(health->status, 200);
+
+  HttpClientOptions insecure;
+  insecure.tls.insecure_skip_verify = true;
+  HttpClient insecure_client(insecure);
+  auto unverified = insecure_client.get(url() + "/health");
+  ASSERT_TRUE(unverified.ok()) << unverified.error().toString();
+  EXPECT_EQ(unverified->status, 200);
+
+  // Trusted CA, wrong name: "localhost" is not in the certificate.
+  HttpClient wrong_name(in_memory);
+  auto mismatch = wrong_name.get("https://localhost:" + std::to_string(port_) + "/health");
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_EQ(mismatch.error().code, ErrorCode::kUnavailable);
+}
+
 TEST_F(TlsAuthTest, AgentShipsOverTlsWithItsToken) {
   const std::string node = "tls-node-" + std::to_string(getpid());
   ChildProcess agent = ChildProcess::spawn({binDir() + "/kubemonitor-agent", "--server", url(), "--ca-file", cert_,
