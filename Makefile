@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 20
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 # Test binaries that exercise threads (server, shipping queue): the TSan build runs these.
-TSAN_TARGETS := server_test agent_test tsdb_test kube_test
+TSAN_TARGETS := server_test agent_test tsdb_test kube_test common_test
 
 .PHONY: all deps build test test-release test-deploy test-asan test-tsan test-fuzz run demo bench clean format lint
 

@@ -37,6 +37,7 @@ struct PodsBenchOptions {
   double seconds = 20;          // measured duration of each real process
   double warmup_seconds = 3;    // before measuring (first cycles, netdata's discovery)
   std::string netdata = "/usr/sbin/netdata";
+  double kept_files_mib = 5;    // the agent's --kept-files-memory, in-process and the real process
   std::string bin_dir;          // where kubemonitor-agent, -server and -host-workload are
 };
 int runPodsBench(const PodsBenchOptions& options, BenchResult& result);

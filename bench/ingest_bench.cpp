@@ -7,7 +7,7 @@
 #include <chrono>
 #include <thread>
 
-#include "agent/http_client.h"
+#include "common/http_client.h"
 #include "bench_result.h"
 #include "bench_servers.h"
 #include "common/compression.h"
@@ -67,7 +67,7 @@ int runIngestBench(const IngestBenchOptions& options, BenchResult& result) {
   std::vector<std::thread> clients;
   for (int c = 0; c < options.connections; ++c) {
     clients.emplace_back([&, c] {
-      agent::HttpClient client;
+      HttpClient client;
       const std::vector<std::string> headers{"Content-Type: application/json", "Content-Encoding: zstd", "Expect:"};
       const std::string url = server.url + "/api/ingest";
       for (size_t i = 0; std::chrono::steady_clock::now() < deadline; ++i) {

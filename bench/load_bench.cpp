@@ -16,7 +16,7 @@
 #include <optional>
 #include <thread>
 
-#include "agent/http_client.h"
+#include "common/http_client.h"
 #include "async_agents.h"
 #include "bench_result.h"
 #include "bench_servers.h"
@@ -64,7 +64,7 @@ double encodeSecondsPerReport(const LoadReportShape& shape) {
 }
 
 // The server's node samples (/health storage.samples); nullopt when it cannot be read.
-std::optional<uint64_t> storedSamples(agent::HttpClient& client, const std::string& url) {
+std::optional<uint64_t> storedSamples(HttpClient& client, const std::string& url) {
   auto response = client.get(url + "/health");
   if (!response || response->status != 200) return std::nullopt;
   simdjson::dom::parser parser;
@@ -74,7 +74,7 @@ std::optional<uint64_t> storedSamples(agent::HttpClient& client, const std::stri
 }
 
 // Points of node `agent`'s series over [first_ms, last_ms] (one per stored slot); -1 on failure.
-int64_t storedNodePoints(agent::HttpClient& client, const std::string& url, int agent, int64_t first_ms, int64_t last_ms) {
+int64_t storedNodePoints(HttpClient& client, const std::string& url, int agent, int64_t first_ms, int64_t last_ms) {
   const int64_t start_s = first_ms / 1000;
   const int64_t end_s = last_ms / 1000 + 1;
   auto response = client.get(url + "/api/nodes/" + loadNodeName(agent) + "?start=" + std::to_string(start_s) +
@@ -95,7 +95,7 @@ constexpr int kLoggedNodes = 5;  // nodes whose mismatch is logged
 // busy with abandoned requests, did not answer within 10 s).
 bool verifyStored(const std::string& url, const FleetFigures& fleet, int slots, int64_t first_slot_ms,
                   int64_t interval_ms, bool all_acknowledged, int64_t& stored) {
-  agent::HttpClient client(all_acknowledged ? std::chrono::seconds(60) : std::chrono::seconds(10));
+  HttpClient client(all_acknowledged ? std::chrono::seconds(60) : std::chrono::seconds(10));
   const auto samples = storedSamples(client, url);
   stored = samples ? static_cast<int64_t>(*samples) : -1;
   if (!all_acknowledged) return false;

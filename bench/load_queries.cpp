@@ -5,7 +5,7 @@
 #include <cmath>
 #include <thread>
 
-#include "agent/http_client.h"
+#include "common/http_client.h"
 
 namespace kubemonitor::bench {
 namespace {
@@ -26,7 +26,7 @@ QueryFigures runScheduledQueries(const std::string& base_url, double rate_per_se
                                  const std::function<std::string(uint64_t i)>& target) {
   QueryFigures figures;
   if (rate_per_sec <= 0) return figures;
-  agent::HttpClient client(kQueryTimeout);
+  HttpClient client(kQueryTimeout);
   const std::chrono::duration<double> period(1 / rate_per_sec);
   for (uint64_t i = 0;; ++i) {
     const auto scheduled = begin + std::chrono::duration_cast<std::chrono::steady_clock::duration>(period * static_cast<double>(i));

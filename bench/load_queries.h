@@ -1,6 +1,6 @@
 #pragma once
 // The query side of `kubemonitor-bench load`: an operator's GETs during the ingest load, open
-// loop on their own thread and keep-alive connection (agent::HttpClient, libcurl).
+// loop on their own thread and keep-alive connection (HttpClient, Beast).
 
 #include <atomic>
 #include <chrono>

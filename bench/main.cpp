@@ -4,7 +4,6 @@
 // `load` (open loop: a fleet of simulated agents with pods on their own clocks, queries beside),
 // `storage` (embedded engine), `all`. Figures go to docs/benchmarks.md (WAL: docs/tsdb-wal.md).
 
-#include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -53,6 +52,7 @@ int main(int argc, char** argv) {
   pods->add_option("--interval", pods_options.interval, "agent and netdata interval, seconds");
   pods->add_option("--seconds", pods_options.seconds, "measured duration per process");
   pods->add_option("--netdata", pods_options.netdata, "netdata binary (the yardstick)");
+  pods->add_option("--kept-files-memory", pods_options.kept_files_mib, "the agent's kernel-memory budget for kept files, MiB");
   WalBenchOptions wal_options;
   wal_options.dir = std::filesystem::temp_directory_path().string();
   bool wal_no_sync = false;
@@ -104,7 +104,6 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_level(spdlog::level::warn);
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   int rc = 0;
   if (agent->parsed() || all->parsed()) {
     BenchResult result{"agent", {}};
@@ -142,6 +141,5 @@ int main(int argc, char** argv) {
     rc |= runStorageBench(storage_options, result);
     result.print(json);
   }
-  curl_global_cleanup();
   return rc;
 }

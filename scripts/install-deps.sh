@@ -6,11 +6,10 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
-  libboost1.81-dev          # Boost.Beast + Asio (header-only) for the server's HTTP
+  libboost1.81-dev          # Boost.Beast + Asio (header-only): HTTP of the server, agent and clients
   libsimdjson-dev           # parsing reports and API answers
-  libcurl4-openssl-dev      # the agent's HTTP client
   libyaml-cpp-dev           # kubeconfig files (src/kube)
-  libssl-dev openssl        # the server's TLS; tests make certificates with the openssl CLI
+  libssl-dev openssl        # TLS (server, https:// clients); tests make certificates with the openssl CLI
   libzstd-dev zlib1g-dev    # report compression (zstd; gzip accepted)
   libspdlog-dev libfmt-dev  # logging
   libcli11-dev              # command-line flags
@@ -20,6 +19,7 @@ packages=(
   curl jq procps iproute2   # scripts and end-to-end tests
   shellcheck                # make test-deploy lints every script
   netdata-core              # the yardstick of the pods benchmark (make bench); never started as a service
+  netdata-plugins-bash      # its cgroup naming helper: without it netdata charts no container
 )
 
 # The metrics.k8s.io test runs the real kubectl. Any kubectl on PATH will do (this machine has

@@ -2,7 +2,6 @@
 // to kubemonitor-server (DESIGN.md §2). Flags are also read from the environment variables in
 // brackets, so the DaemonSet can configure it without a command line.
 
-#include <curl/curl.h>
 #include <malloc.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -61,6 +60,11 @@ int runAgent(int argc, char** argv) {
   std::string kube_api = "auto";
   std::string kubeconfig;
   std::string kubepods_cgroup;
+  double kept_files_mib = static_cast<double>(cgroup::CgroupReader::kDefaultMaxPinnedBytes) / (1 << 20);
+  app.add_option("--kept-files-memory", kept_files_mib,
+                 "MiB of kernel memory the cgroup and /proc files kept open may pin (charged to the agent)")
+      ->envname("KEPT_FILES_MEMORY_MIB")
+      ->check(CLI::Range(0.0, 4096.0));
   app.add_option("--server", server_url, "kubemonitor-server base URL, e.g. http://127.0.0.1:8080")->envname("API_SERVER_URL");
   app.add_option("--node-name", node_name, "Kubernetes node name (default: hostname)")->envname("NODE_NAME");
   app.add_option("--interval", interval_seconds, "collection interval in seconds")
@@ -144,7 +148,7 @@ int runAgent(int argc, char** argv) {
   }
   // The watcher keeps names current on its own thread; the loop reads immutable snapshots.
   kube::PodCatalog catalog;
-  std::optional<kube::CurlKubeHttp> kube_http;
+  std::optional<kube::BeastKubeHttp> kube_http;
   std::optional<kube::PodWatcher> watcher;
   std::optional<agent::KubePodNameSource> pod_names;
   if (kube_config->has_value()) {
@@ -162,7 +166,8 @@ int runAgent(int argc, char** argv) {
   std::optional<agent::PodCollector> pod_collector;
   if (auto mounts = cgroup::readHostCgroupMounts(fs, *forced_mode); mounts) {
     spdlog::info("cgroup mode {}", cgroup::cgroupModeName(mounts->mode));
-    cgroup_reader.emplace(fs, std::move(*mounts), agent::raiseDescriptorLimit(cgroup::CgroupReader::kDefaultMaxOpenFiles));
+    cgroup_reader.emplace(fs, std::move(*mounts), agent::raiseDescriptorLimit(cgroup::CgroupReader::kDefaultMaxOpenFiles),
+                          static_cast<size_t>(kept_files_mib * (1 << 20)));
     discovery.emplace(fs, *cgroup_reader, cgroup::ResolverChain::standard(),
                       cgroup::PodDiscovery::Options{kubepods_cgroup});
     pod_collector.emplace(fs, *cgroup_reader, *discovery, clock);
@@ -210,10 +215,7 @@ int main(int argc, char** argv) {
     mallopt(M_ARENA_MAX, 2);
     mallopt(M_MMAP_THRESHOLD, 64 * 1024);
     mallopt(M_TRIM_THRESHOLD, 256 * 1024);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    const int rc = runAgent(argc, argv);
-    curl_global_cleanup();
-    return rc;
+    return runAgent(argc, argv);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "kubemonitor-agent: fatal: %s\n", e.what());
     return 1;

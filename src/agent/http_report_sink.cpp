@@ -17,7 +17,7 @@ HttpReportSink::HttpReportSink(std::string server_url, std::string token, std::s
     : client_(std::chrono::seconds(10), std::move(ca_file)) {
   while (!server_url.empty() && server_url.back() == '/') server_url.pop_back();
   ingest_url_ = server_url + "/api/ingest";
-  headers_ = {"Content-Type: application/json", "Content-Encoding: zstd", "Expect:"};
+  headers_ = {"Content-Type: application/json", "Content-Encoding: zstd"};
   if (!token.empty()) headers_.push_back("Authorization: Bearer " + token);
 }
 

@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "agent/http_client.h"
+#include "common/http_client.h"
 #include "agent/report_sink.h"
 
 namespace kubemonitor::agent {

@@ -19,6 +19,15 @@
 //   is 0, no container of it stalled on that resource and its pressure file is not read (0). The
 //   disk counters are recursive too: a pod that counted no byte needs no container disk files.
 //   The kubepods cgroup is read first in each cycle and plays the same role for the pods.
+// - OOM counters are read only in cycles after the host's /proc/vmstat oom_kill moved: every OOM
+//   kill counts there and in the victim's cgroup at once (mm/oom_kill.c), so otherwise no cgroup's
+//   count changed. A container whose spec has a CPU limit has its throttling read every cycle.
+// - v1 limits come from memory.stat's hierarchical_memory_limit (the smallest limit of the cgroup
+//   and its ancestors). One inherited from kubepods or above (node allocatable) is no limit of the
+//   pod's or container's own: reported as 0, as memory.limit_in_bytes would say for them.
+// - A known sandbox's cgroup.procs is re-read every CgroupReader::kRareFilesEveryCycles cycles: its
+//   only process is the pause process, which lives as long as the sandbox cgroup (a new sandbox is
+//   a new container cgroup, found by discovery).
 //
 // Thread safety: none; one collector per agent loop.
 
@@ -52,6 +61,9 @@ class PodCollector {
   // Every reference must outlive the collector.
   PodCollector(const hostfs::HostFs& fs, cgroup::CgroupReader& reader, cgroup::PodDiscovery& discovery,
                const Clock& clock);
+  ~PodCollector();
+  PodCollector(const PodCollector&) = delete;
+  PodCollector& operator=(const PodCollector&) = delete;
 
   // One cycle. `names` may be null (no Kubernetes API).
   std::vector<model::PodUsage> collect(const PodNamesByUid* names, PodCycleStats& stats);
@@ -83,6 +95,7 @@ class PodCollector {
   // Σ /proc/<pid>/io of `pids`: read_bytes and write_bytes − cancelled_write_bytes.
   cgroup::DiskBytes sumPidDisk(const std::vector<int>& pids);
   Result<std::string_view> readPidIo(int pid);
+  void dropPidIo(std::unordered_map<int, std::unique_ptr<hostfs::RereadableFile>>::iterator it);
   // `sandbox_first`: pids[0…] are the sandbox's (the collector knows it), no need to look for it.
   void readNetwork(const std::string& uid, const std::vector<int>& pids, bool sandbox_first, model::PodUsage& pod,
                    PodCycleStats& stats);
@@ -99,10 +112,22 @@ class PodCollector {
   std::unordered_map<std::string, NetworkSample> previous_net_;   // by pod UID
   std::unordered_map<std::string, bool> sandbox_by_cgroup_;       // by container cgroup path
   // /proc/<pid>/io kept open for the disk fallback (ESRCH once the process exits: reopened then, a
-  // reused pid is a new process); closed when the pid was not asked for in a cycle.
+  // reused pid is a new process), within the reader's kernel-memory budget (pinExternal); closed
+  // when the pid was not asked for in a cycle.
   std::unordered_map<int, std::unique_ptr<hostfs::RereadableFile>> pid_io_files_;
   std::unordered_map<int, bool> pid_io_used_;  // this cycle's pids
   std::string io_buffer_;                      // the text of the last /proc/<pid>/io read
+  // The sandbox's pids and the cycle they were read, by sandbox cgroup path.
+  struct SandboxPids {
+    std::vector<int> pids;
+    uint64_t cycle = 0;
+  };
+  std::unordered_map<std::string, SandboxPids> sandbox_pids_;
+  // /proc/vmstat, kept open: its oom_kill gates the cgroups' OOM files (see above).
+  std::unique_ptr<hostfs::RereadableFile> vmstat_;
+  std::optional<uint64_t> host_oom_kills_;  // oom_kill at the last cycle; nullopt = unknown
+  // Whether an OOM kill may have happened since the last cycle (reads /proc/vmstat).
+  bool oomKillsMayHaveMoved(PodCycleStats& stats);
   PodNetworkReader network_;
 };
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "common/text.h"
+
 namespace kubemonitor::cgroup {
 namespace {
 
@@ -15,6 +17,9 @@ constexpr std::array<std::string_view, 4> kBlkioFiles = {
 
 constexpr std::string_view kThrottleFlat = "blkio.throttle.io_service_bytes";
 constexpr uint32_t kThrottleRecursiveBit = uint32_t{1} << 1;  // kBlkioFiles[1]
+
+// What parseLimit treats as "no limit": v1 prints PAGE_COUNTER_MAX pages for an unlimited cgroup.
+constexpr uint64_t kNoLimitBytes = uint64_t{1} << 62;
 
 uint64_t flatValue(const FlatKeyed& values, std::string_view key) { return values.valueOr(key, 0); }
 
@@ -46,6 +51,7 @@ std::array<CgroupReader::FileName, CgroupReader::kFileCount> CgroupReader::fileN
     names[kMemoryEvents] = {kUnified, "memory.events"};
     names[kIoStat] = {kUnified, "io.stat"};
     names[kProcs] = {kUnified, "cgroup.procs"};
+    names[kCpuQuota] = {kUnified, "cpu.max"};  // not read: v2's cpu.stat has the throttling anyway
   } else {
     const std::string_view cpuacct = mounts.v1.contains("cpuacct") ? "cpuacct" : "cpu";
     names[kCpuUsage] = {cpuacct, "cpuacct.usage"};
@@ -56,6 +62,7 @@ std::array<CgroupReader::FileName, CgroupReader::kFileCount> CgroupReader::fileN
     names[kMemoryEvents] = {"memory", "memory.oom_control"};
     for (size_t i = 0; i < kBlkioFiles.size(); ++i) names[kBlkio0 + i] = {"blkio", kBlkioFiles[i]};
     names[kProcs] = {cpuacct, "cgroup.procs"};
+    names[kCpuQuota] = {"cpu", "cpu.cfs_quota_us"};
   }
   names[kCpuPsi] = {kUnified, "cpu.pressure"};
   names[kMemoryPsi] = {kUnified, "memory.pressure"};
@@ -63,8 +70,42 @@ std::array<CgroupReader::FileName, CgroupReader::kFileCount> CgroupReader::fileN
   return names;
 }
 
-CgroupReader::CgroupReader(const hostfs::HostFs& fs, CgroupMounts mounts, size_t max_open_files)
-    : fs_(fs), mounts_(std::move(mounts)), max_open_files_(max_open_files), file_names_(fileNamesFor(mounts_)) {}
+CgroupReader::CgroupReader(const hostfs::HostFs& fs, CgroupMounts mounts, size_t max_open_files,
+                           size_t max_pinned_bytes)
+    : fs_(fs),
+      mounts_(std::move(mounts)),
+      max_open_files_(max_open_files),
+      max_pinned_bytes_(max_pinned_bytes),
+      file_names_(fileNamesFor(mounts_)) {}
+
+bool CgroupReader::budgetFull() const {
+  return open_files_ >= max_open_files_ ||
+         (open_files_ + 1) * kPinnedBytesPerFile + external_pinned_bytes_ + reserved_pinned_bytes_ > max_pinned_bytes_;
+}
+
+bool CgroupReader::pinExternal(size_t bytes) {
+  std::lock_guard lock(mutex_);
+  if (open_files_ * kPinnedBytesPerFile + external_pinned_bytes_ + reserved_pinned_bytes_ + bytes > max_pinned_bytes_) {
+    return false;
+  }
+  external_pinned_bytes_ += bytes;
+  return true;
+}
+
+void CgroupReader::unpinExternal(size_t bytes) {
+  std::lock_guard lock(mutex_);
+  external_pinned_bytes_ -= std::min(bytes, external_pinned_bytes_);
+}
+
+void CgroupReader::reservePinnedBytes(size_t bytes) {
+  std::lock_guard lock(mutex_);
+  reserved_pinned_bytes_ = bytes;
+}
+
+size_t CgroupReader::pinnedBytes() const {
+  std::lock_guard lock(mutex_);
+  return open_files_ * kPinnedBytesPerFile + external_pinned_bytes_ + reserved_pinned_bytes_;
+}
 
 void CgroupReader::beginCycle() {
   std::lock_guard lock(mutex_);
@@ -135,10 +176,11 @@ std::string_view CgroupReader::discoveryController() const {
 }
 
 Result<std::string_view> CgroupReader::readUnkept(const std::filesystem::path& path) const {
-  auto text = fs_.readFile(path);
-  if (!text) return text.error();
-  buffer_ = std::move(*text);
-  return std::string_view(buffer_);
+  // Opened, read once and closed: a cgroup file is a seq_file, whose short read is its end, so
+  // the read to EOF that a regular file needs (a fourth system call per file) is left out.
+  auto opened = fs_.openRereadable(path);
+  if (!opened) return opened.error();
+  return (*opened)->read(buffer_);
 }
 
 Result<std::string_view> CgroupReader::readFile(CachedCgroup& cgroup, std::string_view cgroup_path, File file) const {
@@ -149,7 +191,7 @@ Result<std::string_view> CgroupReader::readFile(CachedCgroup& cgroup, std::strin
   if (!slot.file) {
     auto dir = directory(name.controller, cgroup_path);
     if (!dir) return dir.error();
-    if (open_files_ >= max_open_files_) return readUnkept(*dir / name.name);
+    if (budgetFull()) return readUnkept(*dir / name.name);
     auto opened = fs_.openRereadable(*dir / name.name);
     if (!opened) {
       if (opened.error().code == ErrorCode::kNotFound) slot.missing = true;
@@ -164,9 +206,10 @@ Result<std::string_view> CgroupReader::readFile(CachedCgroup& cgroup, std::strin
   auto text = slot.file->read(buffer_);
   if (text || text.error().code != ErrorCode::kVanished) return text;
   // The cgroup this descriptor belonged to is gone; one made again at the same path (a container
-  // restarted in place) is a new cgroup: open it afresh, once.
+  // restarted in place) is a new cgroup: open it afresh, once, and forget what the old one said.
   slot.file.reset();
   --open_files_;
+  cgroup.remembered = {};
   auto dir = directory(name.controller, cgroup_path);
   if (!dir) return dir.error();
   auto reopened = fs_.openRereadable(*dir / name.name);
@@ -181,12 +224,13 @@ Result<CgroupStats> CgroupReader::read(std::string_view cgroup_path, std::vector
   std::lock_guard lock(mutex_);
   CachedCgroup& cgroup = cached(cgroup_path);
   CgroupStats stats;
-  if (auto status = readCpu(cgroup, cgroup_path, stats, warnings); !status) {
+  if (auto status = readCpu(cgroup, cgroup_path, plan.cpu_limited, stats, warnings); !status) {
     // Its files are closed: a cgroup made again at the same path (a restart) starts afresh.
     forget(cgroup_path);
     return status.error();
   }
-  readMemory(cgroup, cgroup_path, stats, warnings);
+  readMemory(cgroup, cgroup_path, plan.oom, stats, warnings);
+  if (rareFilesDue(cgroup)) cgroup.remembered.rare_read_cycle = cycle_;
   if (plan.disk) readDisk(cgroup, cgroup_path, stats, warnings);
   readPressure(cgroup, cgroup_path, plan.pressure, stats, warnings);
   return stats;
@@ -207,8 +251,8 @@ Result<std::vector<int>> CgroupReader::pids(std::string_view cgroup_path) const 
   return parseCgroupProcs(*text);
 }
 
-Status CgroupReader::readCpu(CachedCgroup& cgroup, std::string_view cgroup_path, CgroupStats& stats,
-                             std::vector<Error>* warnings) const {
+Status CgroupReader::readCpu(CachedCgroup& cgroup, std::string_view cgroup_path, bool cpu_limited,
+                             CgroupStats& stats, std::vector<Error>* warnings) const {
   if (mounts_.mode == CgroupMode::kV2) {
     auto text = readFile(cgroup, cgroup_path, kCpuUsage);
     if (!text) return vanishedOr(text.error());
@@ -226,6 +270,13 @@ Status CgroupReader::readCpu(CachedCgroup& cgroup, std::string_view cgroup_path,
   auto usage_ns = parseSingleValue(*usage, "cpuacct.usage");
   if (!usage_ns) return usage_ns.error();
   stats.cpu_usage_ns = *usage_ns;
+  Remembered& remembered = cgroup.remembered;
+  if (!throttlingMayMove(cgroup, cgroup_path, cpu_limited, warnings)) {
+    stats.cpu_periods = remembered.cpu_periods;
+    stats.cpu_throttled_periods = remembered.cpu_throttled_periods;
+    stats.cpu_throttled_ns = remembered.cpu_throttled_ns;
+    return {};
+  }
   auto throttling = readFile(cgroup, cgroup_path, kCpuStat);
   if (!throttling) return warn(warnings, throttling.error()), Status{};
   auto values = parseFlatKeyed(*throttling, "cpu.stat");
@@ -233,10 +284,47 @@ Status CgroupReader::readCpu(CachedCgroup& cgroup, std::string_view cgroup_path,
   stats.cpu_periods = flatValue(*values, "nr_periods");
   stats.cpu_throttled_periods = flatValue(*values, "nr_throttled");
   stats.cpu_throttled_ns = flatValue(*values, "throttled_time");
+  remembered.throttling_read = true;
+  remembered.cpu_periods = stats.cpu_periods;
+  remembered.cpu_throttled_periods = stats.cpu_throttled_periods;
+  remembered.cpu_throttled_ns = stats.cpu_throttled_ns;
   return {};
 }
 
-void CgroupReader::readMemory(CachedCgroup& cgroup, std::string_view cgroup_path, CgroupStats& stats,
+bool CgroupReader::rareFilesDue(const CachedCgroup& cgroup) const {
+  const uint64_t last = cgroup.remembered.rare_read_cycle;
+  return last == 0 || cycle_ - last >= kRareFilesEveryCycles;
+}
+
+bool CgroupReader::throttlingMayMove(CachedCgroup& cgroup, std::string_view cgroup_path, bool cpu_limited,
+                                     std::vector<Error>* warnings) const {
+  Remembered& remembered = cgroup.remembered;
+  if (cpu_limited) return true;
+  const bool had_quota = !remembered.quota_known || remembered.has_quota;
+  if (rareFilesDue(cgroup)) {
+    remembered.quota_known = false;
+    auto text = readFile(cgroup, cgroup_path, kCpuQuota);
+    // cpu.cfs_quota_us is a signed value, -1 = no quota (Documentation/scheduler/sched-bwc.rst).
+    if (text && text::trim(*text) == "-1") {
+      remembered.quota_known = true;
+      remembered.has_quota = false;
+    } else if (text && parseSingleValue(*text, "cpu.cfs_quota_us")) {
+      remembered.quota_known = true;
+      remembered.has_quota = true;
+    } else if (!text && text.error().code != ErrorCode::kNotFound) {
+      warn(warnings, text.error());
+    }
+  }
+  // Counters from a quota the cgroup had before: read once, whatever the quota is now.
+  if (!remembered.throttling_read) return true;
+  // Without a quota the period timer never runs, so nr_periods, nr_throttled and throttled_time
+  // stand still (kernel/sched/fair.c: do_sched_cfs_period_timer returns at quota == RUNTIME_INF;
+  // throttle_cfs_rq needs runtime_enabled). Removing a quota unthrottles and adds to
+  // throttled_time once: the cycle that finds it gone reads the counters one last time.
+  return !remembered.quota_known || remembered.has_quota || had_quota;
+}
+
+void CgroupReader::readMemory(CachedCgroup& cgroup, std::string_view cgroup_path, bool oom, CgroupStats& stats,
                               std::vector<Error>* warnings) const {
   const bool v2 = mounts_.mode == CgroupMode::kV2;
   const std::string_view usage_file = file_names_[kMemoryUsage].name;
@@ -256,16 +344,13 @@ void CgroupReader::readMemory(CachedCgroup& cgroup, std::string_view cgroup_path
     stats.memory_rss_bytes = flatValue(*stat, v2 ? "anon" : "total_rss");
     stats.memory_cache_bytes = flatValue(*stat, v2 ? "file" : "total_cache");
   }
+  readMemoryLimit(cgroup, cgroup_path, stat ? &*stat : nullptr, stats, warnings);
 
-  const std::string_view limit_file = file_names_[kMemoryLimit].name;
-  auto limit_text = readFile(cgroup, cgroup_path, kMemoryLimit);
-  auto limit = limit_text ? parseLimit(*limit_text, limit_file) : Result<std::optional<uint64_t>>(limit_text.error());
-  if (!limit) {
-    warn(warnings, limit.error());
-  } else {
-    stats.memory_limit_bytes = limit->value_or(0);
+  Remembered& remembered = cgroup.remembered;
+  if (!oom && remembered.oom_read) {
+    stats.oom_kills = remembered.oom_kills;
+    return;
   }
-
   const std::string_view events_file = file_names_[kMemoryEvents].name;
   auto events_text = readFile(cgroup, cgroup_path, kMemoryEvents);
   auto events = events_text ? parseFlatKeyed(*events_text, events_file) : Result<FlatKeyed>(events_text.error());
@@ -273,7 +358,33 @@ void CgroupReader::readMemory(CachedCgroup& cgroup, std::string_view cgroup_path
     warn(warnings, events.error());
   } else {
     stats.oom_kills = flatValue(*events, "oom_kill");  // v1 has it since Linux 4.13
+    remembered.oom_read = true;
+    remembered.oom_kills = stats.oom_kills;
   }
+}
+
+void CgroupReader::readMemoryLimit(CachedCgroup& cgroup, std::string_view cgroup_path, const FlatKeyed* stat,
+                                   CgroupStats& stats, std::vector<Error>* warnings) const {
+  const bool v2 = mounts_.mode == CgroupMode::kV2;
+  if (!v2 && stat != nullptr) {
+    // memcg_stat_show prints the smallest memory.limit_in_bytes of the cgroup and its ancestors
+    // (mm/memcontrol-v1.c): the limit in force, from a file read anyway.
+    if (auto hierarchical = stat->find("hierarchical_memory_limit")) {
+      stats.memory_limit_bytes = *hierarchical >= kNoLimitBytes ? 0 : *hierarchical;
+      return;
+    }
+  }
+  Remembered& remembered = cgroup.remembered;
+  if (v2 && !rareFilesDue(cgroup)) {
+    stats.memory_limit_bytes = remembered.memory_max_bytes;
+    return;
+  }
+  const std::string_view limit_file = file_names_[kMemoryLimit].name;
+  auto limit_text = readFile(cgroup, cgroup_path, kMemoryLimit);
+  auto limit = limit_text ? parseLimit(*limit_text, limit_file) : Result<std::optional<uint64_t>>(limit_text.error());
+  if (!limit) return warn(warnings, limit.error());
+  stats.memory_limit_bytes = limit->value_or(0);
+  remembered.memory_max_bytes = stats.memory_limit_bytes;
 }
 
 void CgroupReader::readDisk(CachedCgroup& cgroup, std::string_view cgroup_path, CgroupStats& stats,

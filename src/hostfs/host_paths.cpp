@@ -26,6 +26,7 @@ std::filesystem::path HostPaths::procStat() const { return proc() / "stat"; }
 std::filesystem::path HostPaths::procMeminfo() const { return proc() / "meminfo"; }
 std::filesystem::path HostPaths::procDiskstats() const { return proc() / "diskstats"; }
 std::filesystem::path HostPaths::procUptime() const { return proc() / "uptime"; }
+std::filesystem::path HostPaths::procVmstat() const { return proc() / "vmstat"; }
 
 std::filesystem::path HostPaths::procPid(int pid) const { return proc() / std::to_string(pid); }
 std::filesystem::path HostPaths::procPidNetDev(int pid) const { return procPid(pid) / "net" / "dev"; }

@@ -25,6 +25,7 @@ class HostPaths {
   std::filesystem::path procMeminfo() const;    // <root>/proc/meminfo
   std::filesystem::path procDiskstats() const;  // <root>/proc/diskstats
   std::filesystem::path procUptime() const;     // <root>/proc/uptime
+  std::filesystem::path procVmstat() const;     // <root>/proc/vmstat
 
   std::filesystem::path procPid(int pid) const;           // <root>/proc/<pid>
   std::filesystem::path procPidNetDev(int pid) const;     // <root>/proc/<pid>/net/dev

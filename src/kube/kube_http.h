@@ -1,8 +1,7 @@
 #pragma once
 // The narrow HTTP interface the pod watcher needs (DESIGN rule 4): a GET and a line-by-line
-// stream. CurlKubeHttp is the real one; tests run it against FakeKubeApiServer.
+// stream. BeastKubeHttp is the real one; tests run it against FakeKubeApiServer.
 
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -10,7 +9,9 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "common/http_client.h"
 #include "common/result.h"
 #include "kube/api_config.h"
 
@@ -37,23 +38,23 @@ class KubeHttp {
   virtual void resume() = 0;
 };
 
-struct CurlKubeHttpOptions {
+struct KubeHttpOptions {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds request_timeout{30000};  // a whole GET (LIST pages, ReplicaSets)
   // A whole watch: the server ends it after timeoutSeconds (300 s); this only catches a dead peer.
   std::chrono::milliseconds stream_timeout{330000};
 };
 
-// libcurl implementation: Bearer token, CA file or in-memory CA, gzip accepted, timeouts.
-// Thread-safe: get() and stream() may run at once (the watcher GETs ReplicaSets mid-stream).
-// Each transfer runs on its own multi handle so that stop() wakes it at once (curl_multi_wakeup).
-// curl_global_init must have run (main does it) before the first transfer.
-class CurlKubeHttp final : public KubeHttp {
+// Over the common HttpClient (Boost.Beast; OpenSSL for https): Bearer token (re-read from its
+// file for each request), CA file or in-memory CA, gzip accepted for GETs, timeouts.
+// Thread-safe: get() and stream() may run at once (the watcher GETs ReplicaSets mid-stream). Each
+// transfer has a client of its own, so that stop() aborts all of them at once.
+class BeastKubeHttp final : public KubeHttp {
  public:
-  explicit CurlKubeHttp(KubeApiConfig config, CurlKubeHttpOptions options = {});
-  ~CurlKubeHttp() override;
-  CurlKubeHttp(const CurlKubeHttp&) = delete;
-  CurlKubeHttp& operator=(const CurlKubeHttp&) = delete;
+  explicit BeastKubeHttp(KubeApiConfig config, KubeHttpOptions options = {});
+  ~BeastKubeHttp() override;
+  BeastKubeHttp(const BeastKubeHttp&) = delete;
+  BeastKubeHttp& operator=(const BeastKubeHttp&) = delete;
 
   Result<HttpBody> get(std::string_view path_and_query) override;
   Result<HttpBody> stream(std::string_view path_and_query,
@@ -62,15 +63,16 @@ class CurlKubeHttp final : public KubeHttp {
   void resume() override;
 
  private:
-  struct Transfer;
-  Result<HttpBody> perform(std::string_view path_and_query, std::chrono::milliseconds timeout,
-                           const std::function<bool(std::string_view line)>* on_line);
+  // A client for one transfer, registered so that stop() reaches it; null when stopped.
+  std::shared_ptr<HttpClient> startTransfer(std::chrono::milliseconds timeout);
+  void endTransfer(const std::shared_ptr<HttpClient>& client);
+  std::vector<std::string> headers(bool accept_gzip) const;
 
   const KubeApiConfig config_;
-  const CurlKubeHttpOptions options_;
-  std::atomic<bool> stopped_{false};
+  const KubeHttpOptions options_;
   std::mutex transfers_mutex_;
-  std::set<void*> active_multis_;  // CURLM* of transfers in progress, woken by stop()
+  bool stopped_ = false;                             // guarded by transfers_mutex_
+  std::set<std::shared_ptr<HttpClient>> active_;     // guarded by transfers_mutex_
 };
 
 }  // namespace kubemonitor::kube

@@ -146,6 +146,13 @@ for component in agent server; do
     for p in "${problems[@]}"; do fail "$dockerfile: $p"; done
   fi
 done
+# The agent's footprint (issue 18): its HTTP is Boost.Beast over OpenSSL; libcurl and the TLS and
+# Kerberos libraries it drags in (7.5-9.5 MiB of RSS) must not come back through a dependency.
+if [ -x "$bin_dir/kubemonitor-agent" ] && ldd "$bin_dir/kubemonitor-agent" | grep -qE 'libcurl|libgnutls|libkrb5'; then
+  fail "kubemonitor-agent links libcurl, gnutls or krb5: $(ldd "$bin_dir/kubemonitor-agent" | grep -oE 'lib(curl|gnutls|krb5)[^ ]*' | xargs)"
+else
+  pass "kubemonitor-agent links no libcurl, gnutls or krb5"
+fi
 # The exec probe of the DaemonSet runs this path inside the image.
 if grep -q -- '- /usr/local/bin/kubemonitor-agent' deploy/kubernetes/agent-daemonset.yaml; then
   pass "the DaemonSet probes the binary where Dockerfile.agent puts it"

@@ -4,7 +4,10 @@
 // workload wrote with O_DIRECT, the bytes it sent over its veth. Runs as root; skips otherwise.
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <chrono>
 #include <functional>
@@ -320,6 +323,71 @@ TEST_P(RealKernelPods, ContendedContainerShowsCpuPressureIdlePodsContainerZero) 
   EXPECT_GT(busy_pod->containers[0].usage.cpu_pressure_some_percent, 0.0);
   if (idle_pod->usage.cpu_pressure_some_percent == 0.0) {
     EXPECT_EQ(idle_pod->containers[0].usage.cpu_pressure_some_percent, 0.0);
+  }
+}
+
+// The text of one of a cgroup's files, read here independently of the agent (its truth).
+std::string kernelFile(const cgroup::CgroupReader& reader, const std::string& controller, const std::string& cgroup_path,
+                       const std::string& file) {
+  auto dir = reader.directory(controller, cgroup_path);
+  if (!dir) return "";
+  std::ifstream in(*dir / file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+uint64_t flatKey(const std::string& text, const std::string& key) {
+  std::istringstream lines(text);
+  std::string name;
+  uint64_t value = 0;
+  while (lines >> name >> value) {
+    if (name == key) return value;
+  }
+  return 0;
+}
+
+// The reading-less rules of docs/decisions.md (throttling only under a CFS quota, OOM files only
+// after /proc/vmstat's oom_kill moved, the limit from memory.stat) against the kernel's own files.
+TEST_P(RealKernelPods, ReadingLessAgreesWithTheKernelFiles) {
+  FakePodHost& host = *host_;
+  const std::string uid = uidFor(6);
+  const std::string pod = host.addPod(Qos::kBurstable, uid);
+  host.setMemoryLimit(pod, 512ull << 20);
+  const std::string throttled = host.addContainer(pod, idFor(61));
+  host.setCpuQuota(throttled, 10000);  // 10 ms of CPU per 100 ms period
+  host.start(throttled, "", {"spin"});
+  const std::string unlimited = host.addContainer(pod, idFor(62));
+  host.start(unlimited, "", {"spin"});
+  const std::string limited = host.addContainer(pod, idFor(63));
+  host.setMemoryLimit(limited, 32ull << 20);
+  const Workload grower = host.start(limited, "", {"grow", "64"});
+  ASSERT_EQ(cycle().size(), 1u);
+  const int status = host.waitExit(grower.pid);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the grower was to be OOM-killed";
+  // Periods of the quota to throttle in (a measurement window, not a wait for state).
+  std::this_thread::sleep_for(milliseconds(1000));
+  for (int round = 0; round < 2; ++round) {  // the kill's cycle, then a quiet one (OOM files not read)
+    auto pods = cycle();
+    const std::string throttled_stat = kernelFile(*reader_, "cpu", throttled, "cpu.stat");
+    const std::string unlimited_stat = kernelFile(*reader_, "cpu", unlimited, "cpu.stat");
+    ASSERT_EQ(pods.size(), 1u);
+    const auto* t = findContainer(pods[0], idFor(61));
+    const auto* u = findContainer(pods[0], idFor(62));
+    const auto* l = findContainer(pods[0], idFor(63));
+    ASSERT_TRUE(t && u && l);
+    const uint64_t truth_throttled = flatKey(throttled_stat, "nr_throttled");
+    EXPECT_GT(t->usage.cpu_throttled_periods, 5u);
+    EXPECT_LE(t->usage.cpu_throttled_periods, truth_throttled);
+    EXPECT_GE(t->usage.cpu_throttled_periods + 2, truth_throttled) << "tolerance: 2 periods (200 ms) between the reads";
+    EXPECT_EQ(u->usage.cpu_periods, flatKey(unlimited_stat, "nr_periods")) << "no quota: the counters stand still";
+    EXPECT_EQ(u->usage.cpu_throttled_ns, flatKey(unlimited_stat, "throttled_time"));
+    EXPECT_EQ(l->usage.oom_kills, 1u);
+    EXPECT_EQ(l->usage.oom_kills, flatKey(kernelFile(*reader_, "memory", limited, "memory.oom_control"), "oom_kill"));
+    EXPECT_EQ(u->usage.oom_kills, 0u);
+    EXPECT_EQ(l->usage.memory_limit_bytes, 32ull << 20);
+    EXPECT_EQ(pods[0].usage.memory_limit_bytes, 512ull << 20);
+    EXPECT_EQ(u->usage.memory_limit_bytes, 512ull << 20) << "a container without a limit is bounded by its pod's";
   }
 }
 

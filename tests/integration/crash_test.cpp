@@ -4,7 +4,6 @@
 // The server runs with its default flags but a small ingest queue, so that some reports are shed
 // with 503 and retried by the agents, as they would be past capacity.
 
-#include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <simdjson.h>
@@ -17,7 +16,7 @@
 #include <set>
 #include <thread>
 
-#include "agent/http_client.h"
+#include "common/http_client.h"
 #include "common/clock.h"
 #include "common/testing/child_process.h"
 #include "model/report_json.h"
@@ -33,7 +32,6 @@ using testing::TempDir;
 
 class CrashTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
   ChildProcess startServer() {
     std::filesystem::remove(port_file_);
@@ -69,7 +67,7 @@ TEST_F(CrashTest, EveryAcknowledgedReportSurvivesKillDashNine) {
   std::vector<std::thread> agents;
   for (size_t a = 0; a < kAgents; ++a) {
     agents.emplace_back([&, a] {
-      agent::HttpClient client;
+      HttpClient client;
       for (int tick = 0; tick < kMaxReports; ++tick) {
         const model::Report report = tsdb::testing::generateNodeReport(a, 20, tick, start_ms, 1000);
         const std::string body = model::encodeReport(report);
@@ -107,7 +105,7 @@ TEST_F(CrashTest, EveryAcknowledgedReportSurvivesKillDashNine) {
 
   server.emplace(startServer());
   ASSERT_NE(port_, 0);
-  agent::HttpClient client;
+  HttpClient client;
   size_t found = 0;
   for (size_t a = 0; a < kAgents; ++a) {
     const std::string node = "node-" + std::to_string(a);

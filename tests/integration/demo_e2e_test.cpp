@@ -4,7 +4,6 @@
 // network namespace or scratch file behind. Root only (skips with the reason otherwise).
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -19,7 +18,7 @@
 #include <sstream>
 #include <thread>
 
-#include "agent/http_client.h"
+#include "common/http_client.h"
 #include "cgroup/testing/fake_pod_host.h"
 #include "common/testing/child_process.h"
 #include "demo/demo_cluster.h"
@@ -57,7 +56,6 @@ std::vector<std::string> leftovers(const std::string& needle) {
 
 TEST(MakeDemo, ShowsMovingPodsNamespacesAndDeploymentsThenCleansUp) {
   if (auto reason = hosttest::FakePodHost::unsupportedReason(); !reason.empty()) GTEST_SKIP() << reason;
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   testing::TempDir dir;
   const std::string port_file = dir.path() + "/port";
   // --duration is only a safety net: the test stops it with SIGTERM long before.
@@ -70,7 +68,7 @@ TEST(MakeDemo, ShowsMovingPodsNamespacesAndDeploymentsThenCleansUp) {
   const std::string url = "http://127.0.0.1:" + std::to_string(*port);
   EXPECT_FALSE(leftovers(mine).empty()) << "the demo's cgroups and namespaces carry its pid";
 
-  agent::HttpClient client;
+  HttpClient client;
   simdjson::dom::parser parser;
   auto items = [&](const std::string& route, std::string& body) -> std::optional<simdjson::dom::array> {
     auto response = client.get(url + route);

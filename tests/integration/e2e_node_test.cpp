@@ -2,7 +2,6 @@
 // reading this machine's /proc, and a real busy loop. Asserts against independent truth
 // (/proc/meminfo read by the test, sysconf) with stated tolerances.
 
-#include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <simdjson.h>
@@ -14,7 +13,7 @@
 #include <sstream>
 #include <thread>
 
-#include "agent/http_client.h"
+#include "common/http_client.h"
 #include "common/clock.h"
 #include "common/testing/child_process.h"
 #include "common/time_format.h"
@@ -53,7 +52,6 @@ std::pair<uint64_t, uint64_t> meminfoTotalAndAvailable() {
 
 class EndToEndTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
   // Starts the server on an ephemeral port and returns its base URL.
   std::string startServer() {
@@ -80,7 +78,7 @@ class EndToEndTest : public ::testing::Test {
 
   TempDir dir_;
   std::optional<ChildProcess> server_;
-  agent::HttpClient client_;
+  HttpClient client_;
   simdjson::dom::parser parser_;
   std::vector<std::string> bodies_;
   const std::string node_ = "e2e-node-" + std::to_string(getpid());

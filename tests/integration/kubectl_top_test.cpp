@@ -2,7 +2,6 @@
 // numbers kubemonitor holds. The test posts a report with known numbers itself, so the expected
 // output is exact (no live measurement involved).
 
-#include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -13,7 +12,7 @@
 #include <sstream>
 #include <tuple>
 
-#include "agent/http_client.h"
+#include "common/http_client.h"
 #include "common/clock.h"
 #include "common/testing/child_process.h"
 #include "model/report_json.h"
@@ -45,7 +44,6 @@ std::string readFile(const std::string& path) {
 
 class KubectlTopTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
   void SetUp() override {
     kubectl_ = kubectlPath();
@@ -80,7 +78,7 @@ class KubectlTopTest : public ::testing::Test {
   std::optional<ChildProcess> server_;
   std::string kubectl_;
   std::string url_;
-  agent::HttpClient client_;
+  HttpClient client_;
 };
 
 model::Report nodeReport(const std::string& node, double cpu_millicores, uint64_t working_set_bytes) {

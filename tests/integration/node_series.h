@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/http_client.h"
+#include "common/http_client.h"
 #include "common/result.h"
 #include "common/time_format.h"
 
@@ -17,7 +17,7 @@ namespace kubemonitor::integration {
 // The point timestamps (Unix ms, in the server's order) of
 // GET <base_url>/api/nodes/<node>?window=<window_seconds>&step=1. Errors say what failed: the
 // request, the status (with the body), or the JSON.
-inline Result<std::vector<int64_t>> nodePointTimestamps(agent::HttpClient& client, const std::string& base_url,
+inline Result<std::vector<int64_t>> nodePointTimestamps(HttpClient& client, const std::string& base_url,
                                                          const std::string& node, int window_seconds) {
   auto response = client.get(base_url + "/api/nodes/" + node + "?window=" + std::to_string(window_seconds) + "&step=1");
   if (!response) return response.error();

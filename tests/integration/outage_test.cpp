@@ -1,7 +1,6 @@
 // Server outage: the agent keeps collecting while the server is away, queues its reports, and
 // replays them in order when the server is back. Every report must arrive, none twice.
 
-#include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <simdjson.h>
@@ -15,7 +14,7 @@
 #include <sstream>
 #include <thread>
 
-#include "agent/http_client.h"
+#include "common/http_client.h"
 #include "common/clock.h"
 #include "common/testing/child_process.h"
 #include "common/time_format.h"
@@ -41,7 +40,6 @@ std::string readFile(const std::string& path) {
 
 class OutageTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
   ChildProcess startServer(const std::string& listen) {
     std::filesystem::remove(port_file_);
@@ -83,7 +81,7 @@ class OutageTest : public ::testing::Test {
   TempDir dir_;
   const std::string port_file_ = dir_.path() + "/port";
   int port_ = 0;
-  agent::HttpClient client_;
+  HttpClient client_;
   simdjson::dom::parser parser_;
   const std::string node_ = "outage-node-" + std::to_string(getpid());
 };

@@ -1,7 +1,6 @@
 // HTTPS and tokens end to end: a server with a certificate made here by the openssl CLI, an
 // ingest token and a query token; the real agent ships to it over TLS with --ca-file.
 
-#include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,7 +10,7 @@
 #include <sstream>
 #include <thread>
 
-#include "agent/http_client.h"
+#include "common/http_client.h"
 #include "common/testing/child_process.h"
 
 namespace kubemonitor {
@@ -34,7 +33,6 @@ std::string readFile(const std::string& path) {
 
 class TlsAuthTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
   void SetUp() override {
     // A throw-away self-signed certificate for 127.0.0.1 (P-256, one day).
@@ -71,7 +69,7 @@ class TlsAuthTest : public ::testing::Test {
 };
 
 TEST_F(TlsAuthTest, HttpsWithTokensForQueriesAndIngest) {
-  agent::HttpClient client(std::chrono::seconds(10), cert_);
+  HttpClient client(std::chrono::seconds(10), cert_);
   auto health = client.get(url() + "/health");
   ASSERT_TRUE(health.ok()) << health.error().toString();
   EXPECT_EQ(health->status, 200) << "health stays open for probes";
@@ -92,16 +90,40 @@ TEST_F(TlsAuthTest, HttpsWithTokensForQueriesAndIngest) {
 }
 
 TEST_F(TlsAuthTest, ClientsThatDoNotTrustTheCertificateOrSpeakPlainHttpFail) {
-  agent::HttpClient system_trust;  // the system's CAs do not know our certificate
+  HttpClient system_trust;  // the system's CAs do not know our certificate
   EXPECT_FALSE(system_trust.get(url() + "/health").ok());
-  agent::HttpClient plain;
+  HttpClient plain;
   auto response = plain.get(url("http") + "/health");
   EXPECT_TRUE(!response.ok() || response->status != 200);
   // The server survives both and still answers.
-  agent::HttpClient trusted(std::chrono::seconds(10), cert_);
+  HttpClient trusted(std::chrono::seconds(10), cert_);
   auto health = trusted.get(url() + "/health");
   ASSERT_TRUE(health.ok()) << health.error().toString();
   EXPECT_EQ(health->status, 200);
+}
+
+// The trust sources of a kubeconfig (certificate-authority-data, insecure-skip-tls-verify) and
+// the name check: the certificate names IP 127.0.0.1 only.
+TEST_F(TlsAuthTest, InMemoryCaInsecureModeAndTheNameCheck) {
+  HttpClientOptions in_memory;
+  in_memory.tls.ca_pem = readFile(cert_);
+  HttpClient pem_client(in_memory);
+  auto health = pem_client.get(url() + "/health");
+  ASSERT_TRUE(health.ok()) << health.error().toString();
+  EXPECT_EQ(health->status, 200);
+
+  HttpClientOptions insecure;
+  insecure.tls.insecure_skip_verify = true;
+  HttpClient insecure_client(insecure);
+  auto unverified = insecure_client.get(url() + "/health");
+  ASSERT_TRUE(unverified.ok()) << unverified.error().toString();
+  EXPECT_EQ(unverified->status, 200);
+
+  // Trusted CA, wrong name: "localhost" is not in the certificate.
+  HttpClient wrong_name(in_memory);
+  auto mismatch = wrong_name.get("https://localhost:" + std::to_string(port_) + "/health");
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_EQ(mismatch.error().code, ErrorCode::kUnavailable);
 }
 
 TEST_F(TlsAuthTest, AgentShipsOverTlsWithItsToken) {
@@ -110,7 +132,7 @@ TEST_F(TlsAuthTest, AgentShipsOverTlsWithItsToken) {
                                             "--token-file", ingest_token_file_, "--interval", "0.5", "--node-name",
                                             node, "--host-root", "/"},
                                            "", dir_.path() + "/agent.log");
-  agent::HttpClient client(std::chrono::seconds(10), cert_);
+  HttpClient client(std::chrono::seconds(10), cert_);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   long status = 0;
   while (std::chrono::steady_clock::now() < deadline && status != 200) {

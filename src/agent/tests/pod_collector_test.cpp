@@ -293,3 +293,61 @@ TEST_F(PodCollectorPlanTest, KubepodsPlaysThePodsParent) {
 
 }  // namespace
 }  // namespace kubemonitor::agent
+
+namespace kubemonitor::agent {
+namespace {
+
+std::string vmstatText(uint64_t oom_kills) {
+  return "nr_free_pages 1000\npgfault 77\noom_kill " + std::to_string(oom_kills) + "\n";
+}
+
+TEST_F(PodCollectorTest, OomFilesAreReadOnlyAfterTheHostCountedAKill) {
+  fs_.addFile(fs_.paths().procVmstat(), vmstatText(5));
+  ASSERT_EQ(cycle().size(), 1u);
+  // Inconsistent on purpose (a kernel counts every kill in /proc/vmstat too): shows what is read.
+  fs_.addFile(dir("memory", podPath() + "/" + kApp) / "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
+  auto quiet = cycle();
+  ASSERT_EQ(quiet.size(), 1u);
+  EXPECT_EQ(quiet[0].containers[0].usage.oom_kills, 0u);
+  fs_.addFile(fs_.paths().procVmstat(), vmstatText(7));
+  auto killed = cycle();
+  ASSERT_EQ(killed.size(), 1u);
+  EXPECT_EQ(killed[0].containers[0].usage.oom_kills, 2u);
+  auto after = cycle();
+  EXPECT_EQ(after[0].containers[0].usage.oom_kills, 2u) << "the last value read stays";
+}
+
+TEST_F(PodCollectorTest, ALimitInheritedFromKubepodsIsNoLimitOfThePods) {
+  setCgroup("/kubepods", 0, "");
+  const std::string stat_head = "total_rss 3000000\ntotal_cache 1000000\ntotal_inactive_file 96000\n";
+  // Node allocatable on kubepods; the application container has a limit of its own, the pod none.
+  fs_.addFile(dir("memory", "/kubepods") / "memory.stat", stat_head + "hierarchical_memory_limit 8589934592\n");
+  fs_.addFile(dir("memory", podPath()) / "memory.stat", stat_head + "hierarchical_memory_limit 8589934592\n");
+  fs_.addFile(dir("memory", podPath() + "/" + kApp) / "memory.stat", stat_head + "hierarchical_memory_limit 268435456\n");
+  auto pods = cycle();
+  ASSERT_EQ(pods.size(), 1u);
+  EXPECT_EQ(pods[0].usage.memory_limit_bytes, 0u);
+  EXPECT_EQ(pods[0].containers[0].usage.memory_limit_bytes, 268435456u);
+}
+
+TEST_F(PodCollectorTest, AKnownSandboxsProcessesAreListedOnTheRareCadence) {
+  ASSERT_EQ(cycle().size(), 1u);  // finds the sandbox (pid 100)
+  // A pid written into the sandbox's cgroup.procs is not looked at until the cadence comes round
+  // (the kernel never does this: the pause process is the sandbox's only one for its life).
+  setCgroup(podPath() + "/" + kSandbox, 0, "101\n");
+  setProcess(101, "pause", "net:[3]");
+  setNetDev(101, 9000, 9000);
+  for (uint64_t i = 1; i < cgroup::CgroupReader::kRareFilesEveryCycles; ++i) {
+    clock_.advance(std::chrono::seconds(5));
+    auto pods = cycle();
+    ASSERT_EQ(pods.size(), 1u);
+    EXPECT_EQ(pods[0].network.rx_bytes, 1000u);
+  }
+  clock_.advance(std::chrono::seconds(5));
+  auto pods = cycle();
+  ASSERT_EQ(pods.size(), 1u);
+  EXPECT_EQ(pods[0].network.rx_bytes, 9000u);
+}
+
+}  // namespace
+}  // namespace kubemonitor::agent

@@ -203,6 +203,11 @@ void FakePodHost::setMemoryLimit(const std::string& cgroup_path, unsigned long l
   if (!writeFile(file, std::to_string(bytes))) fail("write " + file);
 }
 
+void FakePodHost::setCpuQuota(const std::string& cgroup_path, long long quota_us) {
+  const std::string file = hierarchyDir("cpu") + cgroup_path + "/cpu.cfs_quota_us";
+  if (!writeFile(file, std::to_string(quota_us))) fail("write " + file);
+}
+
 void FakePodHost::run(const std::string& command) {
   if (std::system((command + " >/dev/null 2>&1").c_str()) != 0) fail("command failed: " + command);
 }
@@ -289,6 +294,13 @@ void FakePodHost::kill(pid_t pid) {
   ::kill(pid, SIGKILL);
   ::waitpid(pid, nullptr, 0);
   pids_.erase(std::remove(pids_.begin(), pids_.end(), pid), pids_.end());
+}
+
+int FakePodHost::waitExit(pid_t pid) {
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid) fail("waitpid");
+  pids_.erase(std::remove(pids_.begin(), pids_.end(), pid), pids_.end());
+  return status;
 }
 
 std::string FakePodHost::scratchFile(const std::string& name) {

@@ -5,6 +5,7 @@
 //   pause-netns                   the same in a network namespace of its own (only lo)
 //   spin                          one CPU busy
 //   hold MIB                      allocates and touches MIB MiB; figure: bytes touched
+//   grow MIB                      "ready" first, then allocates and touches MIB MiB (to be OOM-killed)
 //   direct-write PATH MIB         writes MIB MiB with O_DIRECT, fsync; figure: bytes written
 //   udp-send ADDR PORT COUNT SIZE sends COUNT datagrams of SIZE bytes; figure: payload bytes sent
 // Repeating modes for `make demo`, whose numbers must keep moving: "ready" after the first round,
@@ -130,6 +131,15 @@ int main(int argc, char** argv) {
     volatile char* pages = memory;
     for (size_t offset = 0; offset < bytes; offset += 4096) pages[offset] = 0x5a;
     readyThenWait(bytes);
+  }
+  if (mode == "grow" && argc == 3) {
+    sayReady(0);
+    const size_t bytes = std::strtoull(argv[2], nullptr, 10) << 20;
+    auto* memory = static_cast<char*>(std::malloc(bytes));
+    if (memory == nullptr) fail("malloc");
+    volatile char* pages = memory;  // as in hold: every page made resident
+    for (size_t offset = 0; offset < bytes; offset += 4096) pages[offset] = 0x5a;
+    for (;;) pause();  // "ready" was said already
   }
   if (mode == "direct-write" && argc == 4) {
     readyThenWait(directWrite(argv[2], std::strtoull(argv[3], nullptr, 10)));

@@ -38,7 +38,7 @@ class PodWatcherTest : public ::testing::Test {
     KubeApiConfig config;
     config.base_url = server_.baseUrl();
     config.bearer_token = "agent-token";
-    http_ = std::make_unique<CurlKubeHttp>(config);
+    http_ = std::make_unique<BeastKubeHttp>(config);
     options_.initial_backoff = std::chrono::milliseconds(20);
     options_.max_backoff = std::chrono::milliseconds(80);
     options_.list_page_size = 2;  // five pods: three pages, two continue tokens
@@ -63,7 +63,7 @@ class PodWatcherTest : public ::testing::Test {
   }
 
   FakeKubeApiServer server_;
-  std::unique_ptr<CurlKubeHttp> http_;
+  std::unique_ptr<BeastKubeHttp> http_;
   PodCatalog catalog_;
   FakeClock clock_;
   WatcherOptions options_;
@@ -268,7 +268,7 @@ TEST(PodWatcherPaths, QueryStrings) {
   FakeClock clock;
   KubeApiConfig config;
   config.base_url = "http://127.0.0.1:1";
-  CurlKubeHttp http(config);
+  BeastKubeHttp http(config);
   PodWatcher watcher(http, "ip-10-0-1-23.eu-west-1.compute.internal", catalog, clock);
   EXPECT_EQ(watcher.listPath(""),
             "/api/v1/pods?fieldSelector=spec.nodeName%3Dip-10-0-1-23.eu-west-1.compute.internal&limit=500");

@@ -1,4 +1,3 @@
-#include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -15,18 +14,9 @@
 namespace kubemonitor::kube {
 namespace {
 
-// main() does this in the binaries; here the test environment does, once, before any thread.
-class CurlEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override { curl_global_init(CURL_GLOBAL_DEFAULT); }
-  void TearDown() override { curl_global_cleanup(); }
-};
-[[maybe_unused]] ::testing::Environment* const kCurlEnvironment =
-    ::testing::AddGlobalTestEnvironment(new CurlEnvironment);
-
 using Clock = std::chrono::steady_clock;
 
-class CurlKubeHttpTest : public ::testing::Test {
+class BeastKubeHttpTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(server_.loadPodList(testdata::readTestdata("pod_list.json")).ok());
@@ -38,8 +28,8 @@ class CurlKubeHttpTest : public ::testing::Test {
   KubeApiConfig config_;
 };
 
-TEST_F(CurlKubeHttpTest, GetSendsBearerTokenAndReturnsTheBody) {
-  CurlKubeHttp http(config_);
+TEST_F(BeastKubeHttpTest, GetSendsBearerTokenAndReturnsTheBody) {
+  BeastKubeHttp http(config_);
   auto answer = http.get("/api/v1/pods?fieldSelector=spec.nodeName%3Dworker-1&limit=500");
   ASSERT_TRUE(answer.ok()) << answer.error().toString();
   EXPECT_EQ(answer->status, 200);
@@ -54,11 +44,11 @@ TEST_F(CurlKubeHttpTest, GetSendsBearerTokenAndReturnsTheBody) {
   EXPECT_EQ(requests[0].authorization, "Bearer sa-token");
 }
 
-TEST_F(CurlKubeHttpTest, TokenFileIsReadForEveryRequest) {
+TEST_F(BeastKubeHttpTest, TokenFileIsReadForEveryRequest) {
   const auto token_file = std::filesystem::temp_directory_path() / ("kube_http_token_" + std::to_string(::getpid()));
   std::ofstream(token_file) << "first\n";
   config_.bearer_token_file = token_file.string();
-  CurlKubeHttp http(config_);
+  BeastKubeHttp http(config_);
   ASSERT_TRUE(http.get("/api/v1/pods").ok());
   std::ofstream(token_file) << "rotated\n";  // the kubelet rotates projected tokens in place
   ASSERT_TRUE(http.get("/api/v1/pods").ok());
@@ -71,8 +61,8 @@ TEST_F(CurlKubeHttpTest, TokenFileIsReadForEveryRequest) {
   EXPECT_EQ(requests[2].authorization, "Bearer sa-token");
 }
 
-TEST_F(CurlKubeHttpTest, StreamDeliversLinesUntilTheConsumerStops) {
-  CurlKubeHttp http(config_);
+TEST_F(BeastKubeHttpTest, StreamDeliversLinesUntilTheConsumerStops) {
+  BeastKubeHttp http(config_);
   std::vector<std::string> lines;
   std::thread pusher([&] {
     // Events pushed once the watch is open, as a live API server would send them.
@@ -95,8 +85,8 @@ TEST_F(CurlKubeHttpTest, StreamDeliversLinesUntilTheConsumerStops) {
   EXPECT_NE(lines[1].find("\"uid\":\"u-3\""), std::string::npos);
 }
 
-TEST_F(CurlKubeHttpTest, StreamEndsCleanlyAndReportsErrorStatus) {
-  CurlKubeHttp http(config_);
+TEST_F(BeastKubeHttpTest, StreamEndsCleanlyAndReportsErrorStatus) {
+  BeastKubeHttp http(config_);
   std::thread ender([&] {
     const auto deadline = Clock::now() + std::chrono::seconds(10);
     while (server_.openWatches() == 0 && Clock::now() < deadline) std::this_thread::yield();
@@ -115,8 +105,8 @@ TEST_F(CurlKubeHttpTest, StreamEndsCleanlyAndReportsErrorStatus) {
   EXPECT_NE(gone->body.find("\"reason\":\"Expired\""), std::string::npos);
 }
 
-TEST_F(CurlKubeHttpTest, StopAbortsAnIdleStreamPromptly) {
-  CurlKubeHttp http(config_);
+TEST_F(BeastKubeHttpTest, StopAbortsAnIdleStreamPromptly) {
+  BeastKubeHttp http(config_);
   std::thread stopper([&] {
     const auto deadline = Clock::now() + std::chrono::seconds(10);
     while (server_.openWatches() == 0 && Clock::now() < deadline) std::this_thread::yield();
@@ -134,9 +124,9 @@ TEST_F(CurlKubeHttpTest, StopAbortsAnIdleStreamPromptly) {
   EXPECT_TRUE(http.get("/api/v1/pods").ok());
 }
 
-TEST_F(CurlKubeHttpTest, UnreachableServerIsUnavailable) {
+TEST_F(BeastKubeHttpTest, UnreachableServerIsUnavailable) {
   server_.stop();
-  CurlKubeHttp http(config_);
+  BeastKubeHttp http(config_);
   auto answer = http.get("/api/v1/pods");
   ASSERT_FALSE(answer.ok());
   EXPECT_EQ(answer.error().code, ErrorCode::kUnavailable);
@@ -145,9 +135,9 @@ TEST_F(CurlKubeHttpTest, UnreachableServerIsUnavailable) {
   EXPECT_EQ(stream.error().code, ErrorCode::kUnavailable);
 }
 
-TEST_F(CurlKubeHttpTest, WrongTokenIs401) {
+TEST_F(BeastKubeHttpTest, WrongTokenIs401) {
   server_.setRequiredToken("the-right-one");
-  CurlKubeHttp http(config_);
+  BeastKubeHttp http(config_);
   auto answer = http.get("/api/v1/pods");
   ASSERT_TRUE(answer.ok());
   EXPECT_EQ(answer->status, 401);
