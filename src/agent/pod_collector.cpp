@@ -265,7 +265,9 @@ bool PodCollector::oomKillsMayHaveMoved(PodCycleStats& stats) {
     if (auto values = cgroup::parseFlatKeyed(*text, "vmstat")) host_oom_kills_ = values->find("oom_kill");
   }
   // Without the host's count (a kernel before 4.13, no /proc) every cycle reads the OOM files.
-  if (!host_oom_kills_ && text) stats.warnings.push_back(makeError(ErrorCode::kParse, "no oom_kill", "/proc/vmstat"));
+  if (!host_oom_kills_ && text) {
+    stats.warnings.push_back(makeError(ErrorCode::kParse, "no oom_kill", fs_.paths().procVmstat().string()));
+  }
   return !before || !host_oom_kills_ || *before != *host_oom_kills_;
 }
 
