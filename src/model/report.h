@@ -118,6 +118,10 @@ double podCpuPercent(const PodUsage& pod, const NodeUsage& node);
 // Percent of the pod's memory limit (spec, else cgroup), or of the node's memory.
 double podMemoryPercent(const PodUsage& pod, const NodeUsage& node);
 
+// The longest collection interval a report may state (1 h): the decoder refuses longer ones, and
+// the engine's stored intervals are checked against it when a head snapshot loads.
+inline constexpr int64_t kMaxReportIntervalMs = 3'600'000;
+
 struct Report {
   int schema = kReportSchemaVersion;
   std::string node;           // Kubernetes node name

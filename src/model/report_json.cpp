@@ -67,7 +67,7 @@ Result<Report> decodeDocument(simdjson::dom::element doc) {
       have_timestamp = true;
     } else if (key == "interval_seconds") {
       double seconds = 0;
-      if (member.get_double().get(seconds) || !(seconds > 0 && seconds <= 3600)) {
+      if (member.get_double().get(seconds) || !(seconds > 0 && seconds * 1000 <= kMaxReportIntervalMs)) {
         return fieldError("interval_seconds", "expected a number in (0, 3600]");
       }
       report.interval_ms = std::llround(seconds * 1000);

@@ -16,6 +16,10 @@
 namespace kubemonitor::tsdb {
 namespace {
 
+// Every stored interval came from a report the decoder accepted; a state claiming another is
+// corrupt (and would overflow the staleness arithmetic, 3 × interval).
+bool validInterval(int64_t interval_ms) { return interval_ms > 0 && interval_ms <= model::kMaxReportIntervalMs; }
+
 constexpr uint8_t kMagic[4] = {'K', 'M', 'S', 'N'};
 constexpr uint8_t kSnapshotVersion = 1;
 constexpr uint64_t kStateVersion = 1;
@@ -273,6 +277,7 @@ Status MemoryStorage::loadState(std::span<const uint8_t> bytes) {
       previous = ts;
       StoredSample sample;
       sample.interval_ms = in.zigzag("node sample interval");
+      if (!validInterval(sample.interval_ms)) in.fail(corrupt("node sample interval out of range"));
       sample.pod_count = in.varint("node pod count");
       sample.usage = readNodeUsage(in);
       series.emplace_hint(series.end(), ts, std::move(sample));
@@ -326,6 +331,7 @@ Status MemoryStorage::loadState(std::span<const uint8_t> bytes) {
       point.timestamp_ms = in.zigzag("point timestamp");
       if (j > 0 && point.timestamp_ms <= series.points[j - 1].timestamp_ms) in.fail(corrupt("points out of order"));
       point.interval_ms = in.zigzag("point interval");
+      if (!validInterval(point.interval_ms)) in.fail(corrupt("point interval out of range"));
       point.values = readValues(in);
       const uint64_t label = in.varint("point labels");
       if (is_pod ? label >= series.labels.size() : label != 0) in.fail(corrupt("point label index out of range"));
