@@ -26,7 +26,6 @@ namespace {
 
 using internal::kNodeEntry;
 using internal::kNodeFields;
-using internal::kPodEntry;
 using internal::kZstdEntry;
 using internal::kPodFields;
 using model::NodeUsage;
@@ -124,12 +123,15 @@ Status encodeNode(std::vector<uint8_t>& out, std::span<const Report> reports, si
   }
   for (const auto& [identity, appearances] : pods) {
     entry.clear();
-    entry.push_back(kPodEntry);
+    entry.push_back(internal::kPodEntryV2);
     putString(entry, reports.front().node);
     putString(entry, std::get<2>(identity));
     putString(entry, std::get<1>(identity));
     putString(entry, std::get<0>(identity));
     putString(entry, std::get<3>(identity));
+    // The labels of the pod's newest appearance in the block (they change only with the pod spec's
+    // QoS or owner, which Kubernetes does not change in place).
+    for (const auto label : internal::kPodLabelsV2) putString(entry, appearances.back().second->*label);
     for (const auto& field : kPodFields) {
       ChunkEncoder encoder(field.as_double != nullptr ? ValueKind::kDouble : ValueKind::kUint64);
       for (const auto& [ts, pod] : appearances) {
@@ -140,7 +142,7 @@ Status encodeNode(std::vector<uint8_t>& out, std::span<const Report> reports, si
       }
       putChunk(entry, encoder);
     }
-    // Containers: per name, its CPU and working set at the reports that listed it.
+    // Containers: per name, its fields (kContainerFields) at the reports that listed it.
     std::map<std::string, std::vector<std::pair<int64_t, const model::ContainerUsage*>>> containers;
     for (const auto& [ts, pod] : appearances) {
       for (const auto& c : pod->containers) {
@@ -151,15 +153,16 @@ Status encodeNode(std::vector<uint8_t>& out, std::span<const Report> reports, si
     putVarint(entry, containers.size());
     for (const auto& [name, list] : containers) {
       putString(entry, name);
-      ChunkEncoder cpu(ValueKind::kDouble);
-      ChunkEncoder memory(ValueKind::kUint64);
-      for (const auto& [ts, c] : list) {
-        if (auto s = appendSample(cpu, ts, Value::ofDouble(c->usage.cpu_millicores), samples); !s) return s;
-        if (auto s = appendSample(memory, ts, Value::ofUint64(c->usage.memory_working_set_bytes), samples); !s)
-          return s;
+      for (const auto& field : internal::kContainerFields) {
+        ChunkEncoder encoder(field.as_double != nullptr ? ValueKind::kDouble : ValueKind::kUint64);
+        for (const auto& [ts, c] : list) {
+          auto& container = const_cast<model::ContainerUsage&>(*c);  // the accessors only read here
+          const Value value = field.as_double != nullptr ? Value::ofDouble(*field.as_double(container))
+                                                         : Value::ofUint64(*field.as_uint(container));
+          if (auto s = appendSample(encoder, ts, value, samples); !s) return s;
+        }
+        putChunk(entry, encoder);
       }
-      putChunk(entry, cpu);
-      putChunk(entry, memory);
     }
     const auto& [ns, name, uid, deployment] = identity;
     index.push_back(IndexRecord{true, reports.front().node, ns, name, uid, deployment, putEntry(out, entry, zstd_level)});
@@ -306,6 +309,7 @@ Status joinPodRows(PodRows&& rows, NodeMap& nodes) {
     pod.name = rows.identity.name;
     pod.namespace_name = rows.identity.namespace_name;
     pod.deployment = rows.identity.deployment;
+    for (const auto label : internal::kPodLabelsV2) pod.*label = rows.identity.*label;
     report->second.pods.push_back(std::move(pod));
   }
   return {};

@@ -14,7 +14,8 @@
 namespace kubemonitor::tsdb::internal {
 
 inline constexpr uint8_t kNodeEntry = 1;
-inline constexpr uint8_t kPodEntry = 2;
+inline constexpr uint8_t kPodEntry = 2;    // written before issue 14: 15 pod fields, container CPU and memory
+inline constexpr uint8_t kPodEntryV2 = 3;  // + qos_class, workload_kind, workload_name; every kPodFields and kContainerFields column
 inline constexpr uint8_t kZstdEntry = 0x80;         // the rest of the entry is a zstd frame of a node or pod entry
 inline constexpr size_t kMaxEntryBytes = 64 << 20;  // inflated; bounds what a corrupt frame may allocate
 inline constexpr size_t kMaxNameBytes = 4096;

@@ -847,9 +847,11 @@ void EmbeddedStorage::visitOldSamplesLocked(const ObjectKey& key, int64_t lo_ms,
   filter.max_ts_ms = hi_ms;
   filter.namespace_name = key.kind == ObjectKind::kNamespace ? key.name : key.namespace_name;
   if (key.kind == ObjectKind::kPod) filter.pod_name = key.name;
+  // A container's series name is "<pod>/<container>": its pod's entries hold its columns.
+  if (key.kind == ObjectKind::kContainer) filter.pod_name = key.name.substr(0, key.name.find('/'));
   if (key.kind == ObjectKind::kDeployment) filter.deployment = key.name;
-  filter.node_capacities_only = true;  // podValues reads only the node's capacities
-  filter.skip_containers = true;       // and no container (only the latest views show them)
+  filter.node_capacities_only = true;  // podValues and containerValues read only the node's capacities
+  filter.skip_containers = key.kind != ObjectKind::kContainer;  // only a container's own series reads them
   std::vector<std::string> pod_nodes;
   const auto mapped = mapBlocksLocked(filter, lo_ms, hi_ms, &pod_nodes);
   // Read as rows, not reports: no report, pod labels or containers are built per timestamp.
@@ -858,7 +860,7 @@ void EmbeddedStorage::visitOldSamplesLocked(const ObjectKey& key, int64_t lo_ms,
         return readBlockRows(file, index, filter, pod_nodes);
       });
   for (const auto& [lsn, report] : late_reports_) sources.push_back(reportRows(report, filter));
-  if (key.kind == ObjectKind::kPod)
+  if (hasPodLabels(key.kind))
     visitPodSamples(key, sources, visit);
   else
     visitAggregateSamples(key, sources, visit);

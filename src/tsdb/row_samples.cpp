@@ -23,6 +23,9 @@ BlockRows reportRows(const model::Report& report, const BlockFilter& filter) {
     identity.name = pod.name;
     identity.namespace_name = pod.namespace_name;
     identity.deployment = pod.deployment;
+    identity.qos_class = pod.qos_class;
+    identity.workload_kind = pod.workload_kind;
+    identity.workload_name = pod.workload_name;
     out.pods.push_back(PodRows{report.node, std::move(identity), {report.timestamp_ms}, {pod}});
   }
   return out;
@@ -157,29 +160,60 @@ NewestCopies newestCopiesOf(std::span<const BlockRows> sources) {
 
 }  // namespace
 
+namespace {
+
+// The values `key` takes from one listing of its pod: podValues for a pod; for a container, its
+// containerValues when the listing holds it (the row's containers are in report order, a name once).
+std::optional<ObjectValues> valuesOf(const ObjectKey& key, std::string_view container, const Listing& listing,
+                                     const model::NodeUsage& node) {
+  const model::PodUsage& pod = listing.rows->usage[listing.row];
+  if (key.kind != ObjectKind::kContainer) return podValues(pod, node);
+  for (const model::ContainerUsage& c : pod.containers) {
+    if (c.name == container) return containerValues(c, node);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 void visitPodSamples(const ObjectKey& key, std::span<const BlockRows> sources, const SampleVisitor& visit) {
   const NewestCopies newest = newestCopiesOf(sources);
   ObjectSample sample{key, {}, {}, {}, 0, 0, {}};  // reused: labels are assigned, rarely reallocated
+  const std::string_view container =
+      key.kind == ObjectKind::kContainer ? std::string_view(key.name).substr(key.name.find('/') + 1) : "";
   const auto& copies = newest.copies;
   for (size_t i = 0; i < copies.size();) {
-    // Per timestamp, the copy listing the pod whose first copy came last (MemoryStorage overwrites
-    // the pod's point with each), and in it the pod's last listing.
+    // Per timestamp, the copy listing the pod (a container: the pod with it) whose first copy came
+    // last (MemoryStorage overwrites the point with each), and in it the last such listing.
     const Copy* winner = nullptr;
+    const Listing* winning = nullptr;
+    std::optional<ObjectValues> values;
     size_t j = i;
     for (; j < copies.size() && copies[j].ts_ms == copies[i].ts_ms; ++j) {
-      if (copies[j].listings_end > copies[j].listings_begin &&
-          (winner == nullptr || copies[j].first_seq > winner->first_seq))
-        winner = &copies[j];
+      const Copy& copy = copies[j];
+      if (winner != nullptr && copy.first_seq <= winner->first_seq) continue;
+      const model::NodeUsage& node = copy.node_rows->usage[copy.node_row];
+      for (size_t l = copy.listings_end; l > copy.listings_begin; --l) {
+        auto found = valuesOf(key, container, newest.listings[l - 1], node);
+        if (!found) continue;
+        winner = &copy;
+        winning = &newest.listings[l - 1];
+        values = found;
+        break;
+      }
     }
     i = j;
     if (winner == nullptr) continue;
-    const Listing& listing = newest.listings[winner->listings_end - 1];
+    const model::PodUsage& identity = winning->rows->identity;
     sample.node = winner->node_rows->node;
-    sample.deployment = listing.rows->identity.deployment;
-    sample.uid = listing.rows->identity.uid;
+    sample.deployment = identity.deployment;
+    sample.uid = identity.uid;
+    sample.qos_class = identity.qos_class;
+    sample.workload_kind = identity.workload_kind;
+    sample.workload_name = identity.workload_name;
     sample.timestamp_ms = winner->ts_ms;
     sample.interval_ms = winner->node_rows->intervals_ms[winner->node_row];
-    sample.values = podValues(listing.rows->usage[listing.row], winner->node_rows->usage[winner->node_row]);
+    sample.values = *values;
     visit(sample);
   }
 }

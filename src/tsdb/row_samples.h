@@ -22,6 +22,8 @@ BlockRows reportRows(const model::Report& report, const BlockFilter& filter);
 // each (node, timestamp) where its first copy came: a newest copy counts even when it no longer lists the pod;
 // when the pod is listed on two nodes at one timestamp, the node whose (node, timestamp) was first
 // seen last wins; within one copy, the pod's last listing. `visit`'s sample lives for the call only.
+// A container `key` (kContainer, "<pod>/<container>") is read from its pod's rows alike: the copy and
+// listing that hold the container win, and the sample is its containerValues().
 using SampleVisitor = std::function<void(const ObjectSample&)>;
 void visitPodSamples(const ObjectKey& key, std::span<const BlockRows> sources, const SampleVisitor& visit);
 

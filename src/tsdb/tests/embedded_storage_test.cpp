@@ -869,7 +869,7 @@ std::string latestViews(const Storage& storage) {
         out += buffer;
         if (kind == ObjectKind::kPod) {
           for (const auto& c : storage.latestContainers(o.key)) {
-            std::snprintf(buffer, sizeof buffer, "%s:%a", c.name.c_str(), c.cpu_millicores);
+            std::snprintf(buffer, sizeof buffer, "%s:%a", c.name.c_str(), c.values.cpu_millicores);
             out += buffer;
           }
         }
