@@ -83,7 +83,7 @@ TEST(Block, RoundTripsReportsAndCountsSamples) {
   size_t samples = 0;
   auto bytes = encodeBlock(BlockHeader{5, 64, 1, 2}, reports, &samples);
   ASSERT_TRUE(bytes.ok()) << bytes.error().toString();
-  EXPECT_EQ(samples, 60 * (20 + 10 * (15 + 2)));
+  EXPECT_EQ(samples, 60 * (20 + 10 * (27 + 23)));  // node fields; per pod 27 fields, 23 per container
   auto contents = decodeBlock(*bytes);
   ASSERT_TRUE(contents.ok()) << contents.error().toString();
   EXPECT_EQ(contents->header.first_lsn, 5U);
@@ -365,7 +365,7 @@ TEST_F(EmbeddedStorageTest, CompactionMergesBlocksShrinksThemAndKeepsTheData) {
   const std::string before = fingerprint(*storage, startMs());
   const EngineStats stats = storage->engineStats();
   EXPECT_EQ(stats.blocks, 1U);
-  EXPECT_EQ(stats.block_samples, 120U * (20 + 12 * 17));
+  EXPECT_EQ(stats.block_samples, 120U * (20 + 12 * (27 + 23)));  // node; per pod 27 fields + its container's 23
   EXPECT_EQ(stats.block_samples, small.block_samples);
   // Longer chunks: headers and first values amortised over 40 samples instead of one.
   EXPECT_LT(stats.block_bytes * 3, small.block_bytes);
@@ -387,9 +387,9 @@ TEST_F(EmbeddedStorageTest, RetentionDeletesExpiredBlocksAndFreesDeadSeries) {
   ASSERT_TRUE(storage->compact().ok());
   const EngineStats stats = storage->engineStats();
   EXPECT_EQ(stats.blocks, 1U);
-  // Only node-0's two new pods, its namespaces and deployments are left.
+  // Only node-0's two new pods, their containers, its namespaces and deployments are left.
   EXPECT_EQ(storage->stats().nodes, 1U);
-  EXPECT_EQ(storage->stats().objects, 2U + 2U + 2U);
+  EXPECT_EQ(storage->stats().objects, 2U + 2U + 2U + 2U);
   storage.reset();
   auto reopened = open();
   EXPECT_EQ(reopened->stats().samples, 1U);

@@ -342,7 +342,7 @@ TEST_F(ObjectStorageTest, FindNamespacesContainersAndUnnamedPods) {
   EXPECT_DOUBLE_EQ(containers[0].values.cpu_millicores, 2);
   EXPECT_EQ(latestOf(ObjectKind::kPod, "", "0b6c1f52-uid").values.cpu_millicores, 5) << "named by UID";
   EXPECT_EQ(storage_.latest(ObjectKind::kNamespace, {}).size(), 2U) << "an unnamed pod has no namespace";
-  EXPECT_EQ(storage_.stats().objects, 7U);  // 3 pods, 2 namespaces, 2 deployments
+  EXPECT_EQ(storage_.stats().objects, 10U);  // 3 pods, their 3 containers, 2 namespaces, 2 deployments
 }
 
 TEST_F(ObjectStorageTest, SeriesFoldsGaugesAndKeepsLastCountersAndPodCount) {
