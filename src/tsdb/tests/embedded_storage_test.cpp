@@ -675,6 +675,7 @@ class TrimmedHeadTest : public ::testing::Test {
   void expectSameEverywhere(const EmbeddedStorage& storage) {
     const int64_t end_ms = toUnixMs(clock_.wallNow());
     const std::vector<ObjectKey> keys{{ObjectKind::kPod, "ns-1", "deploy-1-1-0x1"},
+                                      {ObjectKind::kContainer, "ns-1", "deploy-1-1-0x1/main"},
                                       {ObjectKind::kNamespace, "", "ns-0"},
                                       {ObjectKind::kNamespace, "", "ns-2"},
                                       {ObjectKind::kDeployment, "ns-0", "deploy-0-0"},
@@ -699,7 +700,7 @@ class TrimmedHeadTest : public ::testing::Test {
         EXPECT_EQ(actual[i].pod_count, expected[i].pod_count);
       }
     }
-    for (ObjectKind kind : {ObjectKind::kPod, ObjectKind::kNamespace, ObjectKind::kDeployment}) {
+    for (ObjectKind kind : {ObjectKind::kPod, ObjectKind::kContainer, ObjectKind::kNamespace, ObjectKind::kDeployment}) {
       const LatestFilter all{"", "", "", 1LL << 40};
       const auto expected = reference_.latest(kind, all);
       const auto actual = storage.latest(kind, all);
