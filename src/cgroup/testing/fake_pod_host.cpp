@@ -203,6 +203,18 @@ void FakePodHost::setMemoryLimit(const std::string& cgroup_path, unsigned long l
   if (!writeFile(file, std::to_string(bytes))) fail("write " + file);
 }
 
+void FakePodHost::setCpuQuota(const std::string& cgroup_path, long quota_us, long period_us) {
+  const std::string dir = hierarchyDir("cpu") + cgroup_path;
+  // Period first: a quota is checked against the period already set.
+  if (!writeFile(dir + "/cpu.cfs_period_us", std::to_string(period_us))) fail("write " + dir + "/cpu.cfs_period_us");
+  if (!writeFile(dir + "/cpu.cfs_quota_us", std::to_string(quota_us))) fail("write " + dir + "/cpu.cfs_quota_us");
+}
+
+std::string FakePodHost::cgroupFile(const std::string& hierarchy, const std::string& cgroup_path,
+                                    const std::string& file) const {
+  return hierarchyDir(hierarchy) + cgroup_path + "/" + file;
+}
+
 void FakePodHost::run(const std::string& command) {
   if (std::system((command + " >/dev/null 2>&1").c_str()) != 0) fail("command failed: " + command);
 }
@@ -289,6 +301,13 @@ void FakePodHost::kill(pid_t pid) {
   ::kill(pid, SIGKILL);
   ::waitpid(pid, nullptr, 0);
   pids_.erase(std::remove(pids_.begin(), pids_.end(), pid), pids_.end());
+}
+
+int FakePodHost::waitForExit(pid_t pid) {
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid) fail("waitpid " + std::to_string(pid));
+  pids_.erase(std::remove(pids_.begin(), pids_.end(), pid), pids_.end());
+  return status;
 }
 
 std::string FakePodHost::scratchFile(const std::string& name) {
