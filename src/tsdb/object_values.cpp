@@ -90,67 +90,54 @@ void addValues(ObjectValues& into, const ObjectValues& from) {
   }
 }
 
-ObjectValues podValues(const model::PodUsage& pod, const model::NodeUsage& node) {
+namespace {
+
+// What a pod and a container share: their cgroup's usage, their spec, restarts, and the node's
+// capacities. The memory limit is the spec's, else the cgroup's.
+ObjectValues cgroupValues(const model::CgroupUsage& usage, const model::ResourceSpec& spec, uint64_t restarts,
+                          const model::NodeUsage& node) {
   ObjectValues v;
-  v.cpu_millicores = pod.usage.cpu_millicores;
-  v.memory_working_set_bytes = pod.usage.memory_working_set_bytes;
-  v.memory_rss_bytes = pod.usage.memory_rss_bytes;
-  v.memory_cache_bytes = pod.usage.memory_cache_bytes;
+  v.cpu_millicores = usage.cpu_millicores;
+  v.memory_working_set_bytes = usage.memory_working_set_bytes;
+  v.memory_rss_bytes = usage.memory_rss_bytes;
+  v.memory_cache_bytes = usage.memory_cache_bytes;
+  v.disk_read_bytes = usage.disk_read_bytes;
+  v.disk_write_bytes = usage.disk_write_bytes;
+  v.disk_read_bytes_per_sec = usage.disk_read_bytes_per_sec;
+  v.disk_write_bytes_per_sec = usage.disk_write_bytes_per_sec;
+  v.cpu_capacity_millicores = node.cpu_capacity_millicores;
+  v.memory_capacity_bytes = node.memory_capacity_bytes;
+  v.cpu_limit_millicores = spec.cpu_limit_millicores;
+  v.memory_limit_bytes = spec.memory_limit_bytes != 0 ? spec.memory_limit_bytes : usage.memory_limit_bytes;
+  v.cpu_request_millicores = spec.cpu_request_millicores;
+  v.memory_request_bytes = spec.memory_request_bytes;
+  v.cpu_throttled_periods_per_sec = usage.cpu_throttled_periods_per_sec;
+  v.cpu_throttled_ratio = usage.cpu_throttled_ratio;
+  v.cpu_throttled_seconds_per_sec = usage.cpu_throttled_seconds_per_sec;
+  v.oom_kills = usage.oom_kills;
+  v.restarts = restarts;
+  v.cpu_pressure_some_percent = usage.cpu_pressure_some_percent;
+  v.memory_pressure_some_percent = usage.memory_pressure_some_percent;
+  v.memory_pressure_full_percent = usage.memory_pressure_full_percent;
+  v.io_pressure_some_percent = usage.io_pressure_some_percent;
+  v.io_pressure_full_percent = usage.io_pressure_full_percent;
+  return v;
+}
+
+}  // namespace
+
+ObjectValues podValues(const model::PodUsage& pod, const model::NodeUsage& node) {
+  ObjectValues v = cgroupValues(pod.usage, pod.spec, pod.restarts, node);
   v.network_rx_bytes = pod.network.rx_bytes;
   v.network_tx_bytes = pod.network.tx_bytes;
   v.network_rx_bytes_per_sec = pod.network.rx_bytes_per_sec;
   v.network_tx_bytes_per_sec = pod.network.tx_bytes_per_sec;
-  v.disk_read_bytes = pod.usage.disk_read_bytes;
-  v.disk_write_bytes = pod.usage.disk_write_bytes;
-  v.disk_read_bytes_per_sec = pod.usage.disk_read_bytes_per_sec;
-  v.disk_write_bytes_per_sec = pod.usage.disk_write_bytes_per_sec;
   v.pod_count = 1;
-  v.cpu_capacity_millicores = node.cpu_capacity_millicores;
-  v.memory_capacity_bytes = node.memory_capacity_bytes;
-  v.cpu_limit_millicores = pod.spec.cpu_limit_millicores;
-  v.memory_limit_bytes = pod.spec.memory_limit_bytes != 0 ? pod.spec.memory_limit_bytes : pod.usage.memory_limit_bytes;
-  v.cpu_request_millicores = pod.spec.cpu_request_millicores;
-  v.memory_request_bytes = pod.spec.memory_request_bytes;
-  v.cpu_throttled_periods_per_sec = pod.usage.cpu_throttled_periods_per_sec;
-  v.cpu_throttled_ratio = pod.usage.cpu_throttled_ratio;
-  v.cpu_throttled_seconds_per_sec = pod.usage.cpu_throttled_seconds_per_sec;
-  v.oom_kills = pod.usage.oom_kills;
-  v.restarts = pod.restarts;
-  v.cpu_pressure_some_percent = pod.usage.cpu_pressure_some_percent;
-  v.memory_pressure_some_percent = pod.usage.memory_pressure_some_percent;
-  v.memory_pressure_full_percent = pod.usage.memory_pressure_full_percent;
-  v.io_pressure_some_percent = pod.usage.io_pressure_some_percent;
-  v.io_pressure_full_percent = pod.usage.io_pressure_full_percent;
   return v;
 }
 
 ObjectValues containerValues(const model::ContainerUsage& c, const model::NodeUsage& node) {
-  ObjectValues v;
-  v.cpu_millicores = c.usage.cpu_millicores;
-  v.memory_working_set_bytes = c.usage.memory_working_set_bytes;
-  v.memory_rss_bytes = c.usage.memory_rss_bytes;
-  v.memory_cache_bytes = c.usage.memory_cache_bytes;
-  v.disk_read_bytes = c.usage.disk_read_bytes;
-  v.disk_write_bytes = c.usage.disk_write_bytes;
-  v.disk_read_bytes_per_sec = c.usage.disk_read_bytes_per_sec;
-  v.disk_write_bytes_per_sec = c.usage.disk_write_bytes_per_sec;
-  v.cpu_capacity_millicores = node.cpu_capacity_millicores;
-  v.memory_capacity_bytes = node.memory_capacity_bytes;
-  v.cpu_limit_millicores = c.spec.cpu_limit_millicores;
-  v.memory_limit_bytes = c.spec.memory_limit_bytes != 0 ? c.spec.memory_limit_bytes : c.usage.memory_limit_bytes;
-  v.cpu_request_millicores = c.spec.cpu_request_millicores;
-  v.memory_request_bytes = c.spec.memory_request_bytes;
-  v.cpu_throttled_periods_per_sec = c.usage.cpu_throttled_periods_per_sec;
-  v.cpu_throttled_ratio = c.usage.cpu_throttled_ratio;
-  v.cpu_throttled_seconds_per_sec = c.usage.cpu_throttled_seconds_per_sec;
-  v.oom_kills = c.usage.oom_kills;
-  v.restarts = c.restarts;
-  v.cpu_pressure_some_percent = c.usage.cpu_pressure_some_percent;
-  v.memory_pressure_some_percent = c.usage.memory_pressure_some_percent;
-  v.memory_pressure_full_percent = c.usage.memory_pressure_full_percent;
-  v.io_pressure_some_percent = c.usage.io_pressure_some_percent;
-  v.io_pressure_full_percent = c.usage.io_pressure_full_percent;
-  return v;
+  return cgroupValues(c.usage, c.spec, c.restarts, node);
 }
 
 std::string containerSeriesName(std::string_view pod, std::string_view container) {
