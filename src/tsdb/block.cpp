@@ -15,6 +15,7 @@
 
 #include "common/compression.h"
 #include "tsdb/bit_stream.h"
+#include "tsdb/aggregate_rows.h"
 #include "tsdb/block_entry.h"
 #include "tsdb/byte_codec.h"
 #include "tsdb/chunk.h"
@@ -167,6 +168,58 @@ Status encodeNode(std::vector<uint8_t>& out, std::span<const Report> reports, si
     const auto& [ns, name, uid, deployment] = identity;
     index.push_back(IndexRecord{true, reports.front().node, ns, name, uid, deployment, putEntry(out, entry, zstd_level)});
   }
+  return {};
+}
+
+// One aggregate entry (block.h): the rows as a chunk of intervals at the sample timestamps and a
+// chunk per ObjectValues word, then the boundary shares as plain words.
+Status encodeAggregate(std::vector<uint8_t>& entry, const AggregateRows& rows) {
+  ChunkEncoder intervals(ValueKind::kUint64);
+  for (size_t k = 0; k < rows.timestamps_ms.size(); ++k) {
+    if (auto s = intervals.append(rows.timestamps_ms[k], Value::ofUint64(zigzagEncode(rows.intervals_ms[k]))); !s)
+      return s;
+  }
+  putChunk(entry, intervals);
+  for (size_t word = 0; word < kObjectValueWords; ++word) {
+    const bool is_double = objectValueWordIsDouble(word);
+    ChunkEncoder encoder(is_double ? ValueKind::kDouble : ValueKind::kUint64);
+    for (size_t k = 0; k < rows.values.size(); ++k) {
+      const uint64_t bits = objectValueWords(rows.values[k])[word];
+      const Value value = is_double ? Value::ofDouble(std::bit_cast<double>(bits)) : Value::ofUint64(bits);
+      if (auto s = encoder.append(rows.timestamps_ms[k], value); !s) return s;
+    }
+    putChunk(entry, encoder);
+  }
+  putVarint(entry, rows.boundaries.size());
+  for (const AggregateBoundary& boundary : rows.boundaries) {
+    putVarint(entry, zigzagEncode(boundary.timestamp_ms));
+    putVarint(entry, boundary.shares.size());
+    for (const AggregateShare& share : boundary.shares) {
+      putString(entry, share.node);
+      putVarint(entry, zigzagEncode(share.interval_ms));
+      entry.push_back(share.contributes ? 1 : 0);
+      for (uint64_t w : objectValueWords(share.values)) putFixed64(entry, w);
+    }
+  }
+  return {};
+}
+
+// The aggregate entries of `reports` (sorted by (node, timestamp), distinct) and the marker entry.
+Status encodeAggregates(std::vector<uint8_t>& out, std::span<const Report* const> reports,
+                        std::vector<IndexRecord>& index, int zstd_level) {
+  std::vector<uint8_t> entry;
+  for (const AggregateRows& rows : aggregateRowsOf(reports)) {
+    entry.clear();
+    entry.push_back(internal::kAggregateEntry);
+    const std::string name = aggregateIndexName(rows.key);
+    putString(entry, name);
+    if (auto s = encodeAggregate(entry, rows); !s) return s;
+    index.push_back(IndexRecord{false, name, {}, {}, {}, {}, putEntry(out, entry, zstd_level)});
+  }
+  entry.clear();
+  entry.push_back(internal::kAggregateEntry);
+  putString(entry, kPreaggregatedMarker);
+  index.push_back(IndexRecord{false, std::string(kPreaggregatedMarker), {}, {}, {}, {}, putEntry(out, entry, zstd_level)});
   return {};
 }
 
@@ -408,6 +461,17 @@ Result<std::vector<uint8_t>> encodeBlock(const BlockHeader& header, std::span<co
   });
   size_t count = 0;
   std::vector<IndexRecord> index;
+  if (version >= 2) {
+    // Pre-aggregated namespaces and deployments first (aggregate_rows.h), found through the index
+    // like nodes. Their values are derived: they add bytes, not samples.
+    std::vector<const Report*> distinct;
+    distinct.reserve(order.size());
+    for (const Report* r : order) {
+      if (distinct.empty() || distinct.back()->node != r->node || distinct.back()->timestamp_ms != r->timestamp_ms)
+        distinct.push_back(r);
+    }
+    if (auto s = encodeAggregates(out, distinct, index, zstd_level); !s) return s.error();
+  }
   std::vector<Report> group;
   for (size_t i = 0; i < order.size();) {
     size_t j = i;
@@ -557,6 +621,23 @@ Result<BlockRows> readBlockRows(std::span<const uint8_t> file, const BlockIndex*
   return out;
 }
 
+Result<std::optional<AggregateRows>> readAggregateRows(std::span<const uint8_t> file, const BlockIndex& index,
+                                                       const ObjectKey& key) {
+  if (!index.node(kPreaggregatedMarker)) return makeError(ErrorCode::kNotFound, "a block without aggregate entries");
+  BlockFilter filter;
+  filter.aggregate = aggregateIndexName(key);
+  const auto ref = index.node(filter.aggregate);
+  if (!ref) return std::optional<AggregateRows>();
+  auto entry = entryAt(file, *ref);
+  if (!entry) return entry.error();
+  size_t samples = 0;
+  auto rows = internal::parseEntry(entry->first, entry->second, &filter, samples);
+  if (!rows) return rows.error();
+  auto* aggregate = std::get_if<AggregateRows>(&*rows);
+  if (aggregate == nullptr) return corrupt("the index names an aggregate entry that is not one");
+  return std::optional<AggregateRows>(std::move(*aggregate));
+}
+
 Result<BlockIndex> BlockIndex::parse(std::span<const uint8_t> file) {
   auto header = decodeBlockHeader(file);
   if (!header) return header.error();
@@ -588,6 +669,12 @@ Result<BlockIndex> BlockIndex::parse(std::span<const uint8_t> file) {
   out.offsets_ = take(4 * (uint64_t{out.string_count_} + 1));
   out.strings_ = take(string_bytes);
   out.node_records_ = take(kNodeRecordBytes * uint64_t{out.node_count_});
+  // Aggregate entries are listed among the nodes under names starting with \x01, which sort first.
+  while (out.aggregate_count_ < out.node_count_) {
+    const std::string_view name = out.stringAt(load32(out.node_records_.data() + kNodeRecordBytes * out.aggregate_count_));
+    if (name.empty() || name.front() != kPreaggregatedMarker.front()) break;
+    ++out.aggregate_count_;
+  }
   out.pod_records_ = take(kPodRecordBytes * uint64_t{out.pod_count_});
   out.deployment_order_ = take(4 * uint64_t{out.pod_count_});
   return out;

@@ -1,6 +1,8 @@
 #include "tsdb/block_entry.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -229,6 +231,67 @@ Result<EntryRows> parsePodEntry(ByteCursor& in, const BlockFilter* filter, bool 
   return EntryRows{std::move(rows)};
 }
 
+// An aggregate entry (block.cpp encodeAggregate): read only when the filter names it.
+Result<EntryRows> parseAggregateEntry(ByteCursor& in, const BlockFilter* filter) {
+  auto name = in.string("aggregate name", 3 * kMaxNameBytes);
+  if (!name) return name.error();
+  if (filter == nullptr || filter->aggregate.empty() || *name != filter->aggregate) return EntryRows{SkippedEntry{}};
+  if (name->size() < 3 || ((*name)[1] != 'n' && (*name)[1] != 'd')) return corrupt("bad aggregate name");
+  AggregateRows rows;
+  const size_t slash = name->find('/', 2);
+  if (slash == std::string::npos) return corrupt("bad aggregate name");
+  rows.key = ObjectKey{(*name)[1] == 'n' ? ObjectKind::kNamespace : ObjectKind::kDeployment, name->substr(2, slash - 2),
+                       name->substr(slash + 1)};
+  auto intervals = readColumn(in, ValueKind::kUint64);
+  if (!intervals) return intervals.error();
+  rows.timestamps_ms = timestampsOf(*intervals);
+  for (const Sample& s : intervals->samples) rows.intervals_ms.push_back(zigzagDecode(s.value.asUint64()));
+  std::vector<std::array<uint64_t, kObjectValueWords>> words(rows.timestamps_ms.size());
+  for (size_t word = 0; word < kObjectValueWords; ++word) {
+    const bool is_double = objectValueWordIsDouble(word);
+    auto column = readColumn(in, is_double ? ValueKind::kDouble : ValueKind::kUint64, &rows.timestamps_ms);
+    if (!column) return column.error();
+    for (size_t k = 0; k < words.size(); ++k) {
+      const Value& v = column->samples[k].value;
+      words[k][word] = is_double ? std::bit_cast<uint64_t>(v.asDouble()) : v.asUint64();
+    }
+  }
+  for (const auto& w : words) rows.values.push_back(objectValuesOfWords(w));
+  auto boundaries = in.varint("boundary count");
+  if (!boundaries) return boundaries.error();
+  if (*boundaries > 2) return corrupt("more than two aggregate boundaries");
+  for (uint64_t b = 0; b < *boundaries; ++b) {
+    AggregateBoundary& boundary = rows.boundaries.emplace_back();
+    auto ts = in.varint("boundary timestamp");
+    if (!ts) return ts.error();
+    boundary.timestamp_ms = zigzagDecode(*ts);
+    auto count = in.varint("share count");
+    if (!count) return count.error();
+    if (*count > in.remaining() / (3 + 8 * kObjectValueWords)) return corrupt("share count exceeds the entry");
+    for (uint64_t i = 0; i < *count; ++i) {
+      AggregateShare& share = boundary.shares.emplace_back();
+      auto node = in.string("share node", kMaxNameBytes);
+      if (!node) return node.error();
+      share.node = std::move(*node);
+      auto interval = in.varint("share interval");
+      if (!interval) return interval.error();
+      share.interval_ms = zigzagDecode(*interval);
+      auto contributes = in.byte("share flag");
+      if (!contributes) return contributes.error();
+      share.contributes = *contributes != 0;
+      std::array<uint64_t, kObjectValueWords> w{};
+      for (uint64_t& word : w) {
+        auto v = in.fixed("share value", 8);
+        if (!v) return v.error();
+        word = *v;
+      }
+      share.values = objectValuesOfWords(w);
+    }
+  }
+  if (in.remaining() != 0) return corrupt("stray bytes in an aggregate entry");
+  return EntryRows{std::move(rows)};
+}
+
 }  // namespace
 
 Result<EntryRows> parseEntry(std::span<const uint8_t> stored, uint64_t crc, const BlockFilter* filter,
@@ -249,6 +312,7 @@ Result<EntryRows> parseEntry(std::span<const uint8_t> stored, uint64_t crc, cons
   if (!type) return type.error();
   if (*type == kNodeEntry) return parseNodeEntry(in, filter, samples);
   if (*type == kPodEntry || *type == kPodEntryV2) return parsePodEntry(in, filter, *type == kPodEntryV2, samples);
+  if (*type == kAggregateEntry) return parseAggregateEntry(in, filter);
   return corrupt("unknown entry type");
 }
 

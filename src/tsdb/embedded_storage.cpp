@@ -11,6 +11,7 @@
 #include "common/thread_name.h"
 #include "tsdb/bucket_aggregator.h"
 #include "tsdb/head_snapshot.h"
+#include "tsdb/aggregate_rows.h"
 #include "tsdb/report_record.h"
 #include "tsdb/row_samples.h"
 #include "tsdb/series_folder.h"
@@ -842,6 +843,54 @@ void EmbeddedStorage::visitOldSamplesLocked(const ObjectKey& key, int64_t lo_ms,
   // is filed under its UID, which the blocks are not searched by; pods without a namespace add to none.
   lo_ms = std::max(lo_ms, cutoffMs());
   if (key.name.empty() || hi_ms < lo_ms) return;
+  if (hasPodLabels(key.kind))
+    visitOldRowsLocked(key, lo_ms, hi_ms, visit);
+  else
+    visitOldAggregateLocked(key, lo_ms, hi_ms, visit);
+}
+
+void EmbeddedStorage::visitOldAggregateLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms,
+                                              const SampleVisitor& visit) const {
+  std::vector<std::optional<AggregateRows>> rows;  // kept while `sources` points into it
+  std::vector<SourceSpan> sources;
+  rows.reserve(served_blocks_.size());
+  for (const ServedBlock& block : served_blocks_) {  // oldest LSN first, as the pod path reads them
+    const BlockHeader& header = block.file.header;
+    if (header.max_ts_ms < lo_ms || header.min_ts_ms > hi_ms) continue;
+    std::shared_ptr<const MappedBlock> m = block.mapped != nullptr ? block.mapped : mapBlock(block.file.path);
+    std::optional<AggregateRows>& found = rows.emplace_back();
+    bool preaggregated = false;
+    if (m != nullptr && m->index) {
+      auto read = readAggregateRows(m->file.bytes(), *m->index, key);
+      if (read) {
+        preaggregated = true;
+        // No entry: none of the object's pods is in the block, which then adds nothing — but its
+        // reports may still replace older copies, which only its pods' rows can tell.
+        found = std::move(*read);
+      } else if (read.error().code != ErrorCode::kNotFound) {
+        ++old_range_read_errors_;
+      }
+    }
+    sources.push_back(SourceSpan{header.min_ts_ms, header.max_ts_ms, preaggregated && found ? &*found : nullptr});
+  }
+  for (const auto& [lsn, report] : late_reports_) sources.push_back(SourceSpan{report.timestamp_ms, report.timestamp_ms, nullptr});
+  std::vector<ObjectSample> samples;
+  std::vector<std::pair<int64_t, int64_t>> unanswered;
+  visitPreaggregatedSamples(key, sources, lo_ms, hi_ms, [&](const ObjectSample& s) { samples.push_back(s); }, unanswered);
+  if (unanswered.empty()) {
+    for (const ObjectSample& s : samples) visit(s);
+    return;
+  }
+  for (const auto& [first_ms, last_ms] : unanswered) {
+    visitOldRowsLocked(key, first_ms, last_ms, [&](const ObjectSample& s) { samples.push_back(s); });
+  }
+  std::stable_sort(samples.begin(), samples.end(),
+                   [](const ObjectSample& a, const ObjectSample& b) { return a.timestamp_ms < b.timestamp_ms; });
+  for (const ObjectSample& s : samples) visit(s);
+}
+
+void EmbeddedStorage::visitOldRowsLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms,
+                                         const SampleVisitor& visit) const {
   BlockFilter filter;
   filter.min_ts_ms = lo_ms;
   filter.max_ts_ms = hi_ms;

@@ -215,6 +215,11 @@ class EmbeddedStorage final : public Storage {
   // (row_samples.h) instead of through reports and a throwaway MemoryStorage. Caller holds
   // old_mutex_ (shared).
   void visitOldSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms, const SampleVisitor& visit) const;
+  // visitOldSamplesLocked from the pods' (and containers') block rows and the late reports.
+  void visitOldRowsLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms, const SampleVisitor& visit) const;
+  // visitOldSamplesLocked of a namespace or deployment: the blocks' pre-aggregated entries where
+  // they answer exactly (aggregate_rows.h), the pods' rows for the other timestamps.
+  void visitOldAggregateLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms, const SampleVisitor& visit) const;
   // A served block's file, mapped once when it is served and searched in place by every old-range
   // read (no open, mmap or page faults per query), with its series index checked once (nullopt:
   // version 1 or a corrupt index, read by the full scan). Block files are immutable; a file

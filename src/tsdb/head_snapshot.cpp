@@ -22,10 +22,9 @@ constexpr uint8_t kSnapshotVersion = 1;
 // snapshot is refused, and the head is rebuilt from the blocks once (EngineStats::snapshot_fallbacks).
 constexpr uint64_t kStateVersion = 2;
 constexpr size_t kMaxNameBytes = 4096;
-constexpr size_t kObjectValuesWords = 30;
+constexpr size_t kObjectValuesWords = kObjectValueWords;
 constexpr uint64_t kMaxInflation = 1000;  // head state bytes per zstd byte, at most
-static_assert(sizeof(ObjectValues) == kObjectValuesWords * 8 && std::is_trivially_copyable_v<ObjectValues>,
-              "ObjectValues changed: the snapshot stores it as 30 little-endian 8-byte words");
+static_assert(kObjectValuesWords == 30, "ObjectValues changed: the snapshot's state version must change with it");
 
 Error corrupt(const std::string& what) { return makeError(ErrorCode::kParse, "head snapshot: " + what); }
 
@@ -68,17 +67,13 @@ class StickyReader {
 };
 
 void putValues(std::vector<uint8_t>& out, const ObjectValues& values) {
-  uint64_t words[kObjectValuesWords];
-  std::memcpy(words, &values, sizeof values);
-  for (uint64_t w : words) putFixed64(out, w);
+  for (uint64_t w : objectValueWords(values)) putFixed64(out, w);
 }
 
 ObjectValues readValues(StickyReader& in) {
-  uint64_t words[kObjectValuesWords];
+  std::array<uint64_t, kObjectValueWords> words{};
   for (uint64_t& w : words) w = in.fixed64("values");
-  ObjectValues values;
-  std::memcpy(&values, words, sizeof values);
-  return values;
+  return objectValuesOfWords(words);
 }
 
 void putNodeUsage(std::vector<uint8_t>& out, const model::NodeUsage& usage) {

@@ -1,6 +1,8 @@
 #include "tsdb/object_values.h"
 
 #include <algorithm>
+#include <bit>
+#include <type_traits>
 #include <array>
 #include <variant>
 
@@ -74,6 +76,31 @@ std::string_view objectKindName(ObjectKind kind) {
     case ObjectKind::kContainer: return "container";
   }
   return "unknown";
+}
+
+bool objectValueWordIsDouble(size_t i) {
+  static const std::array<bool, kObjectValueWords> is_double = [] {
+    std::array<bool, kObjectValueWords> out{};
+    const ObjectValues probe;
+    for (const auto& rule : kFieldRules) {
+      std::visit(
+          [&](auto m) {
+            const auto offset = reinterpret_cast<const char*>(&(probe.*m)) - reinterpret_cast<const char*>(&probe);
+            out[static_cast<size_t>(offset) / 8] = std::is_same_v<decltype(m), double ObjectValues::*>;
+          },
+          rule.member);
+    }
+    return out;
+  }();
+  return is_double.at(i);
+}
+
+std::array<uint64_t, kObjectValueWords> objectValueWords(const ObjectValues& values) {
+  return std::bit_cast<std::array<uint64_t, kObjectValueWords>>(values);
+}
+
+ObjectValues objectValuesOfWords(const std::array<uint64_t, kObjectValueWords>& words) {
+  return std::bit_cast<ObjectValues>(words);
 }
 
 std::optional<FieldKind> objectFieldKind(std::string_view field_name) {

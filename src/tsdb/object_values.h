@@ -5,6 +5,7 @@
 // identity with one column per field; how each field folds into a step bucket is in the table of
 // object_values.cpp, next to whether it is a gauge, a counter or a capacity.
 
+#include <array>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -78,6 +79,13 @@ enum class FieldKind {
   kCapacity,  // a bound (capacity, limit, pod count): a bucket keeps its last value
   kIncrease,  // derived while folding: how much a counter (oom_kills) grew over the bucket
 };
+
+// ObjectValues as 8-byte words in declaration order (every field is 8 bytes), for the encoders that
+// store it whole (head snapshot, the blocks' aggregate entries); whether word `i` holds a double.
+inline constexpr size_t kObjectValueWords = sizeof(ObjectValues) / 8;
+bool objectValueWordIsDouble(size_t i);
+std::array<uint64_t, kObjectValueWords> objectValueWords(const ObjectValues& values);
+ObjectValues objectValuesOfWords(const std::array<uint64_t, kObjectValueWords>& words);
 
 // How `field_name` (as on the wire) is kept; nullopt for names that are not ObjectValues fields.
 std::optional<FieldKind> objectFieldKind(std::string_view field_name);

@@ -33,20 +33,6 @@ BlockRows reportRows(const model::Report& report, const BlockFilter& filter) {
 
 namespace {
 
-// Whether `pod` adds to the series `key` (a pod, its namespace or its deployment).
-bool podAddsTo(const model::PodUsage& pod, const ObjectKey& key) {
-  if (pod.namespace_name != key.namespace_name && key.kind != ObjectKind::kNamespace) return false;
-  switch (key.kind) {
-    case ObjectKind::kPod:
-      return pod.name == key.name;
-    case ObjectKind::kNamespace:
-      return pod.namespace_name == key.name;
-    case ObjectKind::kDeployment:
-      return pod.deployment == key.name;
-    default:
-      return false;
-  }
-}
 
 // One pod row of a copy of a node's report.
 struct Listing {
@@ -160,6 +146,12 @@ NewestCopies newestCopiesOf(std::span<const BlockRows> sources) {
 
 }  // namespace
 
+bool podAddsToAggregate(const model::PodUsage& pod, const ObjectKey& key) {
+  if (pod.namespace_name.empty()) return false;
+  if (key.kind == ObjectKind::kNamespace) return pod.namespace_name == key.name;
+  return key.kind == ObjectKind::kDeployment && pod.namespace_name == key.namespace_name && pod.deployment == key.name;
+}
+
 namespace {
 
 // The values `key` takes from one listing of its pod: podValues for a pod; for a container, its
@@ -230,20 +222,14 @@ void visitAggregateSamples(const ObjectKey& key, std::span<const BlockRows> sour
     size_t j = i;
     for (; j < copies.size() && copies[j].ts_ms == copies[i].ts_ms; ++j) {
       const Copy& copy = copies[j];
-      ObjectValues share;
-      bool any = false;
+      const model::NodeUsage& node = copy.node_rows->usage[copy.node_row];
+      NodeShare share;
       for (size_t l = copy.listings_begin; l < copy.listings_end; ++l) {
         const Listing& listing = newest.listings[l];
-        const model::PodUsage& identity = listing.rows->identity;
-        // Pods the agent could not name have no namespace: they count on their node only.
-        if (identity.namespace_name.empty() || !podAddsTo(identity, key)) continue;
-        addValues(share, podValues(listing.rows->usage[listing.row], copy.node_rows->usage[copy.node_row]));
-        any = true;
+        if (podAddsToAggregate(listing.rows->identity, key)) share.add(listing.rows->usage[listing.row], node);
       }
-      if (!any) continue;
-      share.cpu_capacity_millicores = copy.node_rows->usage[copy.node_row].cpu_capacity_millicores;
-      share.memory_capacity_bytes = copy.node_rows->usage[copy.node_row].memory_capacity_bytes;
-      addValues(point, share);
+      if (!share.any()) continue;
+      addValues(point, share.result(node));
       if (last == nullptr || copy.first_seq > last->first_seq) last = &copy;
     }
     if (last != nullptr) {

@@ -33,4 +33,31 @@ void visitPodSamples(const ObjectKey& key, std::span<const BlockRows> sources, c
 // is that of the contributing copy whose first copy came last.
 void visitAggregateSamples(const ObjectKey& key, std::span<const BlockRows> sources, const SampleVisitor& visit);
 
+// Whether `pod` (an identity: namespace, name, deployment) adds to aggregate `key` (a namespace or
+// deployment). Pods the agent could not name have no namespace: they add to none.
+bool podAddsToAggregate(const model::PodUsage& pod, const ObjectKey& key);
+
+// One node's share of an aggregate in one report: its pods of the aggregate summed in the report's
+// pod order, then the node's capacities, counted once per node — what visitAggregateSamples and the
+// blocks' pre-aggregated entries (aggregate_rows.h) fold, so that both add alike.
+class NodeShare {
+ public:
+  void add(const model::PodUsage& usage, const model::NodeUsage& node) {
+    addValues(values_, podValues(usage, node));
+    any_ = true;
+  }
+  bool any() const { return any_; }
+  // The share with the node's capacities; requires any().
+  ObjectValues result(const model::NodeUsage& node) const {
+    ObjectValues out = values_;
+    out.cpu_capacity_millicores = node.cpu_capacity_millicores;
+    out.memory_capacity_bytes = node.memory_capacity_bytes;
+    return out;
+  }
+
+ private:
+  ObjectValues values_;
+  bool any_ = false;
+};
+
 }  // namespace kubemonitor::tsdb
