@@ -877,13 +877,16 @@ void EmbeddedStorage::visitOldAggregateLocked(const ObjectKey& key, int64_t lo_m
   std::vector<ObjectSample> samples;
   std::vector<std::pair<int64_t, int64_t>> unanswered;
   visitPreaggregatedSamples(key, sources, lo_ms, hi_ms, [&](const ObjectSample& s) { samples.push_back(s); }, unanswered);
+  preaggregated_samples_ += samples.size();
   if (unanswered.empty()) {
     for (const ObjectSample& s : samples) visit(s);
     return;
   }
+  const size_t answered = samples.size();
   for (const auto& [first_ms, last_ms] : unanswered) {
     visitOldRowsLocked(key, first_ms, last_ms, [&](const ObjectSample& s) { samples.push_back(s); });
   }
+  aggregate_samples_from_pods_ += samples.size() - answered;
   std::stable_sort(samples.begin(), samples.end(),
                    [](const ObjectSample& a, const ObjectSample& b) { return a.timestamp_ms < b.timestamp_ms; });
   for (const ObjectSample& s : samples) visit(s);
@@ -966,6 +969,8 @@ EngineStats EmbeddedStorage::engineStats() const {
   out.corrupt_entries = corrupt_entries_;
   out.corrupt_blocks = corrupt_blocks_;
   out.old_range_read_errors = old_range_read_errors_.load();
+  out.preaggregated_samples = preaggregated_samples_.load();
+  out.aggregate_samples_from_pods = aggregate_samples_from_pods_.load();
   out.replayed_records = replayed_records_;
   out.restored_from_snapshot = restored_from_snapshot_;
   out.snapshot_fallbacks = snapshot_fallbacks_;

@@ -93,6 +93,10 @@ struct EngineStats {
   size_t corrupt_entries = 0;     // block entries and WAL records skipped at open (bad checksum, chunk, record)
   size_t corrupt_blocks = 0;      // block files unreadable as a whole at open (left on disk, renamed *.corrupt)
   size_t old_range_read_errors = 0;  // blocks missing/unreadable or entries corrupt met serving old ranges (skipped)
+  // Counters: namespace/deployment samples below the head's floor answered from the blocks'
+  // pre-aggregated entries, and those summed from their pods' rows instead (aggregate_rows.h).
+  uint64_t preaggregated_samples = 0;
+  uint64_t aggregate_samples_from_pods = 0;
   uint64_t replayed_records = 0;  // WAL records replayed at open
   bool restored_from_snapshot = false;  // open() loaded the head snapshot instead of decoding blocks
   size_t snapshot_fallbacks = 0;  // a head snapshot was there but unusable (torn, corrupt, stale): blocks decoded
@@ -295,6 +299,8 @@ class EmbeddedStorage final : public Storage {
   // (LSN, report timestamp) of the WAL records not yet in a block: the floor stays below them.
   std::vector<std::pair<uint64_t, int64_t>> tail_times_;  // guarded by ingest_mutex_
   mutable std::atomic<size_t> old_range_read_errors_{0};  // see EngineStats::old_range_read_errors
+  mutable std::atomic<uint64_t> preaggregated_samples_{0};        // see EngineStats
+  mutable std::atomic<uint64_t> aggregate_samples_from_pods_{0};  // see EngineStats
   mutable std::mutex error_mutex_;
   std::string last_error_;  // guarded by error_mutex_
 };
