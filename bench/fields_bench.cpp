@@ -129,6 +129,10 @@ int runFieldsBench(const FieldsBenchOptions& options, BenchResult& result) {
     result.add("namespace_window_pods", 2000);
     result.add("namespace_window_p50_ms", timed->p50_ms);
     result.add("namespace_window_p99_ms", timed->p99_ms);
+    const tsdb::EngineStats stats = storage->engineStats();
+    result.add("namespace_window_blocks", static_cast<double>(stats.blocks));
+    result.add("preaggregated_samples", static_cast<double>(stats.preaggregated_samples));
+    result.add("aggregate_samples_from_pods", static_cast<double>(stats.aggregate_samples_from_pods));
   }
   fs::remove_all(root, ec);
   return 0;

@@ -25,11 +25,7 @@ void forEachAggregateOf(const model::PodUsage& pod, Visit&& visit) {
 
 // A pod as the rows of an aggregate need it: identity and values, no containers.
 model::PodUsage withoutContainers(const model::PodUsage& pod) {
-  model::PodUsage out;
-  out.uid = pod.uid;
-  out.name = pod.name;
-  out.namespace_name = pod.namespace_name;
-  out.deployment = pod.deployment;
+  model::PodUsage out = podIdentity(pod);
   out.usage = pod.usage;
   out.network = pod.network;
   out.spec = pod.spec;
@@ -97,13 +93,7 @@ std::vector<AggregateRows> aggregateRowsOf(std::span<const model::Report* const>
             source->nodes.push_back(
                 NodeRows{report.node, {report.timestamp_ms}, {report.interval_ms}, {report.node_usage}});
           }
-          model::PodUsage pod_rows = withoutContainers(pod);
-          model::PodUsage identity;
-          identity.uid = pod.uid;
-          identity.name = pod.name;
-          identity.namespace_name = pod.namespace_name;
-          identity.deployment = pod.deployment;
-          source->pods.push_back(PodRows{report.node, std::move(identity), {report.timestamp_ms}, {std::move(pod_rows)}});
+          source->pods.push_back(PodRows{report.node, podIdentity(pod), {report.timestamp_ms}, {withoutContainers(pod)}});
         });
       }
     }

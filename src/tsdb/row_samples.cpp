@@ -11,6 +11,18 @@
 
 namespace kubemonitor::tsdb {
 
+model::PodUsage podIdentity(const model::PodUsage& pod) {
+  model::PodUsage identity;
+  identity.uid = pod.uid;
+  identity.name = pod.name;
+  identity.namespace_name = pod.namespace_name;
+  identity.deployment = pod.deployment;
+  identity.qos_class = pod.qos_class;
+  identity.workload_kind = pod.workload_kind;
+  identity.workload_name = pod.workload_name;
+  return identity;
+}
+
 BlockRows reportRows(const model::Report& report, const BlockFilter& filter) {
   BlockRows out;
   if (report.timestamp_ms < filter.min_ts_ms || report.timestamp_ms > filter.max_ts_ms) return out;
@@ -18,15 +30,7 @@ BlockRows reportRows(const model::Report& report, const BlockFilter& filter) {
   out.nodes.push_back(NodeRows{report.node, {report.timestamp_ms}, {report.interval_ms}, {report.node_usage}});
   for (const model::PodUsage& pod : report.pods) {
     if (!filter.choosesPod(pod)) continue;
-    model::PodUsage identity;
-    identity.uid = pod.uid;
-    identity.name = pod.name;
-    identity.namespace_name = pod.namespace_name;
-    identity.deployment = pod.deployment;
-    identity.qos_class = pod.qos_class;
-    identity.workload_kind = pod.workload_kind;
-    identity.workload_name = pod.workload_name;
-    out.pods.push_back(PodRows{report.node, std::move(identity), {report.timestamp_ms}, {pod}});
+    out.pods.push_back(PodRows{report.node, podIdentity(pod), {report.timestamp_ms}, {pod}});
   }
   return out;
 }

@@ -33,6 +33,10 @@ void visitPodSamples(const ObjectKey& key, std::span<const BlockRows> sources, c
 // is that of the contributing copy whose first copy came last.
 void visitAggregateSamples(const ObjectKey& key, std::span<const BlockRows> sources, const SampleVisitor& visit);
 
+// The labels of `pod` (uid, name, namespace, deployment, qos_class, workload), no values: what
+// block rows keep as a pod's identity.
+model::PodUsage podIdentity(const model::PodUsage& pod);
+
 // Whether `pod` (an identity: namespace, name, deployment) adds to aggregate `key` (a namespace or
 // deployment). Pods the agent could not name have no namespace: they add to none.
 bool podAddsToAggregate(const model::PodUsage& pod, const ObjectKey& key);
