@@ -4,16 +4,13 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <utility>
 #include <tuple>
 
 #include "tsdb/row_samples.h"
 
 namespace kubemonitor::tsdb {
 namespace {
-
-// Timestamps whose aggregates are computed together: bounds the rows copied for them (a 6 h block
-// of 10k pods would otherwise copy every pod of a namespace at once).
-constexpr size_t kTimestampsPerSlice = 8;
 
 // The aggregates a pod adds to: its namespace and its Deployment.
 template <typename Visit>
@@ -23,36 +20,13 @@ void forEachAggregateOf(const model::PodUsage& pod, Visit&& visit) {
   if (!pod.deployment.empty()) visit(ObjectKey{ObjectKind::kDeployment, pod.namespace_name, pod.deployment});
 }
 
-// A pod as the rows of an aggregate need it: identity and values, no containers.
-model::PodUsage withoutContainers(const model::PodUsage& pod) {
-  model::PodUsage out = podIdentity(pod);
-  out.usage = pod.usage;
-  out.network = pod.network;
-  out.spec = pod.spec;
-  out.restarts = pod.restarts;
-  return out;
-}
-
-// The shares of every node with a report at `timestamp_ms`, for every aggregate.
-void addBoundary(std::span<const model::Report* const> reports, int64_t timestamp_ms,
-                 std::map<ObjectKey, AggregateRows>& rows) {
-  for (auto& [key, aggregate] : rows) aggregate.boundaries.push_back(AggregateBoundary{timestamp_ms, {}});
-  for (const model::Report* by_node : reports) {  // by node name
-    const model::Report& report = *by_node;
-    if (report.timestamp_ms != timestamp_ms) continue;
-    std::map<ObjectKey, NodeShare> shares;
-    for (const model::PodUsage& pod : report.pods) {
-      forEachAggregateOf(pod, [&](const ObjectKey& key) { shares[key].add(pod, report.node_usage); });
-    }
-    for (auto& [key, aggregate] : rows) {
-      AggregateShare share{report.node, report.interval_ms, false, {}};
-      if (auto it = shares.find(key); it != shares.end()) {
-        share.contributes = true;
-        share.values = it->second.result(report.node_usage);
-      }
-      aggregate.boundaries.back().shares.push_back(std::move(share));
-    }
+// One node's report at one timestamp: its share of each aggregate it lists pods of.
+std::map<ObjectKey, NodeShare> sharesOf(const model::Report& report) {
+  std::map<ObjectKey, NodeShare> shares;
+  for (const model::PodUsage& pod : report.pods) {  // in the report's pod order, as the pod path adds them
+    forEachAggregateOf(pod, [&](const ObjectKey& key) { shares[key].add(pod, report.node_usage); });
   }
+  return shares;
 }
 
 }  // namespace
@@ -64,50 +38,54 @@ std::string aggregateIndexName(const ObjectKey& key) {
 }
 
 std::vector<AggregateRows> aggregateRowsOf(std::span<const model::Report* const> reports) {
+  // The reports of each timestamp, by node name (the block's order is (node, timestamp)).
+  std::map<int64_t, std::vector<const model::Report*>> by_timestamp;
+  for (const model::Report* report : reports) by_timestamp[report->timestamp_ms].push_back(report);
+  if (by_timestamp.empty()) return {};
+  const int64_t first_ms = by_timestamp.begin()->first;
+  const int64_t last_ms = by_timestamp.rbegin()->first;
   std::map<ObjectKey, AggregateRows> rows;
-  std::set<int64_t> timestamps;
-  for (const model::Report* report_ptr : reports) {
-    const model::Report& report = *report_ptr;
-    timestamps.insert(report.timestamp_ms);
-    for (const model::PodUsage& pod : report.pods) {
-      forEachAggregateOf(pod, [&](const ObjectKey& key) { rows.try_emplace(key).first->second.key = key; });
+  // Every aggregate of the block gets a boundary entry, even where it has no pod at that tick: the
+  // shares say which nodes' reports are in this block (a replay elsewhere is then recognised).
+  std::vector<std::pair<const model::Report*, std::map<ObjectKey, NodeShare>>> boundary_shares;
+  for (const auto& [ts, at] : by_timestamp) {
+    // Each (node, timestamp) is in a block once: the sample at `ts` is the in-order sum over node
+    // names of each node's share, the interval that of the last contributing node by name — what
+    // visitAggregateSamples gives for one source (test PreaggregatedVersusPods checks it bit for bit).
+    std::map<ObjectKey, std::pair<ObjectValues, int64_t>> sums;
+    for (const model::Report* report : at) {
+      std::map<ObjectKey, NodeShare> shares = sharesOf(*report);
+      for (auto& [key, share] : shares) {
+        auto& [sum, interval_ms] = sums[key];
+        addValues(sum, share.result(report->node_usage));
+        interval_ms = report->interval_ms;
+      }
+      if (ts == first_ms || ts == last_ms) boundary_shares.emplace_back(report, std::move(shares));
+    }
+    for (auto& [key, sum] : sums) {
+      AggregateRows& out = rows[key];
+      out.key = key;
+      out.timestamps_ms.push_back(ts);
+      out.values.push_back(sum.first);
+      out.intervals_ms.push_back(sum.second);
     }
   }
-  if (rows.empty()) return {};
-  const std::vector<int64_t> ordered(timestamps.begin(), timestamps.end());
-  for (size_t begin = 0; begin < ordered.size(); begin += kTimestampsPerSlice) {
-    const int64_t lo_ms = ordered[begin];
-    const int64_t hi_ms = ordered[std::min(ordered.size(), begin + kTimestampsPerSlice) - 1];
-    // Per aggregate, each report of the slice that lists its pods as a source of its own, in the
-    // block's (node, timestamp) order: the order visitAggregateSamples sees a block's reports in.
-    std::map<ObjectKey, std::vector<BlockRows>> sources;
-    for (const model::Report* report_ptr : reports) {
-      const model::Report& report = *report_ptr;
-      if (report.timestamp_ms < lo_ms || report.timestamp_ms > hi_ms) continue;
-      std::map<ObjectKey, BlockRows*> of_report;
-      for (const model::PodUsage& pod : report.pods) {
-        forEachAggregateOf(pod, [&](const ObjectKey& key) {
-          BlockRows*& source = of_report[key];
-          if (source == nullptr) {
-            source = &sources[key].emplace_back();
-            source->nodes.push_back(
-                NodeRows{report.node, {report.timestamp_ms}, {report.interval_ms}, {report.node_usage}});
-          }
-          source->pods.push_back(PodRows{report.node, podIdentity(pod), {report.timestamp_ms}, {withoutContainers(pod)}});
-        });
+  std::vector<int64_t> boundaries{first_ms};
+  if (last_ms != first_ms) boundaries.push_back(last_ms);
+  for (int64_t ts : boundaries) {
+    for (auto& [key, aggregate] : rows) aggregate.boundaries.push_back(AggregateBoundary{ts, {}});
+    for (const auto& [report, shares] : boundary_shares) {
+      if (report->timestamp_ms != ts) continue;
+      for (auto& [key, aggregate] : rows) {
+        AggregateShare share{report->node, report->interval_ms, false, {}};
+        if (auto it = shares.find(key); it != shares.end()) {
+          share.contributes = true;
+          share.values = it->second.result(report->node_usage);
+        }
+        aggregate.boundaries.back().shares.push_back(std::move(share));
       }
     }
-    for (auto& [key, key_sources] : sources) {
-      AggregateRows& out = rows[key];
-      visitAggregateSamples(key, key_sources, [&](const ObjectSample& sample) {
-        out.timestamps_ms.push_back(sample.timestamp_ms);
-        out.intervals_ms.push_back(sample.interval_ms);
-        out.values.push_back(sample.values);
-      });
-    }
   }
-  addBoundary(reports, ordered.front(), rows);
-  if (ordered.back() != ordered.front()) addBoundary(reports, ordered.back(), rows);
   std::vector<AggregateRows> out;
   out.reserve(rows.size());
   for (auto& [key, aggregate] : rows) out.push_back(std::move(aggregate));
