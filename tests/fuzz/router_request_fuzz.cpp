@@ -10,6 +10,7 @@
 #include "common/time_format.h"
 #include "server/router.h"
 #include "tsdb/memory_storage.h"
+#include "tsdb/testing/report_generator.h"
 
 namespace {
 
@@ -32,30 +33,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return o;
   }();
   static server::Router router(storage, clock, options);
-  // One report with a pod "p" of namespace "a" and a container "c" (issue 14's fields set), so that
-  // fleet windows, container routes and fields= reach their code, not only the 404 paths.
-  static const bool seeded = [] {
-    model::Report r;
-    r.node = "n";
-    r.interval_ms = 5000;
-    r.timestamp_ms = toUnixMs(clock.wallNow()) / 5000 * 5000;
-    r.node_usage.cpu_capacity_millicores = 2000;
-    r.node_usage.memory_capacity_bytes = 1ULL << 30;
-    model::PodUsage pod;
-    pod.uid = "u";
-    pod.name = "p";
-    pod.namespace_name = "a";
-    pod.deployment = "b";
-    pod.spec = {100, 200, 1 << 20, 2 << 20};
-    pod.usage.oom_kills = 1;
-    pod.restarts = 2;
-    model::ContainerUsage container;
-    container.name = "c";
-    container.spec = pod.spec;
-    pod.containers.push_back(container);
-    r.pods.push_back(pod);
-    return storage.ingest(r).ok();
-  }();
+  // One generated report (pods with containers, issue 14's fields set), so that fleet windows,
+  // container routes and fields= reach their code, not only the 404 paths.
+  static const bool seeded =
+      storage.ingest(tsdb::testing::generateNodeReport(0, 3, 0, toUnixMs(clock.wallNow()) / 5000 * 5000, 5000)).ok();
   (void)seeded;
 
   std::string_view input(reinterpret_cast<const char*>(data), size);
