@@ -84,4 +84,11 @@ struct StorageBenchOptions {
 };
 int runStorageBench(const StorageBenchOptions& options, BenchResult& result);
 
+struct FieldsBenchOptions {
+  std::string dir;           // where the data dirs go
+  int namespace_hours = 24;  // part C's window of a 2,000-pod namespace (0: skip part C)
+  int namespace_runs = 5;    // queries of part C (each reads the whole window from the blocks)
+};
+int runFieldsBench(const FieldsBenchOptions& options, BenchResult& result);
+
 }  // namespace kubemonitor::bench

@@ -2,7 +2,7 @@
 // keep-alive connections on loopback, idle RSS), `wal` (durable appends/s with group commit),
 // `codec` (tsdb chunk bytes/sample and speed), `pods` (agent with fake pods, netdata beside),
 // `load` (open loop: a fleet of simulated agents with pods on their own clocks, queries beside),
-// `storage` (embedded engine), `all`. Figures go to docs/benchmarks.md (WAL: docs/tsdb-wal.md).
+// `storage` (embedded engine), `fields` (issue 14's API targets), `all`. Figures go to docs/benchmarks.md (WAL: docs/tsdb-wal.md).
 
 #include <spdlog/spdlog.h>
 
@@ -98,9 +98,16 @@ int main(int argc, char** argv) {
                       "--agents nodes)")
       ->delimiter(',')
       ->check(CLI::IsMember({"A", "A2", "B", "C", "M"}));
+  FieldsBenchOptions fields_options;
+  fields_options.dir = std::filesystem::temp_directory_path().string();
+  auto* fields = app.add_subcommand("fields", "issue 14's API targets: a fleet window of 1,000 pods, the latest "
+                                              "10k pods, a 2,000-pod namespace over hours of blocks");
+  fields->add_option("--dir", fields_options.dir, "directory for the engines' data");
+  fields->add_option("--namespace-hours", fields_options.namespace_hours, "part C's window in hours (0: skip it)");
+  fields->add_option("--namespace-runs", fields_options.namespace_runs, "queries timed in part C");
   auto* all = app.add_subcommand("all", "every benchmark");
   app.require_subcommand(1);
-  for (auto* sub : {agent, ingest, pods, wal, codec, load, storage, all}) sub->add_flag("--json", json, "one JSON line of figures");
+  for (auto* sub : {agent, ingest, pods, wal, codec, load, storage, fields, all}) sub->add_flag("--json", json, "one JSON line of figures");
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_level(spdlog::level::warn);
@@ -139,6 +146,11 @@ int main(int argc, char** argv) {
   if (storage->parsed() || all->parsed()) {
     BenchResult result{"storage", {}};
     rc |= runStorageBench(storage_options, result);
+    result.print(json);
+  }
+  if (fields->parsed() || all->parsed()) {
+    BenchResult result{"fields", {}};
+    rc |= runFieldsBench(fields_options, result);
     result.print(json);
   }
   return rc;

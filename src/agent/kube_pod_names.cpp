@@ -18,9 +18,10 @@ PodNames podNamesFromMetadata(const kube::PodMetadata& pod) {
   names.workload_kind = pod.workload_kind;
   names.workload_name = pod.workload_name;
   names.spec = toSpec(pod.resources);
+  names.restarts = pod.restart_count;
   for (const auto& container : pod.containers) {
     if (container.container_id.empty()) continue;  // not started yet: no cgroup to match
-    names.containers_by_id.emplace(container.container_id, ContainerNames{container.name, toSpec(container.resources)});
+    names.containers_by_id.emplace(container.container_id, ContainerNames{container.name, toSpec(container.resources), container.restart_count});
   }
   return names;
 }

@@ -1,5 +1,6 @@
 #include "agent/pod_collector.h"
 
+#include <algorithm>
 #include <chrono>
 #include <unordered_set>
 
@@ -20,6 +21,9 @@ constexpr size_t kShortIdLength = 12;
 double secondsBetween(MonotonicTime earlier, MonotonicTime later) {
   return std::chrono::duration<double>(later - earlier).count();
 }
+
+// How much a counter grew; 0 when it went back (a cgroup re-made at the same path).
+uint64_t counterDelta(uint64_t previous, uint64_t current) { return current >= previous ? current - previous : 0; }
 
 void copyStats(const cgroup::CgroupStats& stats, model::CgroupUsage& usage) {
   usage.cpu_usage_ns = stats.cpu_usage_ns;
@@ -104,6 +108,7 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
       out.workload_kind = known->workload_kind;
       out.workload_name = known->workload_name;
       out.spec = known->spec;
+      out.restarts = known->restarts;
     } else {
       ++stats.unnamed;
     }
@@ -180,7 +185,10 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
       apps.push_back(&container);
       usage.id = container.ref.id;
       usage.name = container_names != nullptr ? container_names->name : container.ref.id.substr(0, kShortIdLength);
-      if (container_names != nullptr) usage.spec = container_names->spec;
+      if (container_names != nullptr) {
+        usage.spec = container_names->spec;
+        usage.restarts = container_names->restarts;
+      }
       out.containers.push_back(std::move(usage));
       return true;
     };
@@ -223,6 +231,12 @@ std::vector<model::PodUsage> PodCollector::collect(const PodNamesByUid* names, P
     }
     readNetwork(pod.uid, network_pids, sandbox_known, out, stats);
     stats.containers += out.containers.size();
+    // v1 counts an OOM kill only in the cgroup that hit its limit (a container's kill leaves the pod
+    // cgroup's oom_kill at 0); v2's memory.events is hierarchical. The larger of the pod's own count
+    // and its containers' sum is right for both without counting a kill twice.
+    uint64_t container_oom_kills = 0;
+    for (const auto& c : out.containers) container_oom_kills += c.usage.oom_kills;
+    out.usage.oom_kills = std::max(out.usage.oom_kills, container_oom_kills);
     pods.push_back(std::move(out));
   }
   std::erase_if(previous_, [&](const auto& entry) { return entry.second.cycle != cycle_; });
@@ -316,6 +330,14 @@ void PodCollector::finishCgroup(const std::string& cgroup_path, const cgroup::Cg
         model::toReportedPrecision(counterRate(sample.cpu_usage_ns, usage.cpu_usage_ns, seconds) / 1e6);
     usage.disk_read_bytes_per_sec = reportedRate(sample.disk_read_bytes, usage.disk_read_bytes, seconds);
     usage.disk_write_bytes_per_sec = reportedRate(sample.disk_write_bytes, usage.disk_write_bytes, seconds);
+    const uint64_t periods = counterDelta(sample.stats.cpu_periods, stats.cpu_periods);
+    const uint64_t throttled = counterDelta(sample.stats.cpu_throttled_periods, stats.cpu_throttled_periods);
+    usage.cpu_throttled_periods_per_sec = reportedRate(sample.stats.cpu_throttled_periods, stats.cpu_throttled_periods, seconds);
+    usage.cpu_throttled_seconds_per_sec =
+        model::toReportedPrecision(counterRate(sample.stats.cpu_throttled_ns, stats.cpu_throttled_ns, seconds) / 1e9);
+    // A share of the CFS periods that ran in the interval: 0 when none ran (no quota, or idle).
+    usage.cpu_throttled_ratio =
+        periods > 0 ? model::toReportedPrecision(static_cast<double>(std::min(throttled, periods)) / static_cast<double>(periods)) : 0;
   }
   sample = CgroupSample{now, usage.cpu_usage_ns, usage.disk_read_bytes, usage.disk_write_bytes, stats, cycle_};
 }

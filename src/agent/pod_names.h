@@ -14,6 +14,7 @@ namespace kubemonitor::agent {
 struct ContainerNames {
   std::string name;           // spec name ("nginx")
   model::ResourceSpec spec;   // this container's requests and limits
+  uint64_t restarts = 0;      // counter: restartCount from the API
 };
 
 struct PodNames {
@@ -23,6 +24,7 @@ struct PodNames {
   std::string workload_kind;  // Deployment, StatefulSet, DaemonSet, Job, ReplicaSet, ... or empty
   std::string workload_name;
   model::ResourceSpec spec;   // sum over the containers
+  uint64_t restarts = 0;      // counter: Σ restartCount of the pod's containers
   // Runtime container id (64 hex, no "containerd://" scheme) → its names; the sandbox has none.
   std::unordered_map<std::string, ContainerNames> containers_by_id;
 };

@@ -147,9 +147,13 @@ Result<PodMetadata> decodePod(element pod_element) {
     for (element status_element : statuses) {
       Node container_status = wrap(status_element);
       const std::string_view name = stringAt(container_status, "name");
+      uint64_t restarts = 0;
+      if (status_element["restartCount"].get_uint64().get(restarts)) restarts = 0;  // absent or invalid: none known
       for (auto& container : pod.containers) {
         if (container.name == name) {
           container.container_id = stripContainerIdScheme(stringAt(container_status, "containerID"));
+          container.restart_count = restarts;
+          pod.restart_count += restarts;
         }
       }
     }

@@ -26,6 +26,7 @@ struct ContainerMetadata {
   // status.containerStatuses[].containerID; empty while the container has not started.
   std::string container_id;
   ResourceRequirements resources;
+  uint64_t restart_count = 0;  // counter: status.containerStatuses[].restartCount
 };
 
 struct PodMetadata {
@@ -47,6 +48,7 @@ struct PodMetadata {
   std::string resource_version;  // metadata.resourceVersion of this object
   std::vector<ContainerMetadata> containers;  // spec.containers in spec order (init containers excluded)
   ResourceRequirements resources;  // sum over spec.containers (not init containers)
+  uint64_t restart_count = 0;      // counter: Σ restartCount over containerStatuses
 };
 
 // Pods by metadata.uid.

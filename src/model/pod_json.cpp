@@ -11,6 +11,11 @@ namespace {
 
 using fields::fieldError;
 
+Status decodeCount(simdjson::dom::element element, std::string_view name, uint64_t& out) {
+  if (element.get_uint64().get(out)) return fieldError(name, "expected an integer ≥ 0");
+  return {};
+}
+
 // Prefixes an error's subject with where it happened ("pods[3].containers[0].cpu_millicores").
 Error located(Error error, const std::string& where) {
   error.subject = where + "." + error.subject;
@@ -26,6 +31,8 @@ void writeResources(JsonWriter& writer, const ResourceSpec& spec) {
 void writeContainer(JsonWriter& writer, const ContainerUsage& container) {
   writer.beginObject().field("name", container.name).field("id", container.id);
   fields::writeFields(writer, fields::kCgroupUsage, container.usage);
+  fields::writeFields(writer, fields::kCgroupRates, container.usage);
+  writer.field("restarts", container.restarts);
   writeResources(writer, container.spec);
   writer.endObject();
 }
@@ -64,9 +71,14 @@ Status decodeContainer(simdjson::dom::element element, ContainerUsage& container
       status = decodeString(member, "id", container.id);
     } else if (key == "resources") {
       status = decodeResources(member, container.spec);
+    } else if (key == "restarts") {
+      status = decodeCount(member, "restarts", container.restarts);
     } else {
       bool matched = false;
       status = fields::decodeIfField(fields::kCgroupUsage, key, member, container.usage, seen, matched);
+      if (status && !matched) {
+        status = fields::decodeIfOptionalField(fields::kCgroupRates, key, member, container.usage, matched);
+      }
     }
     if (!status) return status;
   }
@@ -102,6 +114,7 @@ Status decodePodKey(std::string_view key, simdjson::dom::element member, PodUsag
     return {};
   }
   if (key == "resources") return decodeResources(member, pod.spec);
+  if (key == "restarts") return decodeCount(member, "restarts", pod.restarts);
   if (key == "containers") return decodeContainers(member, pod.containers);
   matched = false;
   return {};
@@ -124,7 +137,11 @@ Status decodePod(simdjson::dom::element element, PodUsage& pod) {
       continue;
     }
     if (auto status = fields::decodeIfField(fields::kNetworkUsage, key, member, pod.network, seen_network, matched);
-        !status) {
+        !status || matched) {
+      if (!status) return status;
+      continue;
+    }
+    if (auto status = fields::decodeIfOptionalField(fields::kCgroupRates, key, member, pod.usage, matched); !status) {
       return status;
     }
     // Anything else is derived (cpu_percent) or from a newer agent: ignored.
@@ -145,8 +162,10 @@ void writePod(JsonWriter& writer, const PodUsage& pod, const NodeUsage& node) {
       .field("workload_kind", pod.workload_kind)
       .field("workload_name", pod.workload_name)
       .field("qos_class", pod.qos_class)
-      .field("host_network", pod.host_network);
+      .field("host_network", pod.host_network)
+      .field("restarts", pod.restarts);
   fields::writeFields(writer, fields::kCgroupUsage, pod.usage);
+  fields::writeFields(writer, fields::kCgroupRates, pod.usage);
   fields::writeFields(writer, fields::kNetworkUsage, pod.network);
   writer.field("cpu_percent", podCpuPercent(pod, node)).field("memory_percent", podMemoryPercent(pod, node));
   writeResources(writer, pod.spec);

@@ -53,6 +53,11 @@ struct CgroupUsage {
   uint64_t cpu_periods = 0;               // counter: CFS enforcement periods (nr_periods)
   uint64_t cpu_throttled_periods = 0;     // counter: periods in which the cgroup was throttled
   uint64_t cpu_throttled_ns = 0;          // counter: total time throttled
+  // Rates of the three CFS counters above over the interval, computed by the agent from two reads
+  // of the same cgroup as cpu_millicores is (0 on a cgroup's first cycle or without a CFS quota).
+  double cpu_throttled_periods_per_sec = 0;  // gauge: throttled periods per second
+  double cpu_throttled_ratio = 0;            // gauge: throttled periods / periods in the interval (0–1)
+  double cpu_throttled_seconds_per_sec = 0;  // gauge: seconds throttled per second
   uint64_t memory_usage_bytes = 0;        // gauge: memory.usage_in_bytes / memory.current
   uint64_t memory_working_set_bytes = 0;  // gauge: usage − inactive_file, floored at 0 (kubelet's)
   uint64_t memory_rss_bytes = 0;          // gauge: anonymous memory (rss / anon)
@@ -96,6 +101,7 @@ struct ContainerUsage {
   std::string id;    // runtime container id (64 hex digits for containerd/CRI-O/Docker)
   CgroupUsage usage;
   ResourceSpec spec;  // this container's own requests and limits
+  uint64_t restarts = 0;  // counter: status.containerStatuses[].restartCount from the Kubernetes API
 };
 
 struct PodUsage {
@@ -110,6 +116,7 @@ struct PodUsage {
   CgroupUsage usage;          // the pod cgroup (all its containers)
   NetworkUsage network;
   ResourceSpec spec;          // sum over the containers
+  uint64_t restarts = 0;      // counter: Σ restartCount of the pod's containers (all of them, as the API lists)
   std::vector<ContainerUsage> containers;
 };
 

@@ -91,10 +91,18 @@ Result<Report> decodeDocument(simdjson::dom::element doc) {
 
 }  // namespace
 
-void writeNodeUsageFields(JsonWriter& writer, const NodeUsage& usage) {
-  fields::writeFields(writer, fields::kNodeUsage, usage);
-  writer.field("cpu_percent", cpuPercent(usage));
-  writer.field("memory_percent", memoryPercent(usage));
+void writeNodeUsageFields(JsonWriter& writer, const NodeUsage& usage, const FieldSelection& selected) {
+  fields::writeFields(writer, fields::kNodeUsage, usage, selected);
+  if (selected("cpu_percent")) writer.field("cpu_percent", cpuPercent(usage));
+  if (selected("memory_percent")) writer.field("memory_percent", memoryPercent(usage));
+}
+
+std::vector<std::string_view> nodeUsageFieldNames() {
+  std::vector<std::string_view> names;
+  for (const auto& field : fields::kNodeUsage) names.push_back(field.name);
+  names.push_back("cpu_percent");
+  names.push_back("memory_percent");
+  return names;
 }
 
 std::string encodeReport(const Report& report) {

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <variant>
 
+#include "common/field_selection.h"
 #include "common/json_writer.h"
 #include "common/result.h"
 #include "model/report.h"
@@ -34,8 +35,10 @@ inline Error fieldError(std::string_view field, std::string_view what) {
 }
 
 template <typename S, size_t N>
-void writeFields(JsonWriter& writer, const std::array<Field<S>, N>& table, const S& value) {
+void writeFields(JsonWriter& writer, const std::array<Field<S>, N>& table, const S& value,
+                 const FieldSelection& selected = {}) {
   for (const auto& field : table) {
+    if (!selected(field.name)) continue;
     writer.key(field.name);
     std::visit([&](auto member) { writer.number(value.*member); }, field.member);
   }
@@ -92,6 +95,15 @@ Status decodeIfField(const std::array<Field<S>, N>& table, std::string_view key,
   }
   matched = false;
   return {};
+}
+
+// If `key` names a field of `table`, decodes it and returns true in `matched`; for tables of
+// optional fields (nothing to require afterwards).
+template <typename S, size_t N>
+Status decodeIfOptionalField(const std::array<Field<S>, N>& table, std::string_view key,
+                             simdjson::dom::element element, S& value, bool& matched) {
+  SeenFields<N> unused;
+  return decodeIfField(table, key, element, value, unused, matched);
 }
 
 inline constexpr std::array<Field<NodeUsage>, 20> kNodeUsage{{
@@ -151,6 +163,14 @@ inline constexpr std::array<Field<NetworkUsage>, 10> kNetworkUsage{{
     {"network_tx_dropped", &NetworkUsage::tx_dropped},
     {"network_rx_bytes_per_sec", &NetworkUsage::rx_bytes_per_sec},
     {"network_tx_bytes_per_sec", &NetworkUsage::tx_bytes_per_sec},
+}};
+
+// Fields added after schema 1 (issue 14): decoded when present, 0 when an older agent sends none,
+// so that agents and servers can be upgraded in any order.
+inline constexpr std::array<Field<CgroupUsage>, 3> kCgroupRates{{
+    {"cpu_throttled_periods_per_sec", &CgroupUsage::cpu_throttled_periods_per_sec},
+    {"cpu_throttled_ratio", &CgroupUsage::cpu_throttled_ratio},
+    {"cpu_throttled_seconds_per_sec", &CgroupUsage::cpu_throttled_seconds_per_sec},
 }};
 
 // Requests and limits sit in their own "resources" object: "memory_limit_bytes" there is the

@@ -131,7 +131,7 @@ void writePodMetrics(JsonWriter& w, const tsdb::ObjectSample& pod, const std::ve
   w.key("containers").beginArray();
   for (const auto& c : containers) {
     w.beginObject().field("name", c.name).key("usage").beginObject();
-    w.field("cpu", cpuQuantity(c.cpu_millicores)).field("memory", memoryQuantity(c.memory_working_set_bytes));
+    w.field("cpu", cpuQuantity(c.values.cpu_millicores)).field("memory", memoryQuantity(c.values.memory_working_set_bytes));
     w.endObject().endObject();
   }
   w.endArray().endObject();

@@ -17,8 +17,14 @@ void writeNodeObject(JsonWriter& writer, const tsdb::NodeSample& sample) {
   writer.endObject();
 }
 
+std::vector<std::string_view> nodePointFieldNames() {
+  std::vector<std::string_view> names = model::nodeUsageFieldNames();
+  names.push_back("pod_count");
+  return names;
+}
+
 void writeNodeSeries(JsonWriter& writer, const tsdb::NodeSample& latest, const SeriesRange& range,
-                     const std::vector<tsdb::NodeSample>& points) {
+                     const std::vector<tsdb::NodeSample>& points, const FieldSelection& selected) {
   writer.beginObject();
   writeNodeFields(writer, latest);
   writer.field("window", range.window_seconds);
@@ -27,8 +33,8 @@ void writeNodeSeries(JsonWriter& writer, const tsdb::NodeSample& latest, const S
   writer.key("points").beginArray();
   for (const auto& point : points) {
     writer.beginObject().field("timestamp", formatRfc3339(point.timestamp_ms));
-    model::writeNodeUsageFields(writer, point.usage);
-    writer.field("pod_count", point.pod_count);
+    model::writeNodeUsageFields(writer, point.usage, selected);
+    if (selected("pod_count")) writer.field("pod_count", point.pod_count);
     writer.endObject();
   }
   writer.endArray();

@@ -9,8 +9,8 @@
 #include "common/json_writer.h"
 #include "model/report_json.h"
 #include "server/api_docs.h"
-#include "server/node_json.h"
 #include "server/object_json.h"
+#include "server/query_params.h"
 #include "server/series_params.h"
 
 namespace kubemonitor::server {
@@ -65,28 +65,6 @@ HttpResponse storageErrorResponse(const Error& error) {
   return errorResponse(500, "internal", message);
 }
 
-HttpResponse notFoundNode(const std::string& name) {
-  return errorResponse(404, "not_found", "node \"" + name + "\" has not reported");
-}
-
-// "pod \"shop/web-1\"", "namespace \"shop\"".
-std::string describe(const tsdb::ObjectKey& key) {
-  std::string text(tsdb::objectKindName(key.kind));
-  text += " \"";
-  if (!key.namespace_name.empty()) text += key.namespace_name + "/";
-  return text + key.name + "\"";
-}
-
-HttpResponse notFound(const tsdb::ObjectKey& key) {
-  return errorResponse(404, "not_found", describe(key) + " has not reported");
-}
-
-const std::string* queryValue(const RequestTarget& target, std::string_view key) {
-  auto it = target.query.find(key);
-  return it == target.query.end() ? nullptr : &it->second;
-}
-
-using tsdb::ObjectKind;
 
 }  // namespace
 
@@ -114,6 +92,7 @@ void Router::handleAsync(HttpRequest request, Reply reply) const {
   if (!target) return reply(errorResponse(400, "bad_request", target.error().toString()));
   const auto& s = target->segments;
   if (request.method == "POST" && s.size() == 2 && s[0] == "api" && s[1] == "ingest") {
+    if (auto unknown = checkQueryParameters(*target, {}); !unknown) return reply(badParameter(unknown.error()));
     return ingestAsync(std::move(request), std::move(reply));
   }
   reply(route(request, *target));
@@ -125,6 +104,7 @@ HttpResponse Router::route(const HttpRequest& request, const RequestTarget& targ
 
   if (s.empty() || (s.size() == 1 && s[0] == "health")) {
     if (!get) return methodNotAllowed(request.method, kGetAllow);
+    if (auto unknown = checkQueryParameters(target, {}); !unknown) return badParameter(unknown.error());
     if (s.empty() && containsCaseInsensitive(request.accept, "text/html")) {
       HttpResponse page;
       page.content_type = "text/html; charset=utf-8";
@@ -138,8 +118,11 @@ HttpResponse Router::route(const HttpRequest& request, const RequestTarget& targ
   if (!ingest_route && !authorized(request.authorization, options_.query_token)) return unauthorized();
   if (auto docs = serveApiDocs(s)) {
     if (!get) return methodNotAllowed(request.method, kGetAllow);
+    if (auto unknown = checkQueryParameters(target, {}); !unknown) return badParameter(unknown.error());
     return std::move(*docs);
   }
+  // Not checked for unknown parameters: kubectl sends labelSelector, fieldSelector, limit … there,
+  // which a metrics-server answers (or ignores) too.
   if (KubeApiView::handles(s)) {
     if (!get) return methodNotAllowed(request.method, kGetAllow);
     return kube_api_.handle(s);
@@ -259,178 +242,6 @@ void Router::ingestAsync(HttpRequest request, Reply reply) const {
                            reply(std::move(response));
                          });
   });
-}
-
-HttpResponse Router::nodeList() const {
-  const int64_t now_ms = toUnixMs(clock_.wallNow());
-  const int64_t grace_ms = std::chrono::duration_cast<std::chrono::milliseconds>(options_.node_grace).count();
-  HttpResponse response;
-  JsonWriter writer(response.body);
-  writer.beginObject().key("items").beginArray();
-  for (const auto& sample : storage_.latestNodes()) {
-    if (grace_ms > 0 && sample.timestamp_ms < now_ms - grace_ms) continue;
-    writeNodeObject(writer, sample);
-  }
-  writer.endArray().endObject();
-  return response;
-}
-
-Result<SeriesRange> Router::seriesRange(const RequestTarget& target, int64_t interval_ms) const {
-  SeriesDefaults defaults;
-  defaults.now_ms = toUnixMs(clock_.wallNow());
-  defaults.window_seconds = options_.default_window_seconds;
-  defaults.max_data_points = options_.max_data_points;
-  if (interval_ms > 0) defaults.step_ms = interval_ms;  // the reporting interval is the finest step
-  return parseSeriesRange(target.query, defaults);
-}
-
-HttpResponse Router::node(const std::string& name, const RequestTarget& target, bool series) const {
-  const auto latest = storage_.latestNode(name);
-  // Parameters are checked before the node's existence: a bad window is 400 for any name.
-  SeriesRange range;
-  if (series) {
-    auto parsed = seriesRange(target, latest ? latest->interval_ms : 0);
-    if (!parsed) return errorResponse(400, "bad_request", parsed.error().subject + ": " + parsed.error().message);
-    range = *parsed;
-  }
-  if (!latest) return notFoundNode(name);
-  HttpResponse response;
-  JsonWriter writer(response.body);
-  if (!series) {
-    writeNodeObject(writer, *latest);
-    return response;
-  }
-  const auto points = storage_.nodeSeries(name, tsdb::SeriesQuery{range.start_ms, range.end_ms, range.step_ms});
-  writeNodeSeries(writer, *latest, range, points);
-  return response;
-}
-
-}  // namespace kubemonitor::server
-
-namespace kubemonitor::server {
-
-int64_t Router::staleAfterMs() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(options_.stale_after).count();
-}
-
-std::optional<HttpResponse> Router::objectRoute(const RequestTarget& target) const {
-  const auto& s = target.segments;  // s[0] == "api"
-  const std::string& collection = s[1];
-  const bool series = wantsSeries(target.query);
-  const bool timeseries = s.size() == 4 && s[3] == "timeseries";
-  const std::string empty;
-  const std::string* ns_param = queryValue(target, "namespace");
-  if (ns_param != nullptr && ns_param->empty()) return errorResponse(400, "bad_request", "namespace: empty");
-  const std::string& ns_filter = ns_param != nullptr ? *ns_param : empty;
-
-  if (collection == "nodes") {
-    if (s.size() == 2) return nodeList();
-    if (s.size() == 3 || timeseries) return node(s[2], target, timeseries || series);
-    if (s.size() == 4 && s[3] == "pods") {
-      if (!storage_.latestNode(s[2])) return notFoundNode(s[2]);
-      return objectList(ObjectKind::kPod, tsdb::LatestFilter{ns_filter, s[2], "", staleAfterMs()});
-    }
-    return std::nullopt;
-  }
-  if (collection == "pods" || collection == "deployments") {
-    const ObjectKind kind = collection == "pods" ? ObjectKind::kPod : ObjectKind::kDeployment;
-    if (s.size() == 2) return objectList(kind, tsdb::LatestFilter{ns_filter, "", "", staleAfterMs()});
-    if (s.size() == 3 || timeseries) {
-      // As everywhere: a bad window is 400 before the name is looked at (and found ambiguous).
-      if (timeseries || series) {
-        SeriesDefaults defaults;
-        defaults.now_ms = toUnixMs(clock_.wallNow());
-        defaults.window_seconds = options_.default_window_seconds;
-        defaults.max_data_points = options_.max_data_points;
-        auto parsed = parseSeriesRange(target.query, defaults);
-        if (!parsed) return errorResponse(400, "bad_request", parsed.error().subject + ": " + parsed.error().message);
-      }
-      auto resolved = resolveNamespace(kind, s[2], target);
-      if (auto* error = std::get_if<HttpResponse>(&resolved)) return std::move(*error);
-      return object(std::get<tsdb::ObjectKey>(resolved), target, timeseries || series);
-    }
-    return std::nullopt;
-  }
-  // namespaces
-  if (s.size() == 2) return objectList(ObjectKind::kNamespace, tsdb::LatestFilter{"", "", "", staleAfterMs()});
-  const std::string& ns = s[2];
-  const tsdb::ObjectKey ns_key{ObjectKind::kNamespace, "", ns};
-  if (s.size() == 3 || timeseries) return object(ns_key, target, timeseries || series);
-  // The lists below hang under the namespace: an unknown one is 404, a quiet one an empty list.
-  auto require = [&](const tsdb::ObjectKey& key) -> std::optional<HttpResponse> {
-    if (storage_.latestObject(key, staleAfterMs())) return std::nullopt;
-    return notFound(key);
-  };
-  if (s.size() == 4 && s[3] == "pods") {
-    if (auto missing = require(ns_key)) return missing;
-    return objectList(ObjectKind::kPod, tsdb::LatestFilter{ns, "", "", staleAfterMs()});
-  }
-  if (s.size() == 4 && s[3] == "deployments") {
-    if (auto missing = require(ns_key)) return missing;
-    return objectList(ObjectKind::kDeployment, tsdb::LatestFilter{ns, "", "", staleAfterMs()});
-  }
-  if (s.size() >= 5 && s.size() <= 6 && s[3] == "deployments") {
-    const tsdb::ObjectKey key{ObjectKind::kDeployment, ns, s[4]};
-    if (s.size() == 5) return object(key, target, series);
-    if (s[5] == "timeseries") return object(key, target, true);
-    if (s[5] == "pods") {
-      if (auto missing = require(key)) return missing;
-      return objectList(ObjectKind::kPod, tsdb::LatestFilter{ns, "", s[4], staleAfterMs()});
-    }
-  }
-  return std::nullopt;
-}
-
-HttpResponse Router::objectList(ObjectKind kind, const tsdb::LatestFilter& filter) const {
-  HttpResponse response;
-  JsonWriter writer(response.body);
-  writeObjectList(writer, storage_.latest(kind, filter));
-  return response;
-}
-
-std::variant<tsdb::ObjectKey, HttpResponse> Router::resolveNamespace(ObjectKind kind, const std::string& name,
-                                                                     const RequestTarget& target) const {
-  if (const std::string* ns = queryValue(target, "namespace")) return tsdb::ObjectKey{kind, *ns, name};
-  auto candidates = storage_.findNamespaces(kind, name, staleAfterMs());
-  if (candidates.empty()) return notFound(tsdb::ObjectKey{kind, "", name});
-  // The live objects decide when there are any: a pod deleted from one namespace last week does
-  // not make today's pod of the same name ambiguous.
-  std::vector<tsdb::NamespaceCandidate> live;
-  for (const auto& c : candidates) {
-    if (c.live) live.push_back(c);
-  }
-  const auto& pool = live.empty() ? candidates : live;
-  if (pool.size() == 1) return tsdb::ObjectKey{kind, pool[0].namespace_name, name};
-  HttpResponse response;
-  response.status = 409;
-  JsonWriter writer(response.body);
-  writer.beginObject().field("error", "conflict");
-  writer.field("message", std::string(tsdb::objectKindName(kind)) + " \"" + name + "\" exists in " +
-                              std::to_string(pool.size()) + " namespaces: add ?namespace=");
-  writer.key("candidates").beginArray();
-  for (const auto& c : pool) writer.beginObject().field("namespace", c.namespace_name).field("name", name).endObject();
-  writer.endArray().endObject();
-  return response;
-}
-
-HttpResponse Router::object(const tsdb::ObjectKey& key, const RequestTarget& target, bool series) const {
-  const auto latest = storage_.latestObject(key, staleAfterMs());
-  // Parameters are checked before the object's existence: a bad window is 400 for any name.
-  SeriesRange range;
-  if (series) {
-    auto parsed = seriesRange(target, latest ? latest->interval_ms : 0);
-    if (!parsed) return errorResponse(400, "bad_request", parsed.error().subject + ": " + parsed.error().message);
-    range = *parsed;
-  }
-  if (!latest) return notFound(key);
-  HttpResponse response;
-  JsonWriter writer(response.body);
-  if (!series) {
-    writeObject(writer, *latest);
-    return response;
-  }
-  writeObjectSeries(writer, *latest, range, storage_.series(key, tsdb::SeriesQuery{range.start_ms, range.end_ms, range.step_ms}));
-  return response;
 }
 
 }  // namespace kubemonitor::server

@@ -8,10 +8,12 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <variant>
 #include <string_view>
 
 #include "common/clock.h"
+#include "common/field_selection.h"
 #include "server/http_message.h"
 #include "server/ingest_pipeline.h"
 #include "server/kube_api_view.h"
@@ -49,17 +51,32 @@ class Router {
   std::optional<HttpResponse> ingestRefusal(const HttpRequest& request) const;
   // Decompresses and parses the body (on an ingest worker): the report, or a 400/413 answer.
   std::variant<model::Report, HttpResponse> decodeIngestBody(const HttpRequest& request) const;
-  HttpResponse nodeList() const;
+  // The series parameters of a request (range, fields), for an object reporting every
+  // `interval_ms` (0: unknown), `field_names` being what its points may carry. `now_ms` is read
+  // once per request, so that every item of a list has the same range.
+  struct SeriesRequest {
+    SeriesRange range;
+    FieldSelection fields;
+  };
+  Result<SeriesRequest> seriesRequest(const RequestTarget& target, int64_t interval_ms,
+                                      std::span<const std::string_view> field_names, int64_t now_ms) const;
+  // /api/nodes: latest values, or each node with its `points` when `series`.
+  HttpResponse nodeList(const RequestTarget& target, bool series) const;
   HttpResponse node(const std::string& name, const RequestTarget& target, bool series) const;
-  // ?window=/start/end/step of a series route, defaulted from the options and the object's
-  // reporting interval (ms, 0 when unknown).
-  Result<SeriesRange> seriesRange(const RequestTarget& target, int64_t interval_ms) const;
-  // /api/{nodes|pods|namespaces|deployments}/...: nullopt when no route matches.
+  // /api/{nodes|pods|namespaces|deployments}/...: nullopt when no route matches (object_routes.cpp).
   std::optional<HttpResponse> objectRoute(const RequestTarget& target) const;
-  // One pod, namespace or deployment: latest values, or the series when `series`.
+  std::optional<HttpResponse> podRoute(const RequestTarget& target, bool series) const;
+  std::optional<HttpResponse> namespaceRoute(const RequestTarget& target, bool series) const;
+  // One pod, container, namespace or deployment: latest values, or the series when `series`.
   HttpResponse object(const tsdb::ObjectKey& key, const RequestTarget& target, bool series) const;
-  // A live list of `kind`; 404 when the object the list hangs under (`parent`) is unknown.
-  HttpResponse objectList(tsdb::ObjectKind kind, const tsdb::LatestFilter& filter) const;
+  // A live list of `kind`, each item with its `points` when `series` (a fleet window).
+  HttpResponse objectList(tsdb::ObjectKind kind, const tsdb::LatestFilter& filter, const RequestTarget& target,
+                          bool series) const;
+  // The containers of the pod's newest report, each with its `points` when `series`.
+  HttpResponse containerList(const tsdb::ObjectKey& pod, const RequestTarget& target, bool series) const;
+  // `items` as {"items":[...]}, each item with its series when `series`.
+  HttpResponse itemList(const std::vector<tsdb::ObjectSample>& items, tsdb::ObjectKind kind, const RequestTarget& target,
+                        bool series) const;
   // /api/pods/{pod} and /api/deployments/{d} without the namespace in the path: from ?namespace=,
   // or the one namespace the name is in; an error answer (400, 404, 409) otherwise.
   std::variant<tsdb::ObjectKey, HttpResponse> resolveNamespace(tsdb::ObjectKind kind, const std::string& name,

@@ -54,7 +54,9 @@ std::optional<std::string_view> find(const std::map<std::string, std::string, st
 }  // namespace
 
 bool wantsSeries(const std::map<std::string, std::string, std::less<>>& query) {
-  for (const char* key : {"window", "start", "end", "step"}) {
+  // fields= and max-data-points= shape points: given alone they ask for the default window, rather
+  // than being silently ignored.
+  for (const char* key : {"window", "start", "end", "step", "fields", "max-data-points"}) {
     if (query.count(std::string_view(key)) != 0) return true;
   }
   return false;

@@ -25,7 +25,7 @@ struct SeriesDefaults {
   size_t max_data_points = 1000;
 };
 
-// True when the query asks for a series (window, start, end or step present).
+// True when the query asks for a series (window, start, end, step, fields or max-data-points present).
 bool wantsSeries(const std::map<std::string, std::string, std::less<>>& query);
 
 // Errors are kInvalidArgument with the parameter as subject, e.g. ("window", "unknown unit").

@@ -13,10 +13,12 @@
 #include <tuple>
 #include <utility>
 
+#include "tsdb/aggregate_rows.h"
 #include "tsdb/block_entry.h"
 #include "tsdb/byte_codec.h"
 #include "tsdb/chunk.h"
 #include "tsdb/crc32c.h"
+#include "tsdb/report_fields.h"
 
 namespace kubemonitor::tsdb {
 namespace {
@@ -94,6 +96,7 @@ Status joinPodRows(PodRows&& rows, NodeMap& nodes) {
     pod.name = rows.identity.name;
     pod.namespace_name = rows.identity.namespace_name;
     pod.deployment = rows.identity.deployment;
+    for (const auto label : internal::kPodLabelsV2) pod.*label = rows.identity.*label;
     report->second.pods.push_back(std::move(pod));
   }
   return {};
@@ -298,6 +301,23 @@ Result<BlockRows> readBlockRows(std::span<const uint8_t> file, const BlockIndex*
   return out;
 }
 
+Result<std::optional<AggregateRows>> readAggregateRows(std::span<const uint8_t> file, const BlockIndex& index,
+                                                       const ObjectKey& key) {
+  if (!index.node(kPreaggregatedMarker)) return makeError(ErrorCode::kNotFound, "a block without aggregate entries");
+  BlockFilter filter;
+  filter.aggregate = aggregateIndexName(key);
+  const auto ref = index.node(filter.aggregate);
+  if (!ref) return std::optional<AggregateRows>();
+  auto entry = entryAt(file, *ref);
+  if (!entry) return entry.error();
+  size_t samples = 0;
+  auto rows = internal::parseEntry(entry->first, entry->second, &filter, samples);
+  if (!rows) return rows.error();
+  auto* aggregate = std::get_if<AggregateRows>(&*rows);
+  if (aggregate == nullptr) return corrupt("the index names an aggregate entry that is not one");
+  return std::optional<AggregateRows>(std::move(*aggregate));
+}
+
 Result<BlockIndex> BlockIndex::parse(std::span<const uint8_t> file) {
   auto header = decodeBlockHeader(file);
   if (!header) return header.error();
@@ -329,6 +349,12 @@ Result<BlockIndex> BlockIndex::parse(std::span<const uint8_t> file) {
   out.offsets_ = take(4 * (uint64_t{out.string_count_} + 1));
   out.strings_ = take(string_bytes);
   out.node_records_ = take(kNodeRecordBytes * uint64_t{out.node_count_});
+  // Aggregate entries are listed among the nodes under names starting with \x01, which sort first.
+  while (out.aggregate_count_ < out.node_count_) {
+    const std::string_view name = out.stringAt(load32(out.node_records_.data() + kNodeRecordBytes * out.aggregate_count_));
+    if (name.empty() || name.front() != kPreaggregatedMarker.front()) break;
+    ++out.aggregate_count_;
+  }
   out.pod_records_ = take(kPodRecordBytes * uint64_t{out.pod_count_});
   out.deployment_order_ = take(4 * uint64_t{out.pod_count_});
   return out;
@@ -369,8 +395,8 @@ IndexedPod BlockIndex::podAt(size_t record) const {
 
 std::vector<std::string_view> BlockIndex::nodeNames() const {
   std::vector<std::string_view> names;
-  names.reserve(node_count_);
-  for (size_t i = 0; i < node_count_; ++i) names.push_back(stringAt(load32(node_records_.data() + kNodeRecordBytes * i)));
+  names.reserve(node_count_ - aggregate_count_);
+  for (size_t i = aggregate_count_; i < node_count_; ++i) names.push_back(stringAt(load32(node_records_.data() + kNodeRecordBytes * i)));
   return names;
 }
 

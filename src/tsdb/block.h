@@ -37,6 +37,7 @@
 
 #include "common/result.h"
 #include "model/report.h"
+#include "tsdb/aggregate_rows.h"
 
 namespace kubemonitor::tsdb {
 
@@ -90,6 +91,9 @@ struct BlockFilter {
   // Pod entries keep the pod's own fields; their containers are skipped undecoded (a pod's series
   // and the aggregates read no container).
   bool skip_containers = false;
+  // Non-empty: the aggregate entry listed under this name (aggregateIndexName) is read; aggregate
+  // entries are skipped otherwise.
+  std::string aggregate;
   int64_t min_ts_ms = INT64_MIN;  // reports outside [min_ts_ms, max_ts_ms] are not kept (Unix ms)
   int64_t max_ts_ms = INT64_MAX;
 
@@ -126,7 +130,9 @@ class BlockIndex {
   // engine parses a block's index once, when it starts serving the block (a CRC32C over the whole
   // index: ~0.2 ms for a 6 h block).
   static Result<BlockIndex> parse(std::span<const uint8_t> file);
-  size_t nodeCount() const { return node_count_; }
+  size_t nodeCount() const { return node_count_ - aggregate_count_; }
+  // Aggregate entries and the marker of a block that has them (aggregate_rows.h).
+  size_t aggregateCount() const { return aggregate_count_; }
   size_t podCount() const { return pod_count_; }
   std::optional<BlockEntryRef> node(std::string_view name) const;
   // Every node with an entry, sorted by name (views into the file).
@@ -142,7 +148,8 @@ class BlockIndex {
   IndexedPod podAt(size_t record) const;
   std::span<const uint8_t> offsets_, strings_, node_records_, pod_records_, deployment_order_;
   size_t string_count_ = 0;
-  size_t node_count_ = 0;
+  size_t node_count_ = 0;  // node records, aggregate entries included
+  size_t aggregate_count_ = 0;
   size_t pod_count_ = 0;
 };
 
@@ -178,6 +185,13 @@ struct BlockRows {
 // The entries decodeBlockEntries would decode, as rows.
 Result<BlockRows> readBlockRows(std::span<const uint8_t> file, const BlockIndex* index, const BlockFilter& filter,
                                 std::span<const std::string> nodes = {});
+
+// The pre-aggregated rows of namespace or deployment `key` in a block with a series index
+// (aggregate_rows.h): nullopt when the block has no entry of it (none of its pods is in the
+// block); kNotFound when the block has no aggregate entries at all (written before issue 14);
+// kParse for a corrupt entry.
+Result<std::optional<AggregateRows>> readAggregateRows(std::span<const uint8_t> file, const BlockIndex& index,
+                                                       const ObjectKey& key);
 
 // A file mapped read-only: old-range reads search a block's index and inflate a few entries in
 // place, in the page cache rather than on the heap. Block files are immutable (replaced by rename).

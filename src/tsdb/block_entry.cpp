@@ -1,6 +1,8 @@
 #include "tsdb/block_entry.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -112,10 +114,10 @@ Result<EntryRows> parseNodeEntry(ByteCursor& in, const BlockFilter* filter, size
   return EntryRows{std::move(rows)};
 }
 
-// The pod's containers, each its name and two columns (CPU, memory) on a subset of the pod's
-// timestamps, into the kept rows.
+// The pod's containers, each its name and `column_count` columns (kContainerFields order) on a
+// subset of the pod's timestamps, into the kept rows.
 Status parseContainers(ByteCursor& in, const std::vector<int64_t>& timestamps, size_t kept_begin, PodRows& rows,
-                       const BlockFilter* filter, size_t& samples) {
+                       const BlockFilter* filter, size_t column_count, size_t& samples) {
   auto container_count = in.varint("container count");
   if (!container_count) return container_count.error();
   if (*container_count > in.remaining()) return corrupt("container count exceeds the entry");
@@ -124,36 +126,53 @@ Status parseContainers(ByteCursor& in, const std::vector<int64_t>& timestamps, s
     auto name = in.string("container name", kMaxNameBytes);
     if (!name) return name.error();
     if (skip) {
-      for (int column = 0; column < 2; ++column) {
+      for (size_t column = 0; column < column_count; ++column) {
         if (auto skipped = skipColumn(in); !skipped) return skipped.error();
       }
       continue;
     }
-    auto cpu = readColumn(in, ValueKind::kDouble);
-    if (!cpu) return cpu.error();
-    auto memory = readColumn(in, ValueKind::kUint64);
-    if (!memory) return memory.error();
-    if (cpu->samples.size() != memory->samples.size()) return corrupt("container columns of different lengths");
-    size_t at = 0;  // both lists are in time order: one forward walk
-    for (size_t k = 0; k < cpu->samples.size(); ++k) {
-      const int64_t ts = cpu->samples[k].ts_ms;
-      while (at < timestamps.size() && timestamps[at] < ts) ++at;
-      if (at == timestamps.size() || timestamps[at] != ts || memory->samples[k].ts_ms != ts) {
-        return corrupt("container column with other timestamps");
+    // The first column places the container's samples among the pod's rows; the others carry the
+    // same timestamps (the encoder writes one list per container) and fill them in.
+    std::vector<model::ContainerUsage*> placed;
+    std::vector<int64_t> own_timestamps;
+    for (size_t column_index = 0; column_index < column_count; ++column_index) {
+      const ContainerField& field = kContainerFields[column_index];
+      const bool first = column_index == 0;
+      auto column = readColumn(in, field.as_double != nullptr ? ValueKind::kDouble : ValueKind::kUint64,
+                               first ? nullptr : &own_timestamps);
+      if (!column) return column.error();
+      if (first) {
+        own_timestamps = timestampsOf(*column);
+        size_t at = 0;  // both lists are in time order: one forward walk
+        for (const int64_t ts : own_timestamps) {
+          while (at < timestamps.size() && timestamps[at] < ts) ++at;
+          if (at == timestamps.size() || timestamps[at] != ts) return corrupt("container column with other timestamps");
+          if (at < kept_begin || at >= kept_begin + rows.usage.size()) {  // not kept
+            placed.push_back(nullptr);
+            continue;
+          }
+          // Each row's list grows by at most one element per container (its timestamps are
+          // distinct), so this pointer stays valid while this container's columns are read.
+          auto& list = rows.usage[at - kept_begin].containers;
+          list.emplace_back().name = *name;
+          placed.push_back(&list.back());
+        }
       }
-      if (at < kept_begin || at >= kept_begin + rows.usage.size()) continue;  // not kept
-      model::ContainerUsage c;
-      c.name = *name;
-      c.usage.cpu_millicores = cpu->samples[k].value.asDouble();
-      c.usage.memory_working_set_bytes = memory->samples[k].value.asUint64();
-      rows.usage[at - kept_begin].containers.push_back(std::move(c));
+      for (size_t k = 0; k < placed.size(); ++k) {
+        if (placed[k] == nullptr) continue;
+        if (field.as_double != nullptr)
+          *field.as_double(*placed[k]) = column->samples[k].value.asDouble();
+        else
+          *field.as_uint(*placed[k]) = column->samples[k].value.asUint64();
+      }
     }
-    samples += 2 * cpu->samples.size();
+    samples += column_count * own_timestamps.size();
   }
   return {};
 }
 
-Result<EntryRows> parsePodEntry(ByteCursor& in, const BlockFilter* filter, size_t& samples) {
+// `v2`: a kPodEntryV2 entry (labels and every column); else a kPodEntry one.
+Result<EntryRows> parsePodEntry(ByteCursor& in, const BlockFilter* filter, bool v2, size_t& samples) {
   auto node = in.string("node", kMaxNameBytes);
   if (!node) return node.error();
   if (filter != nullptr && !filter->node.empty() && *node != filter->node) return EntryRows{SkippedEntry{}};
@@ -165,14 +184,23 @@ Result<EntryRows> parsePodEntry(ByteCursor& in, const BlockFilter* filter, size_
     if (!s) return s.error();
     *text = std::move(*s);
   }
+  if (v2) {
+    for (const auto label : kPodLabelsV2) {
+      auto s = in.string("pod label", kMaxNameBytes);
+      if (!s) return s.error();
+      pod.*label = std::move(*s);
+    }
+  }
   if (filter != nullptr && !filter->choosesPod(pod)) return EntryRows{SkippedEntry{}};
+  const size_t field_count = v2 ? kPodFields.size() : kPodFieldsV1;
   // Every column carries the timestamps of the first, in the same order: matched by position,
   // not looked up (a restart decodes every pod of every block through here).
   std::vector<int64_t> timestamps;
   size_t kept_begin = 0;
-  for (const auto& field : kPodFields) {
+  for (size_t field_index = 0; field_index < field_count; ++field_index) {
+    const PodField& field = kPodFields[field_index];
     const ValueKind kind = field.as_double != nullptr ? ValueKind::kDouble : ValueKind::kUint64;
-    const bool first = &field == &kPodFields.front();
+    const bool first = field_index == 0;
     auto column = readColumn(in, kind, first ? nullptr : &timestamps);
     if (!column) return column.error();
     if (first) {
@@ -194,10 +222,73 @@ Result<EntryRows> parsePodEntry(ByteCursor& in, const BlockFilter* filter, size_
         *field.as_uint(usage) = s.value.asUint64();
     }
   }
-  if (auto containers = parseContainers(in, timestamps, kept_begin, rows, filter, samples); !containers)
+  const size_t container_columns = v2 ? kContainerFields.size() : kContainerFieldsV1;
+  if (auto containers = parseContainers(in, timestamps, kept_begin, rows, filter, container_columns, samples);
+      !containers)
     return containers.error();
   if (in.remaining() != 0) return corrupt("stray bytes in a pod entry");
-  samples += timestamps.size() * kPodFields.size();
+  samples += timestamps.size() * field_count;
+  return EntryRows{std::move(rows)};
+}
+
+// An aggregate entry (block.cpp encodeAggregate): read only when the filter names it.
+Result<EntryRows> parseAggregateEntry(ByteCursor& in, const BlockFilter* filter) {
+  auto name = in.string("aggregate name", 3 * kMaxNameBytes);
+  if (!name) return name.error();
+  if (filter == nullptr || filter->aggregate.empty() || *name != filter->aggregate) return EntryRows{SkippedEntry{}};
+  if (name->size() < 3 || ((*name)[1] != 'n' && (*name)[1] != 'd')) return corrupt("bad aggregate name");
+  AggregateRows rows;
+  const size_t slash = name->find('/', 2);
+  if (slash == std::string::npos) return corrupt("bad aggregate name");
+  rows.key = ObjectKey{(*name)[1] == 'n' ? ObjectKind::kNamespace : ObjectKind::kDeployment, name->substr(2, slash - 2),
+                       name->substr(slash + 1)};
+  auto intervals = readColumn(in, ValueKind::kUint64);
+  if (!intervals) return intervals.error();
+  rows.timestamps_ms = timestampsOf(*intervals);
+  for (const Sample& s : intervals->samples) rows.intervals_ms.push_back(zigzagDecode(s.value.asUint64()));
+  std::vector<std::array<uint64_t, kObjectValueWords>> words(rows.timestamps_ms.size());
+  for (size_t word = 0; word < kObjectValueWords; ++word) {
+    const bool is_double = objectValueWordIsDouble(word);
+    auto column = readColumn(in, is_double ? ValueKind::kDouble : ValueKind::kUint64, &rows.timestamps_ms);
+    if (!column) return column.error();
+    for (size_t k = 0; k < words.size(); ++k) {
+      const Value& v = column->samples[k].value;
+      words[k][word] = is_double ? std::bit_cast<uint64_t>(v.asDouble()) : v.asUint64();
+    }
+  }
+  for (const auto& w : words) rows.values.push_back(objectValuesOfWords(w));
+  auto boundaries = in.varint("boundary count");
+  if (!boundaries) return boundaries.error();
+  if (*boundaries > 2) return corrupt("more than two aggregate boundaries");
+  for (uint64_t b = 0; b < *boundaries; ++b) {
+    AggregateBoundary& boundary = rows.boundaries.emplace_back();
+    auto ts = in.varint("boundary timestamp");
+    if (!ts) return ts.error();
+    boundary.timestamp_ms = zigzagDecode(*ts);
+    auto count = in.varint("share count");
+    if (!count) return count.error();
+    if (*count > in.remaining() / (3 + 8 * kObjectValueWords)) return corrupt("share count exceeds the entry");
+    for (uint64_t i = 0; i < *count; ++i) {
+      AggregateShare& share = boundary.shares.emplace_back();
+      auto node = in.string("share node", kMaxNameBytes);
+      if (!node) return node.error();
+      share.node = std::move(*node);
+      auto interval = in.varint("share interval");
+      if (!interval) return interval.error();
+      share.interval_ms = zigzagDecode(*interval);
+      auto contributes = in.byte("share flag");
+      if (!contributes) return contributes.error();
+      share.contributes = *contributes != 0;
+      std::array<uint64_t, kObjectValueWords> w{};
+      for (uint64_t& word : w) {
+        auto v = in.fixed("share value", 8);
+        if (!v) return v.error();
+        word = *v;
+      }
+      share.values = objectValuesOfWords(w);
+    }
+  }
+  if (in.remaining() != 0) return corrupt("stray bytes in an aggregate entry");
   return EntryRows{std::move(rows)};
 }
 
@@ -220,7 +311,8 @@ Result<EntryRows> parseEntry(std::span<const uint8_t> stored, uint64_t crc, cons
   auto type = in.byte("type");
   if (!type) return type.error();
   if (*type == kNodeEntry) return parseNodeEntry(in, filter, samples);
-  if (*type == kPodEntry) return parsePodEntry(in, filter, samples);
+  if (*type == kPodEntry || *type == kPodEntryV2) return parsePodEntry(in, filter, *type == kPodEntryV2, samples);
+  if (*type == kAggregateEntry) return parseAggregateEntry(in, filter);
   return corrupt("unknown entry type");
 }
 

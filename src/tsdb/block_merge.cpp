@@ -71,6 +71,8 @@ Status mergeNode(std::span<const MergeInput> inputs, std::string_view node, Bloc
     rows_of_inputs.clear();
     rows_of_inputs.reserve(sources.entries.size());
     appearances.clear();
+    const PodRows* newest = nullptr;  // the rows holding the pod's newest kept appearance (reserved: stable)
+    int64_t newest_ms = 0;
     for (const auto& [input, ref] : sources.entries) {
       auto rows = readEntryAt(inputs[input].file, ref, nullptr, samples);
       if (!rows) {
@@ -85,12 +87,17 @@ Status mergeNode(std::span<const MergeInput> inputs, std::string_view node, Bloc
         auto owner = owners.find(kept.timestamps_ms[k]);
         if (owner == owners.end() || owner->second.input != input) continue;
         appearances.push_back(PodAppearance{kept.timestamps_ms[k], &kept.usage[k]});
+        if (newest == nullptr || kept.timestamps_ms[k] > newest_ms) {
+          newest = &kept;
+          newest_ms = kept.timestamps_ms[k];
+        }
       }
     }
     if (appearances.empty()) continue;
     std::sort(appearances.begin(), appearances.end(),
               [](const PodAppearance& a, const PodAppearance& b) { return a.timestamp_ms < b.timestamp_ms; });
-    if (auto s = writer.addPodEntry(node, rows_of_inputs.front().identity, appearances); !s) return s;
+    // The labels of the newest appearance, as a block encoded from the merged reports keeps them.
+    if (auto s = writer.addPodEntry(node, newest->identity, appearances); !s) return s;
   }
   return {};
 }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <map>
 #include <string>
@@ -11,6 +12,7 @@
 #include <utility>
 
 #include "common/compression.h"
+#include "tsdb/aggregate_rows.h"
 #include "tsdb/block_entry.h"
 #include "tsdb/byte_codec.h"
 #include "tsdb/chunk.h"
@@ -36,7 +38,6 @@ using internal::kBlockMagic;
 using internal::kBlockTrailerMagic;
 using internal::kNodeEntry;
 using internal::kNodeFields;
-using internal::kPodEntry;
 using internal::kPodFields;
 using internal::kZstdEntry;
 using model::NodeUsage;
@@ -114,18 +115,20 @@ Status encodeNodeEntry(std::vector<uint8_t>& out, uint64_t base, std::string_vie
   return {};
 }
 
-// The entry of one pod series of `node`: its labels from `identity`, its values at each appearance
-// (timestamps increasing).
+// The entry of one pod series of `node`: its labels from `identity` (the pod's newest appearance
+// in the block: they change only with the pod spec's QoS or owner, which Kubernetes does not
+// change in place), its values at each appearance (timestamps increasing).
 Status encodePodEntry(std::vector<uint8_t>& out, uint64_t base, std::string_view node, const PodUsage& identity,
                       std::span<const PodAppearance> appearances, size_t& samples, std::vector<IndexRecord>& index,
                       int zstd_level) {
   std::vector<uint8_t> entry;
-  entry.push_back(kPodEntry);
+  entry.push_back(internal::kPodEntryV2);
   putString(entry, node);
   putString(entry, identity.uid);
   putString(entry, identity.name);
   putString(entry, identity.namespace_name);
   putString(entry, identity.deployment);
+  for (const auto label : internal::kPodLabelsV2) putString(entry, identity.*label);
   for (const auto& field : kPodFields) {
     ChunkEncoder encoder(field.as_double != nullptr ? ValueKind::kDouble : ValueKind::kUint64);
     for (const auto& [ts, pod] : appearances) {
@@ -136,7 +139,7 @@ Status encodePodEntry(std::vector<uint8_t>& out, uint64_t base, std::string_view
     }
     putChunk(entry, encoder);
   }
-  // Containers: per name, its CPU and working set at the reports that listed it.
+  // Containers: per name, its fields (kContainerFields) at the reports that listed it.
   std::map<std::string_view, std::vector<std::pair<int64_t, const model::ContainerUsage*>>> containers;
   for (const auto& [ts, pod] : appearances) {
     for (const auto& c : pod->containers) {
@@ -147,49 +150,72 @@ Status encodePodEntry(std::vector<uint8_t>& out, uint64_t base, std::string_view
   putVarint(entry, containers.size());
   for (const auto& [name, list] : containers) {
     putString(entry, name);
-    ChunkEncoder cpu(ValueKind::kDouble);
-    ChunkEncoder memory(ValueKind::kUint64);
-    for (const auto& [ts, c] : list) {
-      if (auto s = appendSample(cpu, ts, Value::ofDouble(c->usage.cpu_millicores), samples); !s) return s;
-      if (auto s = appendSample(memory, ts, Value::ofUint64(c->usage.memory_working_set_bytes), samples); !s)
-        return s;
+    for (const auto& field : internal::kContainerFields) {
+      ChunkEncoder encoder(field.as_double != nullptr ? ValueKind::kDouble : ValueKind::kUint64);
+      for (const auto& [ts, c] : list) {
+        auto& container = const_cast<model::ContainerUsage&>(*c);  // the accessors only read here
+        const Value value = field.as_double != nullptr ? Value::ofDouble(*field.as_double(container))
+                                                       : Value::ofUint64(*field.as_uint(container));
+        if (auto s = appendSample(encoder, ts, value, samples); !s) return s;
+      }
+      putChunk(entry, encoder);
     }
-    putChunk(entry, cpu);
-    putChunk(entry, memory);
   }
   index.push_back(IndexRecord{true, std::string(node), identity.namespace_name, identity.name, identity.uid,
                               identity.deployment, putEntry(out, base, entry, zstd_level)});
   return {};
 }
 
-// Encodes one node's reports (sorted by timestamp) as a node entry and one entry per pod series.
-Status encodeNode(std::vector<uint8_t>& out, uint64_t base, std::span<const Report* const> reports, size_t& samples,
-                  std::vector<IndexRecord>& index, int zstd_level) {
-  const std::string_view node = reports.front()->node;
-  std::vector<int64_t> timestamps_ms, intervals_ms;
-  std::vector<const NodeUsage*> usage;
-  for (const Report* r : reports) {
-    timestamps_ms.push_back(r->timestamp_ms);
-    intervals_ms.push_back(r->interval_ms);
-    usage.push_back(&r->node_usage);
-  }
-  if (auto s = encodeNodeEntry(out, base, node, timestamps_ms, intervals_ms, usage, samples, index, zstd_level); !s)
-    return s;
-  // Pod series: every pod's appearances, in (identity, timestamp) order.
-  std::map<PodIdentity, std::vector<PodAppearance>> pods;
-  for (const Report* r : reports) {
-    for (const PodUsage& pod : r->pods) {
-      auto& appearances = pods[PodIdentity{pod.namespace_name, pod.name, pod.uid, pod.deployment}];
-      // The same identity twice in one report cannot be told apart later: the first one stays.
-      if (appearances.empty() || appearances.back().timestamp_ms != r->timestamp_ms)
-        appearances.push_back(PodAppearance{r->timestamp_ms, &pod});
-    }
-  }
-  for (const auto& [identity, appearances] : pods) {
-    if (auto s = encodePodEntry(out, base, node, *appearances.front().usage, appearances, samples, index, zstd_level);
-        !s)
+// One aggregate entry (block.h): the rows as a chunk of intervals at the sample timestamps and a
+// chunk per ObjectValues word, then the boundary shares as plain words.
+Status encodeAggregate(std::vector<uint8_t>& entry, const AggregateRows& rows) {
+  ChunkEncoder intervals(ValueKind::kUint64);
+  for (size_t k = 0; k < rows.timestamps_ms.size(); ++k) {
+    if (auto s = intervals.append(rows.timestamps_ms[k], Value::ofUint64(zigzagEncode(rows.intervals_ms[k]))); !s)
       return s;
   }
+  putChunk(entry, intervals);
+  for (size_t word = 0; word < kObjectValueWords; ++word) {
+    const bool is_double = objectValueWordIsDouble(word);
+    ChunkEncoder encoder(is_double ? ValueKind::kDouble : ValueKind::kUint64);
+    for (size_t k = 0; k < rows.values.size(); ++k) {
+      const uint64_t bits = objectValueWords(rows.values[k])[word];
+      const Value value = is_double ? Value::ofDouble(std::bit_cast<double>(bits)) : Value::ofUint64(bits);
+      if (auto s = encoder.append(rows.timestamps_ms[k], value); !s) return s;
+    }
+    putChunk(entry, encoder);
+  }
+  putVarint(entry, rows.boundaries.size());
+  for (const AggregateBoundary& boundary : rows.boundaries) {
+    putVarint(entry, zigzagEncode(boundary.timestamp_ms));
+    putVarint(entry, boundary.shares.size());
+    for (const AggregateShare& share : boundary.shares) {
+      putString(entry, share.node);
+      putVarint(entry, zigzagEncode(share.interval_ms));
+      entry.push_back(share.contributes ? 1 : 0);
+      for (uint64_t w : objectValueWords(share.values)) putFixed64(entry, w);
+    }
+  }
+  return {};
+}
+
+// The aggregate entries of `rows` and the marker entry that says the block has them.
+Status encodeAggregates(std::vector<uint8_t>& out, uint64_t base, const std::vector<AggregateRows>& aggregates,
+                        std::vector<IndexRecord>& index, int zstd_level) {
+  std::vector<uint8_t> entry;
+  for (const AggregateRows& rows : aggregates) {
+    entry.clear();
+    entry.push_back(internal::kAggregateEntry);
+    std::string name = aggregateIndexName(rows.key);
+    putString(entry, name);
+    if (auto s = encodeAggregate(entry, rows); !s) return s;
+    index.push_back(IndexRecord{false, std::move(name), {}, {}, {}, {}, putEntry(out, base, entry, zstd_level)});
+  }
+  entry.clear();
+  entry.push_back(internal::kAggregateEntry);
+  putString(entry, kPreaggregatedMarker);
+  index.push_back(
+      IndexRecord{false, std::string(kPreaggregatedMarker), {}, {}, {}, {}, putEntry(out, base, entry, zstd_level)});
   return {};
 }
 
@@ -355,8 +381,29 @@ Status BlockWriter::addNode(std::span<const Report* const> reports) {
     return makeError(ErrorCode::kTooLarge, "block would hold more than " + std::to_string(kMaxChunkSamples) +
                                                " reports of node " + reports.front()->node);
   }
-  if (auto s = encodeNode(pending_, flushed_bytes_, reports, samples_, index_, zstd_level_); !s) return s;
-  return flushIfLarge(kFlushBytes);
+  std::vector<int64_t> timestamps_ms, intervals_ms;
+  std::vector<const NodeUsage*> usage;
+  for (const Report* r : reports) {
+    timestamps_ms.push_back(r->timestamp_ms);
+    intervals_ms.push_back(r->interval_ms);
+    usage.push_back(&r->node_usage);
+  }
+  const std::string_view node = reports.front()->node;
+  if (auto s = addNodeEntry(node, timestamps_ms, intervals_ms, usage); !s) return s;
+  // Pod series: every pod's appearances, in (identity, timestamp) order.
+  std::map<PodIdentity, std::vector<PodAppearance>> pods;
+  for (const Report* r : reports) {
+    for (const PodUsage& pod : r->pods) {
+      auto& appearances = pods[PodIdentity{pod.namespace_name, pod.name, pod.uid, pod.deployment}];
+      // The same identity twice in one report cannot be told apart later: the first one stays.
+      if (appearances.empty() || appearances.back().timestamp_ms != r->timestamp_ms)
+        appearances.push_back(PodAppearance{r->timestamp_ms, &pod});
+    }
+  }
+  for (const auto& [identity, appearances] : pods) {
+    if (auto s = addPodEntry(node, *appearances.back().usage, appearances); !s) return s;
+  }
+  return {};
 }
 
 Status BlockWriter::addNodeEntry(std::string_view node, std::span<const int64_t> timestamps_ms,
@@ -365,6 +412,7 @@ Status BlockWriter::addNodeEntry(std::string_view node, std::span<const int64_t>
                                zstd_level_);
       !s)
     return s;
+  if (version_ >= 2) aggregates_.beginNode(node, timestamps_ms, intervals_ms, usage);
   return flushIfLarge(kFlushBytes);
 }
 
@@ -372,6 +420,9 @@ Status BlockWriter::addPodEntry(std::string_view node, const PodUsage& identity,
                                 std::span<const PodAppearance> appearances) {
   if (auto s = encodePodEntry(pending_, flushed_bytes_, node, identity, appearances, samples_, index_, zstd_level_); !s)
     return s;
+  if (version_ >= 2) {
+    for (const PodAppearance& appearance : appearances) aggregates_.addPod(appearance.timestamp_ms, identity, *appearance.usage);
+  }
   return flushIfLarge(kFlushBytes);
 }
 
@@ -385,6 +436,10 @@ Status BlockWriter::flushIfLarge(size_t threshold_bytes) {
 
 Result<std::vector<uint8_t>> BlockWriter::finish() {
   if (version_ >= 2) {
+    // Pre-aggregated namespaces and deployments (aggregate_rows.h) after the nodes, found through
+    // the index like them. Their values are derived: they add bytes, not samples.
+    if (auto s = encodeAggregates(pending_, flushed_bytes_, aggregates_.finish(), index_, zstd_level_); !s)
+      return s.error();
     if (auto s = putIndex(pending_, flushed_bytes_, index_); !s) return s.error();
   }
   if (!file_) return std::move(pending_);

@@ -13,6 +13,7 @@
 
 #include "common/result.h"
 #include "model/report.h"
+#include "tsdb/aggregate_rows.h"
 #include "tsdb/block.h"
 
 namespace kubemonitor::tsdb {
@@ -66,7 +67,7 @@ class BlockWriter {
   Status addNode(std::span<const model::Report* const> reports);
   // The same in pieces, for a merge that reads one series at a time: a node's entry (`usage[k]` at
   // `timestamps_ms[k]`, increasing), then each of its pod series in (namespace, name, uid,
-  // deployment) order, labels from `identity`.
+  // deployment) order, labels from `identity` (the pod's newest appearance).
   Status addNodeEntry(std::string_view node, std::span<const int64_t> timestamps_ms,
                       std::span<const int64_t> intervals_ms, std::span<const model::NodeUsage* const> usage);
   Status addPodEntry(std::string_view node, const model::PodUsage& identity, std::span<const PodAppearance> appearances);
@@ -86,6 +87,7 @@ class BlockWriter {
   uint64_t flushed_bytes_ = 0;    // written to file_ before pending_
   size_t samples_ = 0;
   std::vector<internal::IndexRecord> index_;
+  AggregateRowsBuilder aggregates_;  // version 2: fed by every node and pod entry
 };
 
 }  // namespace kubemonitor::tsdb

@@ -13,6 +13,7 @@
 #include "tsdb/block_writer.h"
 #include "tsdb/bucket_aggregator.h"
 #include "tsdb/head_snapshot.h"
+#include "tsdb/aggregate_rows.h"
 #include "tsdb/report_record.h"
 #include "tsdb/row_samples.h"
 #include "tsdb/series_folder.h"
@@ -912,14 +913,67 @@ void EmbeddedStorage::visitOldSamplesLocked(const ObjectKey& key, int64_t lo_ms,
   // is filed under its UID, which the blocks are not searched by; pods without a namespace add to none.
   lo_ms = std::max(lo_ms, cutoffMs());
   if (key.name.empty() || hi_ms < lo_ms) return;
+  if (hasPodLabels(key.kind))
+    visitOldRowsLocked(key, lo_ms, hi_ms, visit);
+  else
+    visitOldAggregateLocked(key, lo_ms, hi_ms, visit);
+}
+
+void EmbeddedStorage::visitOldAggregateLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms,
+                                              const SampleVisitor& visit) const {
+  std::vector<std::optional<AggregateRows>> rows;  // kept while `sources` points into it
+  std::vector<SourceSpan> sources;
+  rows.reserve(served_blocks_.size());
+  for (const ServedBlock& block : served_blocks_) {  // oldest LSN first, as the pod path reads them
+    const BlockHeader& header = block.file.header;
+    if (header.max_ts_ms < lo_ms || header.min_ts_ms > hi_ms) continue;
+    std::shared_ptr<const MappedBlock> m = block.mapped != nullptr ? block.mapped : mapBlock(block.file.path);
+    std::optional<AggregateRows>& found = rows.emplace_back();
+    bool preaggregated = false;
+    if (m != nullptr && m->index) {
+      auto read = readAggregateRows(m->file.bytes(), *m->index, key);
+      if (read) {
+        preaggregated = true;
+        // No entry: none of the object's pods is in the block, which then adds nothing — but its
+        // reports may still replace older copies, which only its pods' rows can tell.
+        found = std::move(*read);
+      } else if (read.error().code != ErrorCode::kNotFound) {
+        ++old_range_read_errors_;
+      }
+    }
+    sources.push_back(SourceSpan{header.min_ts_ms, header.max_ts_ms, preaggregated && found ? &*found : nullptr});
+  }
+  for (const auto& [lsn, report] : late_reports_) sources.push_back(SourceSpan{report.timestamp_ms, report.timestamp_ms, nullptr});
+  std::vector<ObjectSample> samples;
+  std::vector<std::pair<int64_t, int64_t>> unanswered;
+  visitPreaggregatedSamples(key, sources, lo_ms, hi_ms, [&](const ObjectSample& s) { samples.push_back(s); }, unanswered);
+  preaggregated_samples_ += samples.size();
+  if (unanswered.empty()) {
+    for (const ObjectSample& s : samples) visit(s);
+    return;
+  }
+  const size_t answered = samples.size();
+  for (const auto& [first_ms, last_ms] : unanswered) {
+    visitOldRowsLocked(key, first_ms, last_ms, [&](const ObjectSample& s) { samples.push_back(s); });
+  }
+  aggregate_samples_from_pods_ += samples.size() - answered;
+  std::stable_sort(samples.begin(), samples.end(),
+                   [](const ObjectSample& a, const ObjectSample& b) { return a.timestamp_ms < b.timestamp_ms; });
+  for (const ObjectSample& s : samples) visit(s);
+}
+
+void EmbeddedStorage::visitOldRowsLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms,
+                                         const SampleVisitor& visit) const {
   BlockFilter filter;
   filter.min_ts_ms = lo_ms;
   filter.max_ts_ms = hi_ms;
   filter.namespace_name = key.kind == ObjectKind::kNamespace ? key.name : key.namespace_name;
   if (key.kind == ObjectKind::kPod) filter.pod_name = key.name;
+  // A container's series name is "<pod>/<container>": its pod's entries hold its columns.
+  if (key.kind == ObjectKind::kContainer) filter.pod_name = key.name.substr(0, key.name.find('/'));
   if (key.kind == ObjectKind::kDeployment) filter.deployment = key.name;
-  filter.node_capacities_only = true;  // podValues reads only the node's capacities
-  filter.skip_containers = true;       // and no container (only the latest views show them)
+  filter.node_capacities_only = true;  // podValues and containerValues read only the node's capacities
+  filter.skip_containers = key.kind != ObjectKind::kContainer;  // only a container's own series reads them
   std::vector<std::string> pod_nodes;
   const auto mapped = mapBlocksLocked(filter, lo_ms, hi_ms, &pod_nodes);
   // Read as rows, not reports: no report, pod labels or containers are built per timestamp.
@@ -928,7 +982,7 @@ void EmbeddedStorage::visitOldSamplesLocked(const ObjectKey& key, int64_t lo_ms,
         return readBlockRows(file, index, filter, pod_nodes);
       });
   for (const auto& [lsn, report] : late_reports_) sources.push_back(reportRows(report, filter));
-  if (key.kind == ObjectKind::kPod)
+  if (hasPodLabels(key.kind))
     visitPodSamples(key, sources, visit);
   else
     visitAggregateSamples(key, sources, visit);
@@ -985,6 +1039,8 @@ EngineStats EmbeddedStorage::engineStats() const {
   out.corrupt_entries = corrupt_entries_;
   out.corrupt_blocks = corrupt_blocks_;
   out.old_range_read_errors = old_range_read_errors_.load();
+  out.preaggregated_samples = preaggregated_samples_.load();
+  out.aggregate_samples_from_pods = aggregate_samples_from_pods_.load();
   out.replayed_records = replayed_records_;
   out.restored_from_snapshot = restored_from_snapshot_;
   out.snapshot_fallbacks = snapshot_fallbacks_;

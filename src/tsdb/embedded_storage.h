@@ -101,6 +101,10 @@ struct EngineStats {
   size_t corrupt_entries = 0;     // block entries and WAL records skipped at open (bad checksum, chunk, record)
   size_t corrupt_blocks = 0;      // block files unreadable as a whole at open (left on disk, renamed *.corrupt)
   size_t old_range_read_errors = 0;  // blocks missing/unreadable or entries corrupt met serving old ranges (skipped)
+  // Counters: namespace/deployment samples below the head's floor answered from the blocks'
+  // pre-aggregated entries, and those summed from their pods' rows instead (aggregate_rows.h).
+  uint64_t preaggregated_samples = 0;
+  uint64_t aggregate_samples_from_pods = 0;
   uint64_t replayed_records = 0;  // WAL records replayed at open
   bool restored_from_snapshot = false;  // open() loaded the head snapshot instead of decoding blocks
   size_t snapshot_fallbacks = 0;  // a head snapshot was there but unusable (torn, corrupt, stale): blocks decoded
@@ -231,6 +235,11 @@ class EmbeddedStorage final : public Storage {
   // (row_samples.h) instead of through reports and a throwaway MemoryStorage. Caller holds
   // old_mutex_ (shared).
   void visitOldSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms, const SampleVisitor& visit) const;
+  // visitOldSamplesLocked from the pods' (and containers') block rows and the late reports.
+  void visitOldRowsLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms, const SampleVisitor& visit) const;
+  // visitOldSamplesLocked of a namespace or deployment: the blocks' pre-aggregated entries where
+  // they answer exactly (aggregate_rows.h), the pods' rows for the other timestamps.
+  void visitOldAggregateLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms, const SampleVisitor& visit) const;
   // A served block's file, mapped once when it is served and searched in place by every old-range
   // read (no open, mmap or page faults per query), with its series index checked once (nullopt:
   // version 1 or a corrupt index, read by the full scan). Block files are immutable; a file
@@ -306,6 +315,8 @@ class EmbeddedStorage final : public Storage {
   // (LSN, report timestamp) of the WAL records not yet in a block: the floor stays below them.
   std::vector<std::pair<uint64_t, int64_t>> tail_times_;  // guarded by ingest_mutex_
   mutable std::atomic<size_t> old_range_read_errors_{0};  // see EngineStats::old_range_read_errors
+  mutable std::atomic<uint64_t> preaggregated_samples_{0};        // see EngineStats
+  mutable std::atomic<uint64_t> aggregate_samples_from_pods_{0};  // see EngineStats
   mutable std::mutex error_mutex_;
   std::string last_error_;  // guarded by error_mutex_
 };

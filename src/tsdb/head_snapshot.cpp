@@ -22,12 +22,13 @@ bool validInterval(int64_t interval_ms) { return interval_ms > 0 && interval_ms 
 
 constexpr uint8_t kMagic[4] = {'K', 'M', 'S', 'N'};
 constexpr uint8_t kSnapshotVersion = 1;
-constexpr uint64_t kStateVersion = 1;
+// 2 (issue 14): 30 value words, six pod labels, container values, container series. A version-1
+// snapshot is refused, and the head is rebuilt from the blocks once (EngineStats::snapshot_fallbacks).
+constexpr uint64_t kStateVersion = 2;
 constexpr size_t kMaxNameBytes = 4096;
-constexpr size_t kObjectValuesWords = 17;
+constexpr size_t kObjectValuesWords = kObjectValueWords;
 constexpr uint64_t kMaxInflation = 1000;  // head state bytes per zstd byte, at most
-static_assert(sizeof(ObjectValues) == kObjectValuesWords * 8 && std::is_trivially_copyable_v<ObjectValues>,
-              "ObjectValues changed: the snapshot stores it as 17 little-endian 8-byte words");
+static_assert(kObjectValuesWords == 30, "ObjectValues changed: the snapshot's state version must change with it");
 
 Error corrupt(const std::string& what) { return makeError(ErrorCode::kParse, "head snapshot: " + what); }
 
@@ -70,17 +71,13 @@ class StickyReader {
 };
 
 void putValues(std::vector<uint8_t>& out, const ObjectValues& values) {
-  uint64_t words[kObjectValuesWords];
-  std::memcpy(words, &values, sizeof values);
-  for (uint64_t w : words) putFixed64(out, w);
+  for (uint64_t w : objectValueWords(values)) putFixed64(out, w);
 }
 
 ObjectValues readValues(StickyReader& in) {
-  uint64_t words[kObjectValuesWords];
+  std::array<uint64_t, kObjectValueWords> words{};
   for (uint64_t& w : words) w = in.fixed64("values");
-  ObjectValues values;
-  std::memcpy(&values, words, sizeof values);
-  return values;
+  return objectValuesOfWords(words);
 }
 
 void putNodeUsage(std::vector<uint8_t>& out, const model::NodeUsage& usage) {
@@ -224,13 +221,15 @@ void MemoryStorage::putObjectSeries(std::vector<uint8_t>& out, const ObjectKey& 
     putString(out, labels.node);
     putString(out, labels.deployment);
     putString(out, labels.uid);
+    putString(out, labels.qos_class);
+    putString(out, labels.workload_kind);
+    putString(out, labels.workload_name);
   }
   putVarint(out, zigzagEncode(series.containers_ms));
   putVarint(out, series.containers.size());
   for (const ContainerSample& c : series.containers) {
     putString(out, c.name);
-    putDouble(out, c.cpu_millicores);
-    putVarint(out, c.memory_working_set_bytes);
+    putValues(out, c.values);
   }
   putVarint(out, series.points.size());
   for (const ObjectPoint& point : series.points) {
@@ -304,25 +303,27 @@ Status MemoryStorage::loadState(std::span<const uint8_t> bytes) {
   const uint64_t object_count = in.count("object count", 6);
   for (uint64_t i = 0; i < object_count && in.ok(); ++i) {
     const uint8_t kind = in.byte("kind");
-    if (kind < static_cast<uint8_t>(ObjectKind::kPod) || kind > static_cast<uint8_t>(ObjectKind::kDeployment))
+    if (kind < static_cast<uint8_t>(ObjectKind::kPod) || kind > static_cast<uint8_t>(ObjectKind::kContainer))
       in.fail(corrupt("bad object kind"));
     ObjectKey key{static_cast<ObjectKind>(kind), in.string("namespace"), in.string("name")};
-    const bool is_pod = key.kind == ObjectKind::kPod;
+    const bool is_pod = hasPodLabels(key.kind);
     ObjectSeries series;
-    const uint64_t labels = in.count("label count", 3);
+    const uint64_t labels = in.count("label count", 6);
     for (uint64_t j = 0; j < labels && in.ok(); ++j) {
       PodLabels& l = series.labels.emplace_back();
       l.node = in.string("label node");
       l.deployment = in.string("label deployment");
       l.uid = in.string("label uid");
+      l.qos_class = in.string("label qos class");
+      l.workload_kind = in.string("label workload kind");
+      l.workload_name = in.string("label workload name");
     }
     series.containers_ms = in.zigzag("containers timestamp");
-    const uint64_t containers = in.count("container count", 10);
+    const uint64_t containers = in.count("container count", 1 + 8 * kObjectValuesWords);
     for (uint64_t j = 0; j < containers && in.ok(); ++j) {
       ContainerSample& c = series.containers.emplace_back();
       c.name = in.string("container name");
-      c.cpu_millicores = in.float64("container cpu");
-      c.memory_working_set_bytes = in.varint("container memory");
+      c.values = readValues(in);
     }
     const uint64_t points = in.count("point count", 3 + 8 * kObjectValuesWords);
     series.points.reserve(points);

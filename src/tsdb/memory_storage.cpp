@@ -78,30 +78,28 @@ Result<IngestOutcome> MemoryStorage::ingest(const model::Report& report) {
     const ObjectValues values = podValues(pod, report.node_usage);
     ObjectSeries& pod_series = seriesLocked(key);
     dropExpired(pod_series, cutoff_ms);
-    // Labels change rarely (a pod moving node would be a new pod with a new UID): try the newest.
-    auto& labels = pod_series.labels;
-    auto same = [&](const PodLabels& l) {
-      return l.node == report.node && l.deployment == pod.deployment && l.uid == pod.uid;
-    };
-    uint32_t label_index = 0;
-    if (!labels.empty() && same(labels.back())) {
-      label_index = static_cast<uint32_t>(labels.size() - 1);
-    } else {
-      auto found = std::find_if(labels.begin(), labels.end(), same);
-      if (found == labels.end()) found = labels.insert(labels.end(), PodLabels{report.node, pod.deployment, pod.uid});
-      label_index = static_cast<uint32_t>(found - labels.begin());
-    }
+    const PodLabels pod_labels{report.node,   pod.deployment,    pod.uid,
+                               pod.qos_class, pod.workload_kind, pod.workload_name};
     ObjectPoint& point = pointAt(pod_series.points, ts);
     point.interval_ms = report.interval_ms;
     point.values = values;
-    point.labels = label_index;
+    point.labels = labelIndexLocked(pod_series, pod_labels);
     point.shares.reset();
-    if (ts >= pod_series.containers_ms) {
+    const bool newest_containers = ts >= pod_series.containers_ms;
+    if (newest_containers) {
       pod_series.containers_ms = ts;
       pod_series.containers.clear();
-      for (const auto& c : pod.containers) {
-        pod_series.containers.push_back({c.name, c.usage.cpu_millicores, c.usage.memory_working_set_bytes});
-      }
+    }
+    for (const auto& c : pod.containers) {
+      const ObjectValues container_values = containerValues(c, report.node_usage);
+      if (newest_containers) pod_series.containers.push_back({c.name, container_values});
+      const std::string container_name = containerSeriesName(key.name, c.name);
+      ObjectSeries& container_series = seriesLocked(KeyView{ObjectKind::kContainer, pod.namespace_name, container_name});
+      dropExpired(container_series, cutoff_ms);
+      ObjectPoint& container_point = pointAt(container_series.points, ts);
+      container_point.interval_ms = report.interval_ms;
+      container_point.values = container_values;
+      container_point.labels = labelIndexLocked(container_series, pod_labels);
     }
     // Pods the agent could not name have no namespace: they count on their node only.
     if (pod.namespace_name.empty()) continue;
@@ -166,6 +164,15 @@ Result<IngestOutcome> MemoryStorage::ingest(const model::Report& report) {
   return outcome;
 }
 
+uint32_t MemoryStorage::labelIndexLocked(ObjectSeries& series, const PodLabels& pod_labels) {
+  // Labels change rarely (a pod moving node would be a new pod with a new UID): try the newest.
+  auto& labels = series.labels;
+  if (!labels.empty() && labels.back() == pod_labels) return static_cast<uint32_t>(labels.size() - 1);
+  auto found = std::find(labels.begin(), labels.end(), pod_labels);
+  if (found == labels.end()) found = labels.insert(labels.end(), pod_labels);
+  return static_cast<uint32_t>(found - labels.begin());
+}
+
 MemoryStorage::ObjectSeries& MemoryStorage::seriesLocked(const KeyView& key) {
   if (auto found = index_.find(key); found != index_.end()) return found->second->second;
   auto it =
@@ -213,7 +220,7 @@ void MemoryStorage::removeReportLocked(const std::string& node, int64_t timestam
     auto& points = series_it->second.points;
     auto point_it = pointAtOrAfter(points, timestamp_ms);
     if (point_it != points.end() && point_it->timestamp_ms == timestamp_ms) {
-      if (series_it->first.kind == ObjectKind::kPod) {
+      if (hasPodLabels(series_it->first.kind)) {
         if (series_it->second.labels[point_it->labels].node == node) points.erase(point_it);
       } else if (point_it->shares && point_it->shares->sealed()) {
         const auto& ids = point_it->shares->sealed_nodes;
@@ -460,11 +467,19 @@ bool MemoryStorage::podLiveLocked(const ObjectSeries& series, const NodeTimes& l
 }
 
 ObjectSample MemoryStorage::toObjectSample(const ObjectKey& key, const ObjectSeries& series, const ObjectPoint& point) {
-  if (key.kind != ObjectKind::kPod)
+  if (!hasPodLabels(key.kind))
     return ObjectSample{key, {}, {}, {}, point.timestamp_ms, point.interval_ms, point.values};
   const PodLabels& labels = series.labels[point.labels];
-  return ObjectSample{key,         labels.node, labels.deployment, labels.uid, point.timestamp_ms, point.interval_ms,
-                      point.values};
+  return ObjectSample{key,
+                      labels.node,
+                      labels.deployment,
+                      labels.uid,
+                      point.timestamp_ms,
+                      point.interval_ms,
+                      point.values,
+                      labels.qos_class,
+                      labels.workload_kind,
+                      labels.workload_name};
 }
 
 std::optional<ObjectSample> MemoryStorage::liveAggregateLocked(const ObjectKey& key, const ObjectSeries& series,
@@ -529,7 +544,7 @@ std::vector<ObjectSample> MemoryStorage::latest(ObjectKind kind, const LatestFil
     const ObjectKey& key = it->first;
     if (by_namespace && key.namespace_name != filter.namespace_name) break;
     if (kind == ObjectKind::kNamespace && !filter.namespace_name.empty() && key.name != filter.namespace_name) continue;
-    if (kind == ObjectKind::kPod) {
+    if (hasPodLabels(kind)) {
       if (!podLiveLocked(it->second, live)) continue;
       const ObjectPoint& point = it->second.points.back();
       const PodLabels& labels = it->second.labels[point.labels];
@@ -557,7 +572,7 @@ std::optional<ObjectSample> MemoryStorage::latestObject(const ObjectKey& key, in
   if (it == objects_.end() || it->second.points.empty() || it->second.points.back().timestamp_ms < cutoff_ms) {
     return std::nullopt;
   }
-  if (key.kind != ObjectKind::kPod) {
+  if (!hasPodLabels(key.kind)) {
     if (auto sum = liveAggregateLocked(key, it->second, liveNodesLocked(now_ms, stale_after_ms))) return sum;
   }
   return toObjectSample(key, it->second, it->second.points.back());

@@ -75,7 +75,12 @@ class MemoryStorage final : public Storage {
     std::string node;
     std::string deployment;
     std::string uid;
+    std::string qos_class;
+    std::string workload_kind;
+    std::string workload_name;
+    bool operator==(const PodLabels&) const = default;
   };
+
   // What one node's report at a point's timestamp added to a namespace or deployment (its pods' sum).
   struct Contribution {
     std::string node;
@@ -102,10 +107,12 @@ class MemoryStorage final : public Storage {
     // Sorted by timestamp_ms: a flat vector (appends at the end) instead of a map node per point.
     // Expired points at the front are dropped in batches (see dropExpired); readers skip them.
     std::vector<ObjectPoint> points;
-    std::vector<PodLabels> labels;  // pods: the distinct label sets of `points`
+    std::vector<PodLabels> labels;  // pods and containers: the distinct label sets of `points`
     int64_t containers_ms = -1;     // pods: timestamp of `containers`
     std::vector<ContainerSample> containers;
   };
+  // The label index of `labels` in `series`, added when new. Caller holds the lock exclusively.
+  static uint32_t labelIndexLocked(ObjectSeries& series, const PodLabels& labels);
   // An ObjectKey's fields as views, to look a series up without building the key's strings.
   struct KeyView {
     ObjectKind kind;

@@ -1,6 +1,8 @@
 #include "tsdb/object_values.h"
 
 #include <algorithm>
+#include <bit>
+#include <type_traits>
 #include <array>
 #include <variant>
 
@@ -19,7 +21,7 @@ struct FieldRule {
 
 // The one list of ObjectValues fields. Averaging a counter would invent a value that never
 // existed, and a capacity or pod count is a state whose newest reading is the true one.
-constexpr std::array<FieldRule, 17> kFieldRules{{
+constexpr std::array<FieldRule, 30> kFieldRules{{
     {"cpu_millicores", &ObjectValues::cpu_millicores, FieldKind::kGauge},
     {"memory_working_set_bytes", &ObjectValues::memory_working_set_bytes, FieldKind::kGauge},
     {"memory_rss_bytes", &ObjectValues::memory_rss_bytes, FieldKind::kGauge},
@@ -37,6 +39,19 @@ constexpr std::array<FieldRule, 17> kFieldRules{{
     {"memory_capacity_bytes", &ObjectValues::memory_capacity_bytes, FieldKind::kCapacity},
     {"cpu_limit_millicores", &ObjectValues::cpu_limit_millicores, FieldKind::kCapacity},
     {"memory_limit_bytes", &ObjectValues::memory_limit_bytes, FieldKind::kCapacity},
+    {"cpu_request_millicores", &ObjectValues::cpu_request_millicores, FieldKind::kCapacity},
+    {"memory_request_bytes", &ObjectValues::memory_request_bytes, FieldKind::kCapacity},
+    {"cpu_throttled_periods_per_sec", &ObjectValues::cpu_throttled_periods_per_sec, FieldKind::kGauge},
+    {"cpu_throttled_ratio", &ObjectValues::cpu_throttled_ratio, FieldKind::kGauge},
+    {"cpu_throttled_seconds_per_sec", &ObjectValues::cpu_throttled_seconds_per_sec, FieldKind::kGauge},
+    {"oom_kills", &ObjectValues::oom_kills, FieldKind::kCounter},
+    {"oom_kills_in_window", &ObjectValues::oom_kills_in_window, FieldKind::kIncrease},
+    {"restarts", &ObjectValues::restarts, FieldKind::kCounter},
+    {"cpu_pressure_some_percent", &ObjectValues::cpu_pressure_some_percent, FieldKind::kGauge},
+    {"memory_pressure_some_percent", &ObjectValues::memory_pressure_some_percent, FieldKind::kGauge},
+    {"memory_pressure_full_percent", &ObjectValues::memory_pressure_full_percent, FieldKind::kGauge},
+    {"io_pressure_some_percent", &ObjectValues::io_pressure_some_percent, FieldKind::kGauge},
+    {"io_pressure_full_percent", &ObjectValues::io_pressure_full_percent, FieldKind::kGauge},
 }};
 
 // Every field is 8 bytes: a field added without a rule changes the size and stops the build.
@@ -58,8 +73,34 @@ std::string_view objectKindName(ObjectKind kind) {
     case ObjectKind::kPod: return "pod";
     case ObjectKind::kNamespace: return "namespace";
     case ObjectKind::kDeployment: return "deployment";
+    case ObjectKind::kContainer: return "container";
   }
   return "unknown";
+}
+
+bool objectValueWordIsDouble(size_t i) {
+  static const std::array<bool, kObjectValueWords> is_double = [] {
+    std::array<bool, kObjectValueWords> out{};
+    const ObjectValues probe;
+    for (const auto& rule : kFieldRules) {
+      std::visit(
+          [&](auto m) {
+            const auto offset = reinterpret_cast<const char*>(&(probe.*m)) - reinterpret_cast<const char*>(&probe);
+            out[static_cast<size_t>(offset) / 8] = std::is_same_v<decltype(m), double ObjectValues::*>;
+          },
+          rule.member);
+    }
+    return out;
+  }();
+  return is_double.at(i);
+}
+
+std::array<uint64_t, kObjectValueWords> objectValueWords(const ObjectValues& values) {
+  return std::bit_cast<std::array<uint64_t, kObjectValueWords>>(values);
+}
+
+ObjectValues objectValuesOfWords(const std::array<uint64_t, kObjectValueWords>& words) {
+  return std::bit_cast<ObjectValues>(words);
 }
 
 std::optional<FieldKind> objectFieldKind(std::string_view field_name) {
@@ -76,26 +117,61 @@ void addValues(ObjectValues& into, const ObjectValues& from) {
   }
 }
 
-ObjectValues podValues(const model::PodUsage& pod, const model::NodeUsage& node) {
+namespace {
+
+// What a pod and a container share: their cgroup's usage, their spec, restarts, and the node's
+// capacities. The memory limit is the spec's, else the cgroup's.
+ObjectValues cgroupValues(const model::CgroupUsage& usage, const model::ResourceSpec& spec, uint64_t restarts,
+                          const model::NodeUsage& node) {
   ObjectValues v;
-  v.cpu_millicores = pod.usage.cpu_millicores;
-  v.memory_working_set_bytes = pod.usage.memory_working_set_bytes;
-  v.memory_rss_bytes = pod.usage.memory_rss_bytes;
-  v.memory_cache_bytes = pod.usage.memory_cache_bytes;
+  v.cpu_millicores = usage.cpu_millicores;
+  v.memory_working_set_bytes = usage.memory_working_set_bytes;
+  v.memory_rss_bytes = usage.memory_rss_bytes;
+  v.memory_cache_bytes = usage.memory_cache_bytes;
+  v.disk_read_bytes = usage.disk_read_bytes;
+  v.disk_write_bytes = usage.disk_write_bytes;
+  v.disk_read_bytes_per_sec = usage.disk_read_bytes_per_sec;
+  v.disk_write_bytes_per_sec = usage.disk_write_bytes_per_sec;
+  v.cpu_capacity_millicores = node.cpu_capacity_millicores;
+  v.memory_capacity_bytes = node.memory_capacity_bytes;
+  v.cpu_limit_millicores = spec.cpu_limit_millicores;
+  v.memory_limit_bytes = spec.memory_limit_bytes != 0 ? spec.memory_limit_bytes : usage.memory_limit_bytes;
+  v.cpu_request_millicores = spec.cpu_request_millicores;
+  v.memory_request_bytes = spec.memory_request_bytes;
+  v.cpu_throttled_periods_per_sec = usage.cpu_throttled_periods_per_sec;
+  v.cpu_throttled_ratio = usage.cpu_throttled_ratio;
+  v.cpu_throttled_seconds_per_sec = usage.cpu_throttled_seconds_per_sec;
+  v.oom_kills = usage.oom_kills;
+  v.restarts = restarts;
+  v.cpu_pressure_some_percent = usage.cpu_pressure_some_percent;
+  v.memory_pressure_some_percent = usage.memory_pressure_some_percent;
+  v.memory_pressure_full_percent = usage.memory_pressure_full_percent;
+  v.io_pressure_some_percent = usage.io_pressure_some_percent;
+  v.io_pressure_full_percent = usage.io_pressure_full_percent;
+  return v;
+}
+
+}  // namespace
+
+ObjectValues podValues(const model::PodUsage& pod, const model::NodeUsage& node) {
+  ObjectValues v = cgroupValues(pod.usage, pod.spec, pod.restarts, node);
   v.network_rx_bytes = pod.network.rx_bytes;
   v.network_tx_bytes = pod.network.tx_bytes;
   v.network_rx_bytes_per_sec = pod.network.rx_bytes_per_sec;
   v.network_tx_bytes_per_sec = pod.network.tx_bytes_per_sec;
-  v.disk_read_bytes = pod.usage.disk_read_bytes;
-  v.disk_write_bytes = pod.usage.disk_write_bytes;
-  v.disk_read_bytes_per_sec = pod.usage.disk_read_bytes_per_sec;
-  v.disk_write_bytes_per_sec = pod.usage.disk_write_bytes_per_sec;
   v.pod_count = 1;
-  v.cpu_capacity_millicores = node.cpu_capacity_millicores;
-  v.memory_capacity_bytes = node.memory_capacity_bytes;
-  v.cpu_limit_millicores = pod.spec.cpu_limit_millicores;
-  v.memory_limit_bytes = pod.spec.memory_limit_bytes != 0 ? pod.spec.memory_limit_bytes : pod.usage.memory_limit_bytes;
   return v;
+}
+
+ObjectValues containerValues(const model::ContainerUsage& c, const model::NodeUsage& node) {
+  return cgroupValues(c.usage, c.spec, c.restarts, node);
+}
+
+std::string containerSeriesName(std::string_view pod, std::string_view container) {
+  std::string name;
+  name.reserve(pod.size() + 1 + container.size());
+  name.append(pod).append(1, '/').append(container);
+  return name;
 }
 
 ObjectValues nodeValues(const model::NodeUsage& node, uint64_t pod_count) {
@@ -119,7 +195,7 @@ ObjectValues nodeValues(const model::NodeUsage& node, uint64_t pod_count) {
 }
 
 double objectCpuPercent(ObjectKind kind, const ObjectValues& values) {
-  if (kind == ObjectKind::kPod && values.cpu_limit_millicores > 0) {
+  if (hasPodLabels(kind) && values.cpu_limit_millicores > 0) {
     return percentOf(values.cpu_millicores, static_cast<double>(values.cpu_limit_millicores));
   }
   return percentOf(values.cpu_millicores, static_cast<double>(values.cpu_capacity_millicores));
@@ -127,7 +203,7 @@ double objectCpuPercent(ObjectKind kind, const ObjectValues& values) {
 
 double objectMemoryPercent(ObjectKind kind, const ObjectValues& values) {
   uint64_t base = values.memory_capacity_bytes;
-  if (kind == ObjectKind::kPod && values.memory_limit_bytes != 0 &&
+  if (hasPodLabels(kind) && values.memory_limit_bytes != 0 &&
       (base == 0 || values.memory_limit_bytes < base)) {
     base = values.memory_limit_bytes;  // an unlimited cgroup reports a huge limit: the node caps it
   }
@@ -142,8 +218,17 @@ void ObjectBucketAggregator::add(const ObjectValues& values) {
     if (rule.kind == FieldKind::kGauge) sums_[i++] += internal::readAsDouble(values, rule.member);
   }
   foldMinMax(values, values);
+  if (count_ == 0) {
+    first_ = values;
+  } else {
+    addIncrease(last_, values);
+  }
   last_ = values;
   ++count_;
+}
+
+void ObjectBucketAggregator::addIncrease(const ObjectValues& before, const ObjectValues& after) {
+  if (after.oom_kills > before.oom_kills) increase_ += after.oom_kills - before.oom_kills;
 }
 
 void ObjectBucketAggregator::foldMinMax(const ObjectValues& low, const ObjectValues& high) {
@@ -166,6 +251,12 @@ void ObjectBucketAggregator::merge(const ObjectBucketAggregator& later) {
   if (later.count_ == 0) return;
   for (size_t i = 0; i < sums_.size(); ++i) sums_[i] += later.sums_[i];
   foldMinMax(later.min_, later.max_);
+  if (count_ == 0) {
+    first_ = later.first_;
+  } else {
+    addIncrease(last_, later.first_);
+  }
+  increase_ += later.increase_;
   last_ = later.last_;
   count_ += later.count_;
 }
@@ -173,6 +264,7 @@ void ObjectBucketAggregator::merge(const ObjectBucketAggregator& later) {
 ObjectValues ObjectBucketAggregator::result() const {
   ObjectValues out = last_;
   if (count_ == 0) return out;
+  out.oom_kills_in_window = increase_;
   size_t i = 0;
   for (const auto& rule : kFieldRules) {
     if (rule.kind == FieldKind::kGauge) {
@@ -187,6 +279,8 @@ void ObjectBucketAggregator::reset() {
   last_ = {};
   min_ = {};
   max_ = {};
+  first_ = {};
+  increase_ = 0;
   count_ = 0;
 }
 

@@ -13,7 +13,6 @@ namespace {
 
 using internal::kNodeFields;
 using internal::kPodFields;
-using internal::PodField;
 using model::ContainerUsage;
 using model::NodeUsage;
 using model::PodUsage;
@@ -22,6 +21,37 @@ constexpr size_t kMaxNameBytes = 4096;  // longer than any Kubernetes name or UI
 
 Error corrupt(std::string message) {
   return makeError(ErrorCode::kParse, "corrupt report record: " + std::move(message));
+}
+
+// Writes the fields of a (pod or container) accessor table: doubles 8 bytes LE, integers varints.
+template <typename Fields, typename T>
+void putFields(std::vector<uint8_t>& out, const Fields& table, const T& object) {
+  auto& mutable_object = const_cast<T&>(object);  // the accessors only read here
+  for (const auto& field : table) {
+    if (field.as_double != nullptr) {
+      putDouble(out, *field.as_double(mutable_object));
+    } else {
+      putVarint(out, *field.as_uint(mutable_object));
+    }
+  }
+}
+
+// Reads the first `count` fields of an accessor table into `object`.
+template <typename Fields, typename T>
+Status readFields(ByteCursor& in, const Fields& table, size_t count, T& object, const char* what) {
+  for (size_t i = 0; i < count; ++i) {
+    const auto& field = table[i];
+    if (field.as_double != nullptr) {
+      auto v = in.float64(what);
+      if (!v) return v.error();
+      *field.as_double(object) = *v;
+    } else {
+      auto v = in.varint(what);
+      if (!v) return v.error();
+      *field.as_uint(object) = *v;
+    }
+  }
+  return {};
 }
 
 }  // namespace
@@ -50,19 +80,12 @@ std::vector<uint8_t> encodeReportRecord(const model::Report& report) {
     putString(out, pod.name);
     putString(out, pod.namespace_name);
     putString(out, pod.deployment);
-    auto& mutable_pod = const_cast<PodUsage&>(pod);  // the accessors only read here
-    for (const PodField& field : kPodFields) {
-      if (field.as_double != nullptr) {
-        putDouble(out, *field.as_double(mutable_pod));
-      } else {
-        putVarint(out, *field.as_uint(mutable_pod));
-      }
-    }
+    for (const auto label : internal::kPodLabelsV2) putString(out, pod.*label);
+    putFields(out, kPodFields, pod);
     putVarint(out, pod.containers.size());
     for (const ContainerUsage& c : pod.containers) {
       putString(out, c.name);
-      putDouble(out, c.usage.cpu_millicores);
-      putVarint(out, c.usage.memory_working_set_bytes);
+      putFields(out, internal::kContainerFields, c);
     }
   }
   return out;
@@ -88,7 +111,10 @@ Result<model::Report> decodeReportRecord(std::span<const uint8_t> bytes) {
   ByteCursor in(bytes, "report record");
   auto version = in.byte("version");
   if (!version) return version.error();
-  if (*version != kReportRecordVersion) return corrupt("unknown version " + std::to_string(*version));
+  if (*version != 1 && *version != kReportRecordVersion) return corrupt("unknown version " + std::to_string(*version));
+  const bool v1 = *version == 1;  // a WAL written before issue 14: fewer fields, the rest stay 0
+  const size_t pod_fields = v1 ? internal::kPodFieldsV1 : kPodFields.size();
+  const size_t container_fields = v1 ? internal::kContainerFieldsV1 : internal::kContainerFields.size();
   model::Report report;
   auto node = in.string("node", kMaxNameBytes);
   if (!node) return node.error();
@@ -136,17 +162,14 @@ Result<model::Report> decodeReportRecord(std::span<const uint8_t> bytes) {
       if (!s) return s.error();
       *text = std::move(*s);
     }
-    for (const PodField& field : kPodFields) {
-      if (field.as_double != nullptr) {
-        auto v = in.float64("pod field");
-        if (!v) return v.error();
-        *field.as_double(pod) = *v;
-      } else {
-        auto v = in.varint("pod field");
-        if (!v) return v.error();
-        *field.as_uint(pod) = *v;
+    if (!v1) {
+      for (const auto label : internal::kPodLabelsV2) {
+        auto s = in.string("pod label", kMaxNameBytes);
+        if (!s) return s.error();
+        pod.*label = std::move(*s);
       }
     }
+    if (auto read = readFields(in, kPodFields, pod_fields, pod, "pod field"); !read) return read.error();
     auto containers = in.varint("container count");
     if (!containers) return containers.error();
     if (*containers > in.remaining() / 10) return corrupt("container count exceeds the record");
@@ -155,12 +178,8 @@ Result<model::Report> decodeReportRecord(std::span<const uint8_t> bytes) {
       auto name = in.string("container name", kMaxNameBytes);
       if (!name) return name.error();
       c.name = std::move(*name);
-      auto cpu = in.float64("container cpu");
-      if (!cpu) return cpu.error();
-      c.usage.cpu_millicores = *cpu;
-      auto ws = in.varint("container memory");
-      if (!ws) return ws.error();
-      c.usage.memory_working_set_bytes = *ws;
+      if (auto read = readFields(in, internal::kContainerFields, container_fields, c, "container field"); !read)
+        return read.error();
     }
   }
   if (in.remaining() != 0) return corrupt(std::to_string(in.remaining()) + " stray bytes after the last pod");

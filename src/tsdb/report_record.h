@@ -1,13 +1,13 @@
 #pragma once
 // The binary form of a report that the embedded engine logs (one WAL record per ingest) and packs
 // into block files. It holds exactly what Storage serves — the node's whole usage, each pod's
-// identity, labels and the fields podValues() reads, each container's CPU and working set — and
-// drops the rest of the wire report (PSI, packet counters, requests …), which no query reads.
+// identity, labels and the fields podValues() reads, each container's fields (report_fields.h) —
+// and drops the rest of the wire report (packet counters, raw CFS counters …), which no query reads.
 //
 // Layout: version (1 byte) · node (string) · timestamp (zigzag varint, ms) · interval (varint, ms)
 // · node usage fields (table order; doubles 8 bytes LE, integers varints) · pod count (varint) ·
-// per pod: uid, name, namespace, deployment (strings), its fields (table order), container count,
-// per container: name, cpu_millicores (8 bytes), memory_working_set_bytes (varint).
+// per pod: uid, name, namespace, deployment, qos_class, workload_kind, workload_name (strings), its
+// fields (kPodFields order), container count, per container: name, its fields (kContainerFields).
 // Strings are a varint length then bytes. The WAL and the block files add their own checksums.
 
 #include <cstdint>
@@ -20,7 +20,10 @@
 
 namespace kubemonitor::tsdb {
 
-inline constexpr uint8_t kReportRecordVersion = 1;
+// 2 (issue 14): pod labels qos_class, workload_kind, workload_name, the fields of
+// report_fields.h's kPodFields and kContainerFields whole. Version 1 (15 pod fields, container CPU
+// and working set) is still read: a WAL written by an older server replays.
+inline constexpr uint8_t kReportRecordVersion = 2;
 
 std::vector<uint8_t> encodeReportRecord(const model::Report& report);
 // kParse / kTruncated for anything malformed (never a crash; allocation bounded by the input).

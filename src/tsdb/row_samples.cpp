@@ -11,6 +11,18 @@
 
 namespace kubemonitor::tsdb {
 
+model::PodUsage podIdentity(const model::PodUsage& pod) {
+  model::PodUsage identity;
+  identity.uid = pod.uid;
+  identity.name = pod.name;
+  identity.namespace_name = pod.namespace_name;
+  identity.deployment = pod.deployment;
+  identity.qos_class = pod.qos_class;
+  identity.workload_kind = pod.workload_kind;
+  identity.workload_name = pod.workload_name;
+  return identity;
+}
+
 BlockRows reportRows(const model::Report& report, const BlockFilter& filter) {
   BlockRows out;
   if (report.timestamp_ms < filter.min_ts_ms || report.timestamp_ms > filter.max_ts_ms) return out;
@@ -18,32 +30,13 @@ BlockRows reportRows(const model::Report& report, const BlockFilter& filter) {
   out.nodes.push_back(NodeRows{report.node, {report.timestamp_ms}, {report.interval_ms}, {report.node_usage}});
   for (const model::PodUsage& pod : report.pods) {
     if (!filter.choosesPod(pod)) continue;
-    model::PodUsage identity;
-    identity.uid = pod.uid;
-    identity.name = pod.name;
-    identity.namespace_name = pod.namespace_name;
-    identity.deployment = pod.deployment;
-    out.pods.push_back(PodRows{report.node, std::move(identity), {report.timestamp_ms}, {pod}});
+    out.pods.push_back(PodRows{report.node, podIdentity(pod), {report.timestamp_ms}, {pod}});
   }
   return out;
 }
 
 namespace {
 
-// Whether `pod` adds to the series `key` (a pod, its namespace or its deployment).
-bool podAddsTo(const model::PodUsage& pod, const ObjectKey& key) {
-  if (pod.namespace_name != key.namespace_name && key.kind != ObjectKind::kNamespace) return false;
-  switch (key.kind) {
-    case ObjectKind::kPod:
-      return pod.name == key.name;
-    case ObjectKind::kNamespace:
-      return pod.namespace_name == key.name;
-    case ObjectKind::kDeployment:
-      return pod.deployment == key.name;
-    default:
-      return false;
-  }
-}
 
 // One pod row of a copy of a node's report.
 struct Listing {
@@ -157,29 +150,66 @@ NewestCopies newestCopiesOf(std::span<const BlockRows> sources) {
 
 }  // namespace
 
+bool podAddsToAggregate(const model::PodUsage& pod, const ObjectKey& key) {
+  if (pod.namespace_name.empty()) return false;
+  if (key.kind == ObjectKind::kNamespace) return pod.namespace_name == key.name;
+  return key.kind == ObjectKind::kDeployment && pod.namespace_name == key.namespace_name && pod.deployment == key.name;
+}
+
+namespace {
+
+// The values `key` takes from one listing of its pod: podValues for a pod; for a container, its
+// containerValues when the listing holds it (the row's containers are in report order, a name once).
+std::optional<ObjectValues> valuesOf(const ObjectKey& key, std::string_view container, const Listing& listing,
+                                     const model::NodeUsage& node) {
+  const model::PodUsage& pod = listing.rows->usage[listing.row];
+  if (key.kind != ObjectKind::kContainer) return podValues(pod, node);
+  for (const model::ContainerUsage& c : pod.containers) {
+    if (c.name == container) return containerValues(c, node);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 void visitPodSamples(const ObjectKey& key, std::span<const BlockRows> sources, const SampleVisitor& visit) {
   const NewestCopies newest = newestCopiesOf(sources);
   ObjectSample sample{key, {}, {}, {}, 0, 0, {}};  // reused: labels are assigned, rarely reallocated
+  const std::string_view container =
+      key.kind == ObjectKind::kContainer ? std::string_view(key.name).substr(key.name.find('/') + 1) : "";
   const auto& copies = newest.copies;
   for (size_t i = 0; i < copies.size();) {
-    // Per timestamp, the copy listing the pod whose first copy came last (MemoryStorage overwrites
-    // the pod's point with each), and in it the pod's last listing.
+    // Per timestamp, the copy listing the pod (a container: the pod with it) whose first copy came
+    // last (MemoryStorage overwrites the point with each), and in it the last such listing.
     const Copy* winner = nullptr;
+    const Listing* winning = nullptr;
+    std::optional<ObjectValues> values;
     size_t j = i;
     for (; j < copies.size() && copies[j].ts_ms == copies[i].ts_ms; ++j) {
-      if (copies[j].listings_end > copies[j].listings_begin &&
-          (winner == nullptr || copies[j].first_seq > winner->first_seq))
-        winner = &copies[j];
+      const Copy& copy = copies[j];
+      if (winner != nullptr && copy.first_seq <= winner->first_seq) continue;
+      const model::NodeUsage& node = copy.node_rows->usage[copy.node_row];
+      for (size_t l = copy.listings_end; l > copy.listings_begin; --l) {
+        auto found = valuesOf(key, container, newest.listings[l - 1], node);
+        if (!found) continue;
+        winner = &copy;
+        winning = &newest.listings[l - 1];
+        values = found;
+        break;
+      }
     }
     i = j;
     if (winner == nullptr) continue;
-    const Listing& listing = newest.listings[winner->listings_end - 1];
+    const model::PodUsage& identity = winning->rows->identity;
     sample.node = winner->node_rows->node;
-    sample.deployment = listing.rows->identity.deployment;
-    sample.uid = listing.rows->identity.uid;
+    sample.deployment = identity.deployment;
+    sample.uid = identity.uid;
+    sample.qos_class = identity.qos_class;
+    sample.workload_kind = identity.workload_kind;
+    sample.workload_name = identity.workload_name;
     sample.timestamp_ms = winner->ts_ms;
     sample.interval_ms = winner->node_rows->intervals_ms[winner->node_row];
-    sample.values = podValues(listing.rows->usage[listing.row], winner->node_rows->usage[winner->node_row]);
+    sample.values = *values;
     visit(sample);
   }
 }
@@ -196,20 +226,14 @@ void visitAggregateSamples(const ObjectKey& key, std::span<const BlockRows> sour
     size_t j = i;
     for (; j < copies.size() && copies[j].ts_ms == copies[i].ts_ms; ++j) {
       const Copy& copy = copies[j];
-      ObjectValues share;
-      bool any = false;
+      const model::NodeUsage& node = copy.node_rows->usage[copy.node_row];
+      NodeShare share;
       for (size_t l = copy.listings_begin; l < copy.listings_end; ++l) {
         const Listing& listing = newest.listings[l];
-        const model::PodUsage& identity = listing.rows->identity;
-        // Pods the agent could not name have no namespace: they count on their node only.
-        if (identity.namespace_name.empty() || !podAddsTo(identity, key)) continue;
-        addValues(share, podValues(listing.rows->usage[listing.row], copy.node_rows->usage[copy.node_row]));
-        any = true;
+        if (podAddsToAggregate(listing.rows->identity, key)) share.add(listing.rows->usage[listing.row], node);
       }
-      if (!any) continue;
-      share.cpu_capacity_millicores = copy.node_rows->usage[copy.node_row].cpu_capacity_millicores;
-      share.memory_capacity_bytes = copy.node_rows->usage[copy.node_row].memory_capacity_bytes;
-      addValues(point, share);
+      if (!share.any()) continue;
+      addValues(point, share.result(node));
       if (last == nullptr || copy.first_seq > last->first_seq) last = &copy;
     }
     if (last != nullptr) {

@@ -22,6 +22,8 @@ BlockRows reportRows(const model::Report& report, const BlockFilter& filter);
 // each (node, timestamp) where its first copy came: a newest copy counts even when it no longer lists the pod;
 // when the pod is listed on two nodes at one timestamp, the node whose (node, timestamp) was first
 // seen last wins; within one copy, the pod's last listing. `visit`'s sample lives for the call only.
+// A container `key` (kContainer, "<pod>/<container>") is read from its pod's rows alike: the copy and
+// listing that hold the container win, and the sample is its containerValues().
 using SampleVisitor = std::function<void(const ObjectSample&)>;
 void visitPodSamples(const ObjectKey& key, std::span<const BlockRows> sources, const SampleVisitor& visit);
 
@@ -30,5 +32,13 @@ void visitPodSamples(const ObjectKey& key, std::span<const BlockRows> sources, c
 // pod order, with the node's capacities once), as MemoryStorage sums it, bit for bit; the interval
 // is that of the contributing copy whose first copy came last.
 void visitAggregateSamples(const ObjectKey& key, std::span<const BlockRows> sources, const SampleVisitor& visit);
+
+// The labels of `pod` (uid, name, namespace, deployment, qos_class, workload), no values: what
+// block rows keep as a pod's identity.
+model::PodUsage podIdentity(const model::PodUsage& pod);
+
+// Whether `pod` (an identity: namespace, name, deployment) adds to aggregate `key` (a namespace or
+// deployment). Pods the agent could not name have no namespace: they add to none.
+bool podAddsToAggregate(const model::PodUsage& pod, const ObjectKey& key);
 
 }  // namespace kubemonitor::tsdb

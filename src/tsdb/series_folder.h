@@ -29,6 +29,12 @@ class ObjectSeriesFolder {
     if (bucket_.empty()) return;
     labels_.timestamp_ms = bucket_ms_;
     labels_.values = bucket_.result();
+    // The rise from the previous point's last sample to this bucket's first, which neither bucket
+    // sees alone (a kill between two buckets belongs to the later one).
+    const uint64_t first_kills = bucket_.first().oom_kills;
+    if (have_previous_ && first_kills > previous_oom_kills_) labels_.values.oom_kills_in_window += first_kills - previous_oom_kills_;
+    previous_oom_kills_ = bucket_.last().oom_kills;
+    have_previous_ = true;
     out_.push_back(labels_);
     bucket_.reset();
   }
@@ -44,6 +50,8 @@ class ObjectSeriesFolder {
   ObjectBucketAggregator bucket_;
   ObjectSample labels_;
   int64_t bucket_ms_ = 0;
+  uint64_t previous_oom_kills_ = 0;  // oom_kills of the last sample of the previous point
+  bool have_previous_ = false;
 };
 
 }  // namespace kubemonitor::tsdb

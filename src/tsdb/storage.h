@@ -33,6 +33,11 @@ struct ObjectSample {
   int64_t timestamp_ms = 0;  // Unix ms; for a series point, the start of its step bucket
   int64_t interval_ms = 0;   // the reporting agent's interval (the newest one for aggregates)
   ObjectValues values;
+  // Pods and containers (the pod's): from the Kubernetes API, empty when unknown.
+  // (Initialised here so that the many positional initialisers of the fields above stay valid.)
+  std::string qos_class{};      // Guaranteed, Burstable, BestEffort
+  std::string workload_kind{};  // Deployment, StatefulSet, DaemonSet, Job, …
+  std::string workload_name{};
 };
 
 // A node's sample as the object `key` (kind kNode): what series() of a node answers.
@@ -52,11 +57,10 @@ struct LatestFilter {
   int64_t stale_after_ms = 0;
 };
 
-// A container of a pod's newest report, as metrics.k8s.io PodMetrics lists them.
+// A container of a pod's newest report, as metrics.k8s.io PodMetrics and the container routes list them.
 struct ContainerSample {
   std::string name;
-  double cpu_millicores = 0;              // gauge
-  uint64_t memory_working_set_bytes = 0;  // gauge
+  ObjectValues values;  // containerValues(): CPU, memory, throttling, OOM kills, restarts, PSI, spec
 };
 
 // A namespace in which a name exists (findNamespaces).
@@ -81,7 +85,7 @@ struct StorageStats {
   std::string engine;  // "memory", later "embedded" or "clickhouse"
   size_t nodes = 0;    // nodes with at least one sample
   size_t samples = 0;  // node samples held
-  size_t objects = 0;  // pod, namespace and deployment series held
+  size_t objects = 0;  // pod, container, namespace and deployment series held
 };
 
 // Thread-safe: any number of concurrent readers and writers.
@@ -117,7 +121,8 @@ class Storage {
   // DESIGN §3. `kind` is kPod or kDeployment.
   virtual std::vector<NamespaceCandidate> findNamespaces(ObjectKind kind, std::string_view name,
                                                          int64_t stale_after_ms) const = 0;
-  // The containers of the pod's newest report (kept in memory only: kubectl top needs no history).
+  // The containers of the pod's newest report, in report order. Their history is series() of
+  // ObjectKey{kContainer, namespace, containerSeriesName(pod, container)}.
   virtual std::vector<ContainerSample> latestContainers(const ObjectKey& pod) const = 0;
 
   virtual StorageStats stats() const = 0;

@@ -1,6 +1,6 @@
 // Fuzzes the embedded engine's on-disk decoders: the input as a block file (decodeBlock) and as a
 // WAL report record (decodeReportRecord), and its series index (BlockIndex::parse, lookups,
-// decodeBlockEntries, readBlockRows with and without containers). Any input must give a value or an
+// decodeBlockEntries, readBlockRows with and without containers, the aggregate entries). Any input must give a value or an
 // error, never a crash; whatever decodes must encode again and decode to the same reports, and the
 // re-encoded block's index must list them.
 
@@ -41,12 +41,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       pod_filter.skip_containers = true;
       auto rows = readBlockRows(*encoded, &*index, pod_filter);
       if (!rows.ok() || rows->corrupt_entries != 0 || rows->pods.empty() || rows->nodes.empty()) std::abort();
+      // The re-encoded block pre-aggregates the pod's namespace (issue 14): its entry reads back.
+      if (!first.pods.front().namespace_name.empty()) {
+        auto aggregate = readAggregateRows(*encoded, *index, ObjectKey{ObjectKind::kNamespace, "", pod_filter.namespace_name});
+        if (!aggregate.ok() || !aggregate->has_value() || (*aggregate)->timestamps_ms.empty()) std::abort();
+      }
     }
   }
   // The input's own index, whatever it holds: lookups stay inside the bytes.
   if (auto index = BlockIndex::parse(input); index.ok()) {
     (void)index->node("node-0");
     for (const IndexedPod& pod : index->pods(BlockFilter{})) {
+      // The input's aggregate entries, whatever they hold (issue 14).
+      (void)readAggregateRows(input, *index, ObjectKey{ObjectKind::kNamespace, "", std::string(pod.namespace_name)});
+      (void)readAggregateRows(input, *index,
+                              ObjectKey{ObjectKind::kDeployment, std::string(pod.namespace_name), std::string(pod.deployment)});
       BlockFilter filter;
       filter.namespace_name = std::string(pod.namespace_name);
       filter.pod_name = std::string(pod.name);

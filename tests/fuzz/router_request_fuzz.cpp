@@ -7,8 +7,10 @@
 #include <string_view>
 
 #include "common/testing/fake_clock.h"
+#include "common/time_format.h"
 #include "server/router.h"
 #include "tsdb/memory_storage.h"
+#include "tsdb/testing/report_generator.h"
 
 namespace {
 
@@ -31,6 +33,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return o;
   }();
   static server::Router router(storage, clock, options);
+  // One generated report (pods with containers, issue 14's fields set), so that fleet windows,
+  // container routes and fields= reach their code, not only the 404 paths.
+  static const bool seeded =
+      storage.ingest(tsdb::testing::generateNodeReport(0, 3, 0, toUnixMs(clock.wallNow()) / 5000 * 5000, 5000)).ok();
+  (void)seeded;
 
   std::string_view input(reinterpret_cast<const char*>(data), size);
   server::HttpRequest request;

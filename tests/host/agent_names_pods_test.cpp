@@ -12,6 +12,10 @@
 #include "common/testing/child_process.h"
 #include "kube/testing/fake_kube_api_server.h"
 #include "model/report_json.h"
+#include "server/router.h"
+#include "tsdb/memory_storage.h"
+
+#include <simdjson.h>
 
 namespace kubemonitor::hosttest {
 namespace {
@@ -30,7 +34,7 @@ std::string podJson(const std::string& uid, const std::string& container_id) {
   "spec":{"nodeName":")" + std::string(kNode) + R"(","containers":[{"name":"nginx","image":"nginx:1.27",
   "resources":{"requests":{"cpu":"250m","memory":"64Mi"},"limits":{"cpu":"500m","memory":"128Mi"}}}]},
   "status":{"phase":"Running","qosClass":"Burstable","containerStatuses":[{"name":"nginx","ready":true,
-  "restartCount":0,"image":"nginx:1.27","containerID":"containerd://)" + container_id + R"("}]}})";
+  "restartCount":3,"image":"nginx:1.27","containerID":"containerd://)" + container_id + R"("}]}})";
 }
 
 TEST(AgentNamesPods, RealAgentNamesFakePodsFromTheApi) {
@@ -75,6 +79,35 @@ TEST(AgentNamesPods, RealAgentNamesFakePodsFromTheApi) {
   EXPECT_EQ(found->containers[0].name, "nginx");
   EXPECT_EQ(found->containers[0].id, app_id);
   EXPECT_GE(found->containers[0].usage.memory_rss_bytes, 8u << 20);
+  EXPECT_EQ(found->containers[0].restarts, 3u) << "restartCount from containerStatuses";
+  EXPECT_EQ(found->restarts, 3u);
+
+  // The server answers the spec's requests and limits with percentages of the usage the agent
+  // measured: 250 m / 64 MiB requested, 500 m / 128 MiB limit (issue 14).
+  SystemClock clock;
+  tsdb::MemoryStorage storage(clock, std::chrono::hours(1));
+  ASSERT_TRUE(storage.ingest(*report).ok());
+  server::Router router(storage, clock, server::ServerOptions{});
+  server::HttpRequest get_pod;
+  get_pod.method = "GET";
+  get_pod.target = "/api/pods/web-7f9c6d5b4-kx2lp?namespace=shop";
+  const server::HttpResponse response = router.handle(get_pod);
+  ASSERT_EQ(response.status, 200) << response.body;
+  simdjson::dom::parser parser;
+  simdjson::dom::element pod_json = parser.parse(response.body).value();
+  const double cpu = found->usage.cpu_millicores;
+  const auto working_set = static_cast<double>(found->usage.memory_working_set_bytes);
+  EXPECT_EQ(pod_json["cpu_request_millicores"].get_uint64().value(), 250u);
+  EXPECT_EQ(pod_json["memory_limit_bytes"].get_uint64().value(), 128u << 20);
+  EXPECT_DOUBLE_EQ(pod_json["cpu_percent_of_request"].get_double().value(), cpu * 100 / 250);
+  EXPECT_DOUBLE_EQ(pod_json["cpu_percent_of_limit"].get_double().value(), cpu * 100 / 500);
+  EXPECT_DOUBLE_EQ(pod_json["memory_percent_of_request"].get_double().value(), working_set * 100 / (64 << 20));
+  EXPECT_DOUBLE_EQ(pod_json["memory_percent_of_limit"].get_double().value(), working_set * 100 / (128 << 20));
+  EXPECT_GT(working_set, 8.0 * (1 << 20)) << "the holder's 8 MiB: a percentage of something real";
+  EXPECT_EQ(pod_json["restarts"].get_uint64().value(), 3u);
+  EXPECT_EQ(pod_json["qos_class"].get_string().value(), "Burstable");
+  EXPECT_EQ(pod_json["workload_name"].get_string().value(), "web");
+
   // The agent asked only for this node's pods.
   bool filtered = false;
   for (const auto& request : api.requests()) {

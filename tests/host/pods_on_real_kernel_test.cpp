@@ -7,9 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <csignal>
-
 #include <chrono>
+#include <csignal>
+#include <map>
 #include <functional>
 #include <utility>
 #include <fstream>
@@ -355,15 +355,15 @@ TEST_P(RealKernelPods, ReadingLessAgreesWithTheKernelFiles) {
   const std::string pod = host.addPod(Qos::kBurstable, uid);
   host.setMemoryLimit(pod, 512ull << 20);
   const std::string throttled = host.addContainer(pod, idFor(61));
-  host.setCpuQuota(throttled, 10000);  // 10 ms of CPU per 100 ms period
+  host.setCpuQuota(throttled, 10000, 100000);  // 10 ms of CPU per 100 ms period
   host.start(throttled, "", {"spin"});
   const std::string unlimited = host.addContainer(pod, idFor(62));
   host.start(unlimited, "", {"spin"});
   const std::string limited = host.addContainer(pod, idFor(63));
   host.setMemoryLimit(limited, 32ull << 20);
-  const Workload grower = host.start(limited, "", {"grow", "64"});
+  const Workload grower = host.start(limited, "", {"oom-after", "64"});
   ASSERT_EQ(cycle().size(), 1u);
-  const int status = host.waitExit(grower.pid);
+  const int status = host.waitForExit(grower.pid);
   ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the grower was to be OOM-killed";
   // Periods of the quota to throttle in (a measurement window, not a wait for state).
   std::this_thread::sleep_for(milliseconds(1000));
@@ -389,6 +389,82 @@ TEST_P(RealKernelPods, ReadingLessAgreesWithTheKernelFiles) {
     EXPECT_EQ(pods[0].usage.memory_limit_bytes, 512ull << 20);
     EXPECT_EQ(u->usage.memory_limit_bytes, 512ull << 20) << "a container without a limit is bounded by its pod's";
   }
+}
+
+// Issue 14. A busy loop under a CFS quota of 20 ms per 100 ms is throttled in nearly every
+// period: the agent's throttling rates and ratio match the kernel's own cpu.stat over the same
+// window (read right before and after the agent's cycles, so the windows differ by the reads).
+TEST_P(RealKernelPods, CfsQuotaThrottlingMatchesCpuStat) {
+  FakePodHost& host = *host_;
+  const std::string uid = uidFor(9);
+  const std::string pod = host.addPod(Qos::kBurstable, uid);
+  const std::string container = host.addContainer(pod, idFor(90));
+  host.setCpuQuota(container, 20'000, 100'000);
+  ASSERT_TRUE(host.errors().empty()) << host.errors().front();
+  host.start(container, "", {"spin"});
+  auto cpuStat = [&] {
+    std::ifstream in(host.cgroupFile("cpu", container, "cpu.stat"));
+    std::map<std::string, uint64_t> values;
+    std::string key;
+    uint64_t value = 0;
+    while (in >> key >> value) values[key] = value;
+    return values;
+  };
+  cycle();
+  auto before = cpuStat();
+  const auto started = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(milliseconds(1200));  // a measurement window of 12 periods
+  auto after = cpuStat();
+  auto pods = cycle();
+  const double window_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const auto* found = findPod(pods, uid);
+  ASSERT_NE(found, nullptr);
+  const auto* spinner = findContainer(*found, idFor(90));
+  ASSERT_NE(spinner, nullptr);
+  const double periods = static_cast<double>(after["nr_periods"] - before["nr_periods"]);
+  const double throttled = static_cast<double>(after["nr_throttled"] - before["nr_throttled"]);
+  const double throttled_s = static_cast<double>(after["throttled_time"] - before["throttled_time"]) / 1e9;
+  ASSERT_GT(periods, 5) << "the CFS quota did not take effect";
+  const auto& usage = spinner->usage;
+  EXPECT_GT(usage.cpu_throttled_ratio, 0.5) << "a busy loop at 20 % of a CPU is throttled in most periods";
+  EXPECT_NEAR(usage.cpu_throttled_ratio, throttled / periods, 0.15) << "tolerance: a period or two at each end";
+  EXPECT_NEAR(usage.cpu_throttled_periods_per_sec, throttled / window_s, 0.25 * throttled / window_s + 1.5);
+  EXPECT_NEAR(usage.cpu_throttled_seconds_per_sec, throttled_s / window_s, 0.25 * throttled_s / window_s + 0.02);
+  EXPECT_NEAR(usage.cpu_millicores, 200, 60) << "the quota: 20 ms of CPU per 100 ms";
+  // The pod has no quota of its own: its cgroup is not throttled.
+  EXPECT_EQ(found->usage.cpu_throttled_ratio, 0.0);
+}
+
+// Issue 14. A container limited to 64 MiB that touches 128 MiB is OOM-killed by the kernel; the
+// agent counts the kill in the container (memory.oom_control / memory.events) and in its pod.
+TEST_P(RealKernelPods, ContainerOverItsMemoryLimitIsOomKilledAndCounted) {
+  FakePodHost& host = *host_;
+  const std::string uid = uidFor(10);
+  const std::string pod = host.addPod(Qos::kBurstable, uid);
+  host.start(host.addContainer(pod, idFor(100)), "", {"pause"});  // the sandbox keeps the pod alive
+  const std::string container = host.addContainer(pod, idFor(101));
+  host.setMemoryLimit(container, 64ull << 20);
+  host.start(host.addContainer(pod, idFor(102)), "", {"hold", "1"});  // a container that stays
+  auto first = cycle();
+  const auto* before = findPod(first, uid);
+  ASSERT_NE(before, nullptr);
+  EXPECT_EQ(before->usage.oom_kills, 0u);
+  const Workload hog = host.start(container, "", {"oom-after", "128"});
+  const int status = host.waitForExit(hog.pid);  // the kernel's kill, not a timer
+  ASSERT_TRUE(WIFSIGNALED(status)) << "status " << status;
+  EXPECT_EQ(WTERMSIG(status), SIGKILL);
+  auto pods = cycle();
+  const auto* found = findPod(pods, uid);
+  ASSERT_NE(found, nullptr);
+  // The cgroup stays (no kubelet here to remove it), so the killed container is still listed.
+  const auto* killed = findContainer(*found, idFor(101));
+  ASSERT_NE(killed, nullptr);
+  EXPECT_EQ(killed->usage.oom_kills, 1u);
+  const auto* other = findContainer(*found, idFor(102));
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(other->usage.oom_kills, 0u);
+  EXPECT_EQ(found->usage.oom_kills, 1u) << "the pod counts its container's kill once (v1: not in its own cgroup)";
+  EXPECT_LE(killed->usage.memory_usage_bytes, 64ull << 20);
 }
 
 INSTANTIATE_TEST_SUITE_P(Layouts, RealKernelPods,

@@ -203,9 +203,16 @@ void FakePodHost::setMemoryLimit(const std::string& cgroup_path, unsigned long l
   if (!writeFile(file, std::to_string(bytes))) fail("write " + file);
 }
 
-void FakePodHost::setCpuQuota(const std::string& cgroup_path, long long quota_us) {
-  const std::string file = hierarchyDir("cpu") + cgroup_path + "/cpu.cfs_quota_us";
-  if (!writeFile(file, std::to_string(quota_us))) fail("write " + file);
+void FakePodHost::setCpuQuota(const std::string& cgroup_path, long quota_us, long period_us) {
+  const std::string dir = hierarchyDir("cpu") + cgroup_path;
+  // Period first: a quota is checked against the period already set.
+  if (!writeFile(dir + "/cpu.cfs_period_us", std::to_string(period_us))) fail("write " + dir + "/cpu.cfs_period_us");
+  if (!writeFile(dir + "/cpu.cfs_quota_us", std::to_string(quota_us))) fail("write " + dir + "/cpu.cfs_quota_us");
+}
+
+std::string FakePodHost::cgroupFile(const std::string& hierarchy, const std::string& cgroup_path,
+                                    const std::string& file) const {
+  return hierarchyDir(hierarchy) + cgroup_path + "/" + file;
 }
 
 void FakePodHost::run(const std::string& command) {
@@ -296,9 +303,9 @@ void FakePodHost::kill(pid_t pid) {
   pids_.erase(std::remove(pids_.begin(), pids_.end(), pid), pids_.end());
 }
 
-int FakePodHost::waitExit(pid_t pid) {
+int FakePodHost::waitForExit(pid_t pid) {
   int status = 0;
-  if (::waitpid(pid, &status, 0) != pid) fail("waitpid");
+  if (::waitpid(pid, &status, 0) != pid) fail("waitpid " + std::to_string(pid));
   pids_.erase(std::remove(pids_.begin(), pids_.end(), pid), pids_.end());
   return status;
 }

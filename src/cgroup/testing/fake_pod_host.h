@@ -40,8 +40,10 @@ class FakePodHost {
   // rmdir of one cgroup in every hierarchy (its processes must be gone).
   void removeCgroup(const std::string& cgroup_path);
   void setMemoryLimit(const std::string& cgroup_path, unsigned long long bytes);
-  // cpu.cfs_quota_us (µs per cpu.cfs_period_us, 100 ms by default); -1 removes the quota.
-  void setCpuQuota(const std::string& cgroup_path, long long quota_us);
+  // A CFS quota of `quota_us` per `period_us` (v1 cpu.cfs_*; cgroup2 cpu.max where the tree has it).
+  void setCpuQuota(const std::string& cgroup_path, long quota_us, long period_us);
+  // The path of `file` of the cgroup in `hierarchy` ("cpu", "memory", …), to read the kernel's truth.
+  std::string cgroupFile(const std::string& hierarchy, const std::string& cgroup_path, const std::string& file) const;
 
   // A network namespace with a veth into a peer namespace; returns the pod side's namespace name.
   // Addresses: pod side 10.213.<index>.2/30, peer side 10.213.<index>.1/30 (both ours).
@@ -51,8 +53,8 @@ class FakePodHost {
   // returns once it printed its ready line.
   Workload start(const std::string& cgroup_path, const std::string& netns, const std::vector<std::string>& args);
   void kill(pid_t pid);
-  // Waits for a workload to end by itself (an OOM kill); its wait status.
-  int waitExit(pid_t pid);
+  // Blocks until the workload exits (killed by the kernel, say); returns its waitpid status.
+  int waitForExit(pid_t pid);
 
   // What could not be set up, in order; empty when everything worked.
   const std::vector<std::string>& errors() const { return errors_; }

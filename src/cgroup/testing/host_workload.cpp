@@ -5,7 +5,8 @@
 //   pause-netns                   the same in a network namespace of its own (only lo)
 //   spin                          one CPU busy
 //   hold MIB                      allocates and touches MIB MiB; figure: bytes touched
-//   grow MIB                      "ready" first, then allocates and touches MIB MiB (to be OOM-killed)
+//   oom-after MIB                 "ready" first, then allocates and touches MIB MiB: under a lower
+//                                 memory limit the kernel OOM-kills it after the test saw it start
 //   direct-write PATH MIB         writes MIB MiB with O_DIRECT, fsync; figure: bytes written
 //   udp-send ADDR PORT COUNT SIZE sends COUNT datagrams of SIZE bytes; figure: payload bytes sent
 // Repeating modes for `make demo`, whose numbers must keep moving: "ready" after the first round,
@@ -98,6 +99,16 @@ void sleepSeconds(double seconds) {
   }
 }
 
+// Allocates `bytes` and makes every page resident.
+void touchNewMemory(size_t bytes) {
+  auto* memory = static_cast<char*>(std::malloc(bytes));
+  if (memory == nullptr) fail("malloc");
+  // Touch every page through a volatile pointer: a plain memset of memory nobody reads again is
+  // a dead store the optimiser removes, and the pages would never become resident.
+  volatile char* pages = memory;
+  for (size_t offset = 0; offset < bytes; offset += 4096) pages[offset] = 0x5a;
+}
+
 double monotonicSeconds() {
   timespec now{};
   clock_gettime(CLOCK_MONOTONIC, &now);
@@ -124,22 +135,14 @@ int main(int argc, char** argv) {
   }
   if (mode == "hold" && argc == 3) {
     const size_t bytes = std::strtoull(argv[2], nullptr, 10) << 20;
-    auto* memory = static_cast<char*>(std::malloc(bytes));
-    if (memory == nullptr) fail("malloc");
-    // Touch every page through a volatile pointer: a plain memset of memory nobody reads again is
-    // a dead store the optimiser removes, and the pages would never become resident.
-    volatile char* pages = memory;
-    for (size_t offset = 0; offset < bytes; offset += 4096) pages[offset] = 0x5a;
+    touchNewMemory(bytes);
     readyThenWait(bytes);
   }
-  if (mode == "grow" && argc == 3) {
-    sayReady(0);
+  if (mode == "oom-after" && argc == 3) {
     const size_t bytes = std::strtoull(argv[2], nullptr, 10) << 20;
-    auto* memory = static_cast<char*>(std::malloc(bytes));
-    if (memory == nullptr) fail("malloc");
-    volatile char* pages = memory;  // as in hold: every page made resident
-    for (size_t offset = 0; offset < bytes; offset += 4096) pages[offset] = 0x5a;
-    for (;;) pause();  // "ready" was said already
+    sayReady(bytes);
+    touchNewMemory(bytes);
+    readyThenWait(bytes);  // only reached when no limit stopped it
   }
   if (mode == "direct-write" && argc == 4) {
     readyThenWait(directWrite(argv[2], std::strtoull(argv[3], nullptr, 10)));
@@ -183,7 +186,7 @@ int main(int argc, char** argv) {
     }
   }
   std::fprintf(stderr,
-               "usage: %s pause|pause-netns|spin|hold MIB|direct-write PATH MIB|udp-send ADDR PORT COUNT SIZE|"
+               "usage: %s pause|pause-netns|spin|hold MIB|oom-after MIB|direct-write PATH MIB|udp-send ADDR PORT COUNT SIZE|"
                "spin-duty PERCENT|direct-write-every PATH MIB SECONDS|udp-send-every ADDR PORT COUNT SIZE SECONDS\n",
                argv[0]);
   return 2;

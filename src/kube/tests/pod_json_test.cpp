@@ -33,6 +33,29 @@ TEST_F(PodListTest, ListMetadata) {
   EXPECT_EQ(page_.items.size(), 5u);
 }
 
+// Issue 14: restartCount per container from containerStatuses, summed for the pod; the init
+// container's restarts are not the pod's containers' (it is not listed among them).
+TEST_F(PodListTest, RestartCountsComeFromContainerStatuses) {
+  std::string body = body_;
+  const std::string envoy = R"("restartCount": 0,
+            "image": "docker.io/envoyproxy)";
+  const size_t at = body.find(envoy);
+  ASSERT_NE(at, std::string::npos);
+  body.replace(at, std::string(R"("restartCount": 0)").size(), R"("restartCount": 4)");
+  const std::string init = R"("name": "migrate-schema", "ready": true, "restartCount": 0)";
+  const size_t init_at = body.find(init);
+  ASSERT_NE(init_at, std::string::npos);
+  body.replace(init_at, init.size(), R"("name": "migrate-schema", "ready": true, "restartCount": 9)");
+  auto page = parsePodList(body);
+  ASSERT_TRUE(page.ok()) << page.error().toString();
+  const PodMetadata* pod = findPod(*page, "web-7d4b9c8f6d-x2k9p");
+  ASSERT_NE(pod, nullptr);
+  ASSERT_EQ(pod->containers.size(), 2u);
+  EXPECT_EQ(pod->containers[0].restart_count, 0u);
+  EXPECT_EQ(pod->containers[1].restart_count, 4u);
+  EXPECT_EQ(pod->restart_count, 4u);
+}
+
 TEST_F(PodListTest, DeploymentPodWithTwoContainers) {
   const PodMetadata* pod = findPod(page_, "web-7d4b9c8f6d-x2k9p");
   ASSERT_NE(pod, nullptr);

@@ -73,6 +73,46 @@ TEST(PodJsonTest, RoundTripsPodsAndContainers) {
   EXPECT_TRUE(decoded->pods[1].name.empty());
 }
 
+// Issue 14's report fields: throttling rates and restarts round-trip; an agent from before them
+// (no such keys) still decodes, with 0 — agents and servers upgrade in any order.
+TEST(PodJsonTest, ThrottlingRatesAndRestartsRoundTripAndMayBeAbsent) {
+  Report r = reportWithPods();
+  r.pods[0].usage.cpu_throttled_periods_per_sec = 7.5;
+  r.pods[0].usage.cpu_throttled_ratio = 0.75;
+  r.pods[0].usage.cpu_throttled_seconds_per_sec = 0.03;
+  r.pods[0].restarts = 5;
+  r.pods[0].containers[0].restarts = 5;
+  r.pods[0].containers[0].usage.cpu_throttled_ratio = 0.5;
+  const std::string json = encodeReport(r);
+  auto decoded = decodeReport(json);
+  ASSERT_TRUE(decoded.ok()) << decoded.error().toString();
+  const PodUsage& pod = decoded->pods[0];
+  EXPECT_DOUBLE_EQ(pod.usage.cpu_throttled_periods_per_sec, 7.5);
+  EXPECT_DOUBLE_EQ(pod.usage.cpu_throttled_ratio, 0.75);
+  EXPECT_DOUBLE_EQ(pod.usage.cpu_throttled_seconds_per_sec, 0.03);
+  EXPECT_EQ(pod.restarts, 5U);
+  EXPECT_EQ(pod.containers[0].restarts, 5U);
+  EXPECT_DOUBLE_EQ(pod.containers[0].usage.cpu_throttled_ratio, 0.5);
+
+  std::string old_agent = json;
+  for (const char* key : {"cpu_throttled_periods_per_sec", "cpu_throttled_ratio", "cpu_throttled_seconds_per_sec",
+                          "restarts"}) {
+    // Drop every `"key":value,` the encoder wrote (values are numbers, followed by a comma).
+    const std::string needle = std::string("\"") + key + "\":";
+    for (size_t at = old_agent.find(needle); at != std::string::npos; at = old_agent.find(needle)) {
+      old_agent.erase(at, old_agent.find(',', at) + 1 - at);
+    }
+  }
+  ASSERT_EQ(old_agent.find("restarts"), std::string::npos);
+  auto from_old = decodeReport(old_agent);
+  ASSERT_TRUE(from_old.ok()) << from_old.error().toString();
+  EXPECT_EQ(from_old->pods[0].restarts, 0U);
+  EXPECT_EQ(from_old->pods[0].usage.cpu_throttled_ratio, 0.0);
+  auto negative = json;
+  negative.replace(negative.find("\"restarts\":5"), 12, "\"restarts\":-1");
+  EXPECT_FALSE(decodeReport(negative).ok());
+}
+
 TEST(PodJsonTest, PercentOfTheLimitWhenThePodHasOne) {
   const std::string json = encodeReport(reportWithPods());
   // 250 m of a 500 m limit; 64 MiB of a 128 MiB spec limit.

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "server/embedded_assets.h"
+#include "server/object_json.h"
 
 namespace kubemonitor::server {
 namespace {
@@ -36,9 +37,34 @@ TEST(ApiDocsTest, OpenApiDocumentIsValidJsonWithEveryRouteOfTheContract) {
         "/api/deployments", "/api/deployments/{deployment}", "/api/deployments/{deployment}/timeseries",
         "/api/namespaces/{ns}/deployments", "/api/namespaces/{ns}/deployments/{deployment}",
         "/api/namespaces/{ns}/deployments/{deployment}/pods", "/apis/metrics.k8s.io/v1beta1/nodes",
-        "/apis/metrics.k8s.io/v1beta1/pods", "/openapi.json", "/docs"}) {
+        "/apis/metrics.k8s.io/v1beta1/pods", "/openapi.json", "/docs",
+        // issue 14: the collections' series, the escape for objects named "timeseries", containers
+        "/api/nodes/timeseries", "/api/pods/timeseries", "/api/namespaces/timeseries", "/api/deployments/timeseries",
+        "/api/nodes/{node}/latest", "/api/pods/{pod}/latest", "/api/namespaces/{ns}/latest",
+        "/api/deployments/{deployment}/latest", "/api/namespaces/{ns}/deployments/{deployment}/timeseries",
+        "/api/pods/{pod}/containers", "/api/pods/{pod}/containers/{container}"}) {
     simdjson::dom::element item;
     EXPECT_FALSE(doc["paths"][path].get(item)) << path << " is not documented";
+  }
+  // Every field a pod, container or aggregate carries is described (issue 14's included).
+  for (const auto& [schema, kind] : {std::pair{"Pod", tsdb::ObjectKind::kPod}, std::pair{"Container", tsdb::ObjectKind::kContainer},
+                                     std::pair{"Namespace", tsdb::ObjectKind::kNamespace},
+                                     std::pair{"Deployment", tsdb::ObjectKind::kDeployment}}) {
+    for (std::string_view field : objectPointFieldNames(kind)) {
+      simdjson::dom::element item;
+      EXPECT_FALSE(doc["components"]["schemas"][schema]["properties"][field].get(item)) << schema << "." << field;
+    }
+  }
+  // Every list and series route of /api takes the series parameters, fields= and max-data-points=.
+  for (auto [path, item] : doc["paths"].get_object()) {
+    const std::string_view p = path;
+    const bool object_route = p.starts_with("/api/nodes") || p.starts_with("/api/pods") ||
+                              p.starts_with("/api/namespaces") || p.starts_with("/api/deployments");
+    if (!object_route || p.ends_with("/latest")) continue;
+    std::string params = simdjson::to_string(item["get"]["parameters"]);
+    for (const char* name : {"window", "start", "end", "step", "fields", "maxDataPoints"}) {
+      EXPECT_NE(params.find(std::string("/parameters/") + name + "\""), std::string::npos) << p << " lacks " << name;
+    }
   }
   // Every $ref points at something that exists.
   const std::string& body = response->body;

@@ -66,7 +66,12 @@ TEST_F(RouterGarbageTest, EveryRouteWithHostileNamesAndParameters) {
   const std::vector<std::string> queries = {
       "", "?window=", "?window=-5", "?window=abc", "?window=99999999999999999999", "?window=1h&step=0",
       "?start=tomorrow", "?start=2026-01-01T00:00:00Z&end=2025-01-01T00:00:00Z", "?step=1e308", "?namespace=",
-      "?namespace=%00", "?window=5m&window=1h", "?=&&&=", "?window=1d&step=1", "?max_data_points=-1"};
+      "?namespace=%00", "?window=5m&window=1h", "?=&&&=", "?window=1d&step=1", "?max_data_points=-1",
+      // issue 14: fields=, max-data-points=, unknown parameters, kubectl's selectors
+      "?fields=", "?fields=nope", "?fields=cpu_millicores,,", "?fields=cpu_millicores&window=5m",
+      "?fields=oom_kills_in_window,restarts&max-data-points=1", "?max-data-points=0",
+      "?max-data-points=99999999999999999999999", "?max-data-points=2&window=7d&step=1",
+      "?labelSelector=app%3Dx", "?bogus=1", "?namespace=a&window=1h&fields=cpu_percent_of_limit"};
   for (const auto& path : documentedPaths()) {
     for (const auto& name : names) {
       for (const auto& query : queries) {

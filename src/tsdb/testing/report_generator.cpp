@@ -74,10 +74,33 @@ model::Report generateNodeReport(size_t node_index, size_t pods, uint64_t tick, 
     p.network.tx_bytes_per_sec = reported(idle ? 80 / seconds : 1000 + static_cast<double>(mix(s + 3) % 1000) / seconds);
     p.spec.cpu_limit_millicores = i % 2 == 0 ? 500 : 0;
     p.spec.memory_limit_bytes = i % 2 == 0 ? (512ULL << 20) : 0;
+    // Issue 14's fields with the shapes a real node gives: constant requests, throttling only under
+    // a CFS limit (ratio with three decimals, 10 periods/s at the default 100 ms period), rare OOM
+    // kills and restarts, pressure as the kernel prints avg10 (two decimals).
+    p.qos_class = i % 2 == 0 ? "Burstable" : "BestEffort";
+    p.workload_kind = "Deployment";
+    p.workload_name = p.deployment;
+    p.spec.cpu_request_millicores = i % 2 == 0 ? (i % 3 == 0 ? 100 : 250) : 0;
+    p.spec.memory_request_bytes = i % 2 == 0 ? (256ULL << 20) : 0;
+    const bool throttled = i % 2 == 0 && !idle;
+    p.usage.cpu_throttled_ratio = throttled ? static_cast<double>(mix(s + 4) % 300) / 1000 : 0;
+    p.usage.cpu_throttled_periods_per_sec = reported(p.usage.cpu_throttled_ratio * 10);
+    p.usage.cpu_throttled_seconds_per_sec = reported(p.usage.cpu_throttled_ratio * 0.02);
+    p.usage.oom_kills = i % 11 == 0 ? tick / 500 : 0;
+    p.restarts = i % 13 == 0 ? 1 + tick / 1000 : 0;
+    p.usage.cpu_pressure_some_percent = idle ? 0 : static_cast<double>(mix(s + 5) % 500) / 100;
+    p.usage.memory_pressure_some_percent = idle || i % 4 != 0 ? 0 : static_cast<double>(mix(s + 6) % 100) / 100;
+    p.usage.memory_pressure_full_percent = p.usage.memory_pressure_some_percent / 2 >= 0.01
+                                               ? static_cast<double>(static_cast<int>(p.usage.memory_pressure_some_percent * 50)) / 100
+                                               : 0;
+    p.usage.io_pressure_some_percent = idle ? 0 : static_cast<double>(mix(s + 7) % 200) / 100;
+    p.usage.io_pressure_full_percent = idle ? 0 : static_cast<double>(mix(s + 8) % 50) / 100;
+    // The only container: the pod's usage (a real pod cgroup adds the sandbox's few KiB).
     model::ContainerUsage c;
     c.name = "main";
-    c.usage.cpu_millicores = p.usage.cpu_millicores;
-    c.usage.memory_working_set_bytes = p.usage.memory_working_set_bytes;
+    c.usage = p.usage;
+    c.spec = p.spec;
+    c.restarts = p.restarts;
     p.containers.push_back(std::move(c));
     r.pods.push_back(std::move(p));
   }

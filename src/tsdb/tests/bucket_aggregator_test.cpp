@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
+#include "tsdb/object_values.h"
+#include "tsdb/series_folder.h"
+
 namespace kubemonitor::tsdb {
 namespace {
 
@@ -53,6 +58,40 @@ TEST(BucketAggregatorTest, TableSaysWhichFieldsAreCounters) {
                             "disk_write_bytes_per_sec", "filesystem_used_bytes"}) {
     EXPECT_EQ(aggregationOf(gauge), Aggregation::kMean) << gauge;
   }
+}
+
+// oom_kills_in_window: the rises of the oom_kills counter, within a bucket, across merged
+// rollup buckets and (series_folder.h) from one point's last sample to the next point's first; a
+// fall (a container cgroup re-made, a pod leaving a namespace) is not a kill.
+TEST(ObjectBucketAggregatorTest, OomKillsInWindowCountRisesWhereverTheBucketsAreCut) {
+  const uint64_t kills[] = {0, 1, 1, 3, 0, 2, 2, 5};
+  auto values = [&](size_t i) {
+    ObjectValues v;
+    v.oom_kills = kills[i];
+    return v;
+  };
+  ObjectBucketAggregator whole;
+  for (size_t i = 0; i < 8; ++i) whole.add(values(i));
+  EXPECT_EQ(whole.result().oom_kills_in_window, 1U + 2U + 2U + 3U);
+  // The same samples as rollup buckets of 3, 3 and 2, merged.
+  ObjectBucketAggregator merged, part;
+  for (size_t i = 0; i < 8; ++i) {
+    part.add(values(i));
+    if (i == 2 || i == 5 || i == 7) {
+      merged.merge(part);
+      part.reset();
+    }
+  }
+  EXPECT_EQ(merged.result().oom_kills_in_window, whole.result().oom_kills_in_window);
+  // Points of two samples each: every rise lands in the point of the sample that shows it.
+  std::vector<ObjectSample> points;
+  ObjectSeriesFolder folder(points);
+  for (size_t i = 0; i < 8; ++i) folder.add(static_cast<int64_t>(i / 2) * 10'000, ObjectSample{}, values(i));
+  folder.finish();
+  ASSERT_EQ(points.size(), 4U);
+  std::vector<uint64_t> per_point;
+  for (const auto& p : points) per_point.push_back(p.values.oom_kills_in_window);
+  EXPECT_EQ(per_point, (std::vector<uint64_t>{1, 2, 2, 3}));
 }
 
 }  // namespace

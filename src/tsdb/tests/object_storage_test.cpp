@@ -339,10 +339,10 @@ TEST_F(ObjectStorageTest, FindNamespacesContainersAndUnnamedPods) {
   auto containers = storage_.latestContainers(ObjectKey{ObjectKind::kPod, "b", "web"});
   ASSERT_EQ(containers.size(), 1U);
   EXPECT_EQ(containers[0].name, "web-c");
-  EXPECT_DOUBLE_EQ(containers[0].cpu_millicores, 2);
+  EXPECT_DOUBLE_EQ(containers[0].values.cpu_millicores, 2);
   EXPECT_EQ(latestOf(ObjectKind::kPod, "", "0b6c1f52-uid").values.cpu_millicores, 5) << "named by UID";
   EXPECT_EQ(storage_.latest(ObjectKind::kNamespace, {}).size(), 2U) << "an unnamed pod has no namespace";
-  EXPECT_EQ(storage_.stats().objects, 7U);  // 3 pods, 2 namespaces, 2 deployments
+  EXPECT_EQ(storage_.stats().objects, 10U);  // 3 pods, their 3 containers, 2 namespaces, 2 deployments
 }
 
 TEST_F(ObjectStorageTest, SeriesFoldsGaugesAndKeepsLastCountersAndPodCount) {
