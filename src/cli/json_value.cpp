@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "common/json_writer.h"
@@ -141,6 +143,15 @@ Result<JsonValue> parseJson(std::string_view text) {
     return makeError(ErrorCode::kParse, std::string("invalid JSON: ") + simdjson::error_message(error));
   }
   return fromElement(document);
+}
+
+std::string formatNumber(const JsonValue& value) {
+  switch (value.type) {
+    case JsonValue::Type::kInt: return std::to_string(value.int_value);
+    case JsonValue::Type::kUint: return std::to_string(value.uint_value);
+    case JsonValue::Type::kDouble: return fmt::format("{}", value.double_value);
+    default: return "";
+  }
 }
 
 std::string toJson(const JsonValue& value) {

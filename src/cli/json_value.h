@@ -45,5 +45,9 @@ struct JsonValue {
 Result<JsonValue> parseJson(std::string_view text);
 // Compact JSON, members in their order; doubles in shortest round-trip form.
 std::string toJson(const JsonValue& value);
+// A number for people and spreadsheets (CSV, YAML): integers as they are, doubles in their
+// shortest round-trip form without an exponent where plain digits are as short ("500000", not
+// "5e+05"). Not a number: "".
+std::string formatNumber(const JsonValue& value);
 
 }  // namespace kubemonitor::cli

@@ -157,8 +157,8 @@ class Top {
   // GET a list route; with a window, first with `fields=` (less to send), again without it when
   // the server refuses the parameter (a server before fleet windows answers 400 to unknown ones).
   std::optional<Failure> getList(const std::string& path, std::vector<std::pair<std::string, std::string>> params,
-                                 ObjectKind kind, Answer& answer) {
-    auto series = seriesParams(kind, true);
+                                 ObjectKind kind, Answer& answer, bool with_series = true) {
+    const auto series = with_series ? seriesParams(kind, true) : decltype(seriesParams(kind, true)){};
     auto with = params;
     with.insert(with.end(), series.begin(), series.end());
     if (auto failure = client_.get(path + query(with), answer)) return failure;
@@ -179,7 +179,9 @@ class Top {
     for (auto& item : list->array) items.push_back(std::move(item));
   }
 
-  std::optional<Failure> fetchList(ObjectKind kind, std::vector<JsonValue>& items, std::string& raw) {
+  // `with_series`: the items carry their points (with a window); false for the pods behind `top containers`.
+  std::optional<Failure> fetchList(ObjectKind kind, std::vector<JsonValue>& items, std::string& raw,
+                                   bool with_series = true) {
     Answer answer;
     const std::string ns = listNamespace(options_);
     std::vector<std::pair<std::string, std::string>> params;
@@ -195,7 +197,7 @@ class Top {
         if (!ns.empty()) params.emplace_back("namespace", ns);
         std::string path = "/api/" + collectionName(kind);
         if (kind == ObjectKind::kPod && !options_.node.empty()) path = "/api/nodes/" + urlEncode(options_.node) + "/pods";
-        if (auto failure = getList(path, params, kind, answer)) return failure;
+        if (auto failure = getList(path, params, kind, answer, with_series)) return failure;
         break;
       }
       case ObjectKind::kContainer: return fetchContainers(items);
@@ -213,7 +215,7 @@ class Top {
     } else {
       std::vector<JsonValue> pod_items;
       std::string unused;
-      if (auto failure = fetchList(ObjectKind::kPod, pod_items, unused)) return failure;
+      if (auto failure = fetchList(ObjectKind::kPod, pod_items, unused, false)) return failure;
       filter(pod_items, ObjectKind::kPod);
       sortItems(pod_items, SortKey::kName);
       for (const auto& pod : pod_items) pods.emplace_back(pod.text("namespace"), pod.text("name"));
@@ -366,7 +368,7 @@ class Top {
       for (const auto& key : header) {
         const JsonValue* value = point.find(key);
         if (value == nullptr) row.emplace_back();
-        else row.push_back(value->type == JsonValue::Type::kString ? value->string : toJson(*value));
+        else row.push_back(value->type == JsonValue::Type::kString ? value->string : formatNumber(*value));
       }
       out += csvLine(row);
     }

@@ -432,12 +432,12 @@ std::string renderCsv(const std::vector<JsonValue>& items, const JsonValue* tota
     for (const auto& key : identity) row.push_back(item.text(key));
     for (const auto& key : values) {
       const JsonValue* value = item.find(key);
-      row.push_back(value != nullptr && value->isNumber() ? toJson(*value) : "");
+      row.push_back(value != nullptr ? formatNumber(*value) : "");
     }
     for (Metric metric : history) {
       const SeriesStats stats = seriesStats(metricSeries(item, metric));
       for (double v : {stats.min, stats.avg, stats.max}) {
-        row.push_back(stats.count > 0 ? toJson(JsonValue::ofNumber(v)) : "");
+        row.push_back(stats.count > 0 ? formatNumber(JsonValue::ofNumber(v)) : "");
       }
     }
     out += csvLine(row);

@@ -42,7 +42,7 @@ std::string scalar(const JsonValue& value) {
       appendJsonString(quoted, value.string);
       return quoted;
     }
-    default: return toJson(value);
+    default: return formatNumber(value);
   }
 }
 

@@ -35,6 +35,11 @@ TEST(Yaml, QuotesStringsYamlWouldReadAsSomethingElse) {
   EXPECT_EQ(yamlOf(R"({"t":"2026-11-22T09:00:05Z","n":"-x"})"), "t: 2026-11-22T09:00:05Z\nn: \"-x\"\n");
 }
 
+TEST(Yaml, NumbersWithoutNeedlessExponents) {
+  EXPECT_EQ(yamlOf(R"({"a":500000.0,"b":0.125,"c":18446744073709551615,"d":-3})"),
+            "a: 500000\nb: 0.125\nc: 18446744073709551615\nd: -3\n");
+}
+
 TEST(Yaml, NestedArrays) {
   EXPECT_EQ(yamlOf(R"([[1,2],"a"])"), "-\n  - 1\n  - 2\n- a\n");
 }
