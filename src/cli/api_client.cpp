@@ -36,7 +36,7 @@ std::optional<Failure> ApiClient::get(const std::string& path_and_query, Answer&
   auto response = client_.get(answer.url, headers);
   if (!response) {
     if (response.error().code == ErrorCode::kInvalidArgument) {
-      return Failure{kExitUsage, "--server " + base_ + ": " + response.error().message};
+      return Failure{kExitUsage, answer.url + ": " + response.error().message};  // a bad URL or CA file
     }
     return Failure{kExitUnreachable, "cannot reach " + answer.url + ": " + response.error().message};
   }

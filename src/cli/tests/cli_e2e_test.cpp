@@ -409,6 +409,19 @@ TEST_F(CliHistoryTest, OnePodChartsEachMetric) {
   ASSERT_EQ(chart.exit_code, std::optional<int>(0)) << chart.err;
   expectGolden("history-pod-chart.txt", chart.out);
   EXPECT_NE(chart.out.find("CPU  min 100m  avg 450m  max 800m"), std::string::npos) << chart.out;
+  ::setenv("COLUMNS", "40", 1);
+  expectGolden("history-node-chart.txt", server_->cli({"top", "node", "history-node", "--window", "1h"}).out);
+  expectGolden("history-deployment-chart.txt", server_->cli({"top", "deployment", "web", "-n", "shop"}).out);
+  ::unsetenv("COLUMNS");
+  // One object as CSV: a row per point (timestamps vary with the clock: checked by value).
+  const std::string csv = server_->cli({"top", "namespace", "shop", "-o", "csv"}).out;
+  std::istringstream lines(csv);
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(line.rfind("timestamp,cpu_millicores,", 0), 0U) << csv;
+  std::vector<std::string> cpu;
+  while (std::getline(lines, line)) cpu.push_back(line.substr(line.find(',') + 1, line.find(',', line.find(',') + 1) - line.find(',') - 1));
+  EXPECT_EQ(cpu, (std::vector<std::string>{"150", "250", "350", "450", "550", "650", "750", "850"})) << csv;
   // -o json is the object's series as the API answers it.
   EXPECT_EQ(server_->cli({"top", "pod", "web-1", "-n", "shop", "--window", "1h", "-o", "json"}).out,
             server_->get("/api/pods/web-1?namespace=shop&window=1h") + "\n");
