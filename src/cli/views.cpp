@@ -175,7 +175,7 @@ std::vector<ColumnSpec> columnsFor(const std::vector<JsonValue>& items, const Vi
   if (namespaced && options.namespace_column) columns.push_back(textColumn("NAMESPACE", "namespace"));
   if (kind == ObjectKind::kContainer) columns.push_back(textColumn("POD", "pod"));
   columns.push_back(textColumn("NAME", "name"));
-  if (kind == ObjectKind::kPod && options.wide) {
+  if (hasPodLabels(kind) && options.wide) {
     columns.push_back(textColumn("NODE", "node"));
     columns.push_back(textColumn("QOS", "qos_class"));
   }

@@ -50,7 +50,8 @@ Table buildTable(const std::vector<JsonValue>& items, const JsonValue* total, co
 // window, <field>_min, _avg and _max of the history metrics.
 std::string renderCsv(const std::vector<JsonValue>& items, const JsonValue* total, const ViewOptions& options);
 
-// The one-object header of `top pod NAME` and its charts: a chart per history metric with data.
+// The charts of `top pod NAME` (and node, namespace, deployment): one per history metric that the
+// object's points carry, `width` cells wide and `height` rows tall, titled with min/avg/max.
 std::string renderObjectCharts(const JsonValue& object, ObjectKind kind, size_t width, size_t height,
                                const std::string& window_label);
 
