@@ -48,6 +48,8 @@ class ApiClient {
   std::optional<Failure> getOk(const std::string& path_and_query, Answer& answer);
 
   std::string url(const std::string& path_and_query) const { return base_ + path_and_query; }
+  // Any thread: aborts the request in flight and fails every later one (watch mode's Ctrl-C).
+  void cancel() { client_.cancel(); }
 
  private:
   std::string base_;

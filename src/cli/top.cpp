@@ -1,12 +1,19 @@
 #include "cli/top.h"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -408,9 +415,10 @@ std::string clockLine(const TopOptions& options, double refresh_seconds) {
   return options.title + "   every " + fmt::format("{:g}", refresh_seconds) + "s   " + stamp + "\n\n";
 }
 
-int watch(const TopOptions& options, Top& top, std::FILE* out, std::FILE* err) {
-  // Ctrl-C and SIGTERM end the loop through sigtimedwait, which is also the wait between frames:
-  // the terminal is restored on the way out, whatever the loop was doing.
+int watch(const TopOptions& options, Top& top, ApiClient& client, std::FILE* out, std::FILE* err) {
+  // SIGINT, SIGTERM and SIGHUP are blocked in every thread and taken by one of our own with
+  // sigwait: it cancels a request in flight (Ctrl-C never waits for a slow server's timeout) and
+  // wakes the wait between frames. The loop then restores the terminal before returning.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
@@ -418,17 +426,33 @@ int watch(const TopOptions& options, Top& top, std::FILE* out, std::FILE* err) {
   sigaddset(&stop_signals, SIGHUP);
   sigset_t previous;
   pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+  int wake[2] = {-1, -1};
+  if (::pipe2(wake, O_CLOEXEC) != 0) {
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    write(err, "kubemonitor: watch: pipe: " + std::string(std::strerror(errno)) + "\n");
+    return kExitUnreachable;
+  }
+  std::atomic<bool> stopping{false};
+  std::thread signal_thread([&] {
+    int signo = 0;
+    sigwait(&stop_signals, &signo);
+    stopping = true;
+    client.cancel();
+    [[maybe_unused]] const ssize_t n = ::write(wake[1], "x", 1);
+  });
 
   const double refresh = top.refreshSeconds();
-  if (options.terminal) write(out, kEnterScreen);
+  const bool own_screen = options.terminal && !stopping;
+  if (own_screen) write(out, kEnterScreen);
   int status = kExitOk;
-  for (;;) {
+  while (!stopping) {
     Fetched fetched;
     std::string frame = clockLine(options, refresh);
     if (auto failure = top.fetch(fetched)) {
+      if (stopping) break;  // the request was cancelled by Ctrl-C: nothing to show
       if (failure->exit_code == kExitUsage) {
         status = kExitUsage;
-        if (options.terminal) write(out, kLeaveScreen);
+        if (own_screen) write(out, kLeaveScreen);
         write(err, "kubemonitor: " + failure->message + "\n");
         break;
       }
@@ -437,15 +461,14 @@ int watch(const TopOptions& options, Top& top, std::FILE* out, std::FILE* err) {
       frame += top.render(fetched);
     }
     write(out, options.terminal ? inPlace(frame) : frame + "\n");
-    timespec wait{};
-    wait.tv_sec = static_cast<time_t>(refresh);
-    wait.tv_nsec = static_cast<long>((refresh - std::floor(refresh)) * 1e9);
-    const int signo = sigtimedwait(&stop_signals, nullptr, &wait);
-    if (signo > 0) {
-      if (options.terminal) write(out, kLeaveScreen);
-      break;
-    }
+    pollfd woken{wake[0], POLLIN, 0};
+    if (::poll(&woken, 1, static_cast<int>(std::lround(refresh * 1000))) > 0) break;
   }
+  if (stopping && own_screen) write(out, kLeaveScreen);
+  if (!stopping) pthread_kill(signal_thread.native_handle(), SIGTERM);  // ends its sigwait
+  signal_thread.join();
+  ::close(wake[0]);
+  ::close(wake[1]);
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   return status;
 }
@@ -454,7 +477,7 @@ int watch(const TopOptions& options, Top& top, std::FILE* out, std::FILE* err) {
 
 int runTop(const TopOptions& options, ApiClient& client, std::FILE* out, std::FILE* err) {
   Top top(options, client);
-  if (options.watch) return watch(options, top, out, err);
+  if (options.watch) return watch(options, top, client, out, err);
   Fetched fetched;
   if (auto failure = top.fetch(fetched)) {
     write(err, "kubemonitor: " + failure->message + "\n");

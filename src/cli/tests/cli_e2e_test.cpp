@@ -26,6 +26,7 @@
 #include "common/clock.h"
 #include "common/http_client.h"
 #include "common/testing/child_process.h"
+#include "common/testing/scripted_http_server.h"
 #include "common/time_format.h"
 #include "model/report_json.h"
 
@@ -531,6 +532,22 @@ TEST(CliWatch, RefreshesInPlaceAndExitsCleanlyOnCtrlC) {
   const std::string restore = "\x1b[?25h\x1b[?1049l";
   ASSERT_GE(out.size(), restore.size());
   EXPECT_EQ(out.substr(out.size() - restore.size()), restore) << "terminal restored last";
+}
+
+// A server that accepts and never answers: Ctrl-C cancels the request in flight instead of
+// waiting for its 10 s timeout.
+TEST(CliWatch, CtrlCDoesNotWaitForAServerThatNeverAnswers) {
+  testing::ScriptedHttpServer silent;
+  for (int i = 0; i < 4; ++i) silent.push({"", false, true});
+  PtyProcess cli({testing::binDir() + "/kubemonitor", "top", "nodes", "-w", "--server", silent.url("")},
+                 {{"NO_COLOR", ""}, {"TERM", "xterm"}});
+  silent.waitForRequests(1);
+  ASSERT_EQ(silent.requests().size(), 1U);
+  const auto sent = Clock::now();
+  ::kill(cli.pid(), SIGINT);
+  EXPECT_EQ(cli.waitExit(std::chrono::seconds(5)), std::optional<int>(0)) << cli.output();
+  EXPECT_LT(Clock::now() - sent, std::chrono::seconds(3));
+  silent.release();
 }
 
 TEST(CliWatch, NoColorOnATerminalWithNoColorSet) {
