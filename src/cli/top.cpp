@@ -207,7 +207,7 @@ class Top {
         if (auto failure = getList(path, params, kind, answer, with_series)) return failure;
         break;
       }
-      case ObjectKind::kContainer: return fetchContainers(items);
+      case ObjectKind::kContainer: return fetchContainers(items, raw);
     }
     raw = answer.body;
     takeItems(answer, items);
@@ -215,7 +215,8 @@ class Top {
   }
 
   // Containers: of the named pod, or of every selected pod (one request per pod).
-  std::optional<Failure> fetchContainers(std::vector<JsonValue>& items) {
+  // `raw`: the answer's body when one pod's containers were read.
+  std::optional<Failure> fetchContainers(std::vector<JsonValue>& items, std::string& raw) {
     std::vector<std::pair<std::string, std::string>> pods;  // (namespace, name)
     if (!options_.name.empty()) {
       pods.emplace_back(options_.all_namespaces ? "" : options_.namespace_name, options_.name);
@@ -238,6 +239,7 @@ class Top {
         }
         return failure;
       }
+      if (pods.size() == 1) raw = answer.body;
       takeItems(answer, items);
     }
     return std::nullopt;

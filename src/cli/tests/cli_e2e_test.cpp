@@ -281,6 +281,8 @@ TEST_F(CliGoldenTest, JsonIsTheApisAnswer) {
   EXPECT_EQ(ok({"top", "deployments", "-n", "shop", "-o", "json"}),
             server_->get("/api/deployments?namespace=shop") + "\n");
   EXPECT_EQ(ok({"top", "namespaces", "-o", "json"}), server_->get("/api/namespaces") + "\n");
+  EXPECT_EQ(ok({"top", "containers", "web-1", "-n", "shop", "-o", "json"}),
+            server_->get("/api/pods/web-1/containers?namespace=shop") + "\n");
 }
 
 TEST_F(CliGoldenTest, UnknownAndAmbiguousNames) {
