@@ -369,6 +369,32 @@ TEST(CliErrors, QueryTokenRequiredIsRefusedWithoutTheTokenFile) {
   EXPECT_EQ(allowed.out.rfind("worker-a ", 0), 0U) << allowed.out;
 }
 
+TEST(CliErrors, HttpsWithTheServersCaFile) {
+  TempDir dir;
+  const std::string cert = dir.path() + "/cert.pem", key = dir.path() + "/key.pem";
+  // A throw-away self-signed certificate for 127.0.0.1 (P-256, one day), as tls_auth_test makes.
+  ChildProcess openssl = ChildProcess::spawn(
+      {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+       "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"},
+      dir.path() + "/openssl.out", dir.path() + "/openssl.err");
+  ASSERT_EQ(openssl.waitExit(std::chrono::seconds(60)), std::optional<int>(0))
+      << testing::readTextFile(dir.path() + "/openssl.err");
+  Server server({"--tls-cert", cert, "--tls-key", key});
+  const std::string https = "https://" + server.url().substr(std::string("http://").size());
+  HttpClient client(std::chrono::seconds(10), cert);
+  auto ingested = client.post(https + "/api/ingest", model::encodeReport(nodeReport("tls-node", kFixedTimeMs, 5000, 100, {}, 1)),
+                              {"Content-Type: application/json"});
+  ASSERT_TRUE(ingested.ok()) << ingested.error().toString();
+  ASSERT_EQ(ingested->status, 202);
+
+  const CliRun trusted = server.cli({"top", "nodes", "--no-headers", "--server", https, "--ca-file", cert}, false);
+  EXPECT_EQ(trusted.exit_code, std::optional<int>(0)) << trusted.err;
+  EXPECT_EQ(trusted.out.rfind("tls-node ", 0), 0U) << trusted.out;
+  const CliRun untrusted = server.cli({"top", "nodes", "--server", https}, false);
+  EXPECT_EQ(untrusted.exit_code, std::optional<int>(2)) << "the system's CAs do not know the certificate";
+  EXPECT_EQ(untrusted.err.rfind("kubemonitor: cannot reach " + https + "/api/nodes: ", 0), 0U) << untrusted.err;
+}
+
 // History: reports on the 5 s grid up to now with known CPU values, so that the trend columns
 // and charts are exact.
 class CliHistoryTest : public ::testing::Test {
