@@ -9,6 +9,7 @@
 #include "common/json_writer.h"
 #include "model/report_json.h"
 #include "server/api_docs.h"
+#include "server/dashboard.h"
 #include "server/object_json.h"
 #include "server/query_params.h"
 #include "server/series_params.h"
@@ -106,12 +107,14 @@ HttpResponse Router::route(const HttpRequest& request, const RequestTarget& targ
     if (!get) return methodNotAllowed(request.method, kGetAllow);
     if (auto unknown = checkQueryParameters(target, {}); !unknown) return badParameter(unknown.error());
     if (s.empty() && containsCaseInsensitive(request.accept, "text/html")) {
-      HttpResponse page;
-      page.content_type = "text/html; charset=utf-8";
-      page.body = std::string(statusPageHtml());
-      return page;
+      return serveDashboard(target, request.accept_encoding);
     }
     return health();
+  }
+  // The dashboard's files hold no data: served without the query token (its page asks for one).
+  if (s[0] == "ui") {
+    if (!get) return methodNotAllowed(request.method, kGetAllow);
+    return serveDashboard(target, request.accept_encoding);
   }
   // With a query token, everything but health and ingest (which has its own token) needs it.
   const bool ingest_route = s.size() == 2 && s[0] == "api" && s[1] == "ingest";
