@@ -101,5 +101,29 @@ TEST_F(RouterTest, DashboardNeedsNoQueryTokenButTheApiDoes) {
   EXPECT_EQ(getFile(*router_, "/api/nodes", "").status, 401);
 }
 
+TEST_F(RouterTest, ApiAnswersAreGzippedForClientsThatAcceptIt) {
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(ingest(report("node-a", nowMs() - (20 - i) * 5000, 100 + i)).status, 202);
+  HttpRequest request;
+  request.method = "GET";
+  request.target = "/api/nodes?window=5m";
+  const HttpResponse plain = router_->handle(request);
+  ASSERT_EQ(plain.status, 200);
+  ASSERT_GE(plain.body.size(), 1024u) << "big enough to be compressed";
+  EXPECT_EQ(header(plain, "Content-Encoding"), "");
+  request.accept_encoding = "gzip, deflate";
+  const HttpResponse gzipped = router_->handle(request);
+  ASSERT_EQ(gzipped.status, 200);
+  EXPECT_EQ(header(gzipped, "Content-Encoding"), "gzip");
+  EXPECT_EQ(header(gzipped, "Vary"), "Accept-Encoding");
+  EXPECT_EQ(gzipped.content_type, plain.content_type);
+  EXPECT_LT(gzipped.body.size(), plain.body.size() / 3);
+  auto unpacked = decompress(ContentEncoding::kGzip, gzipped.body, 16 << 20);
+  ASSERT_TRUE(unpacked);
+  EXPECT_EQ(*unpacked, plain.body);
+  // Small answers go as they are: compressing them saves nothing.
+  request.target = "/health";
+  EXPECT_EQ(header(router_->handle(request), "Content-Encoding"), "");
+}
+
 }  // namespace
 }  // namespace kubemonitor::server

@@ -7,7 +7,7 @@ import * as fmt from './format.js';
 import { groupColumns, podKey } from './columns.js';
 import { listTable } from './list_table.js';
 import { href } from './route.js';
-import { apiParams } from './time.js';
+import { seriesParams } from './time.js';
 import { tiles } from './tiles.js';
 import { chartGrid, GROUP_CHARTS, NODE_CHARTS } from './usage_charts.js';
 import { podsOf } from './view_lists.js';
@@ -25,7 +25,7 @@ function usageTiles(o) {
 
 async function detail(ctx, { title, crumbs, path, query = {}, charts, lists }) {
   ctx.title(title, crumbs);
-  const answer = await get(path, { ...query, ...apiParams(ctx.range) }, { signal: ctx.signal });
+  const answer = await get(path, { ...query, ...seriesParams(ctx.range) }, { signal: ctx.signal });
   const tileBox = h('div', {}, usageTiles(answer));
   const grid = chartGrid(charts, answer, { onZoom: ctx.zoom, xRange: ctx.xRange });
   ctx.root.append(tileBox, grid.el);
@@ -36,7 +36,7 @@ async function detail(ctx, { title, crumbs, path, query = {}, charts, lists }) {
   await Promise.all(lists.map(([, list]) => list.load()));
   return {
     async refresh() {
-      const next = await get(path, { ...query, ...apiParams(ctx.range) }, { signal: ctx.signal });
+      const next = await get(path, { ...query, ...seriesParams(ctx.range) }, { signal: ctx.signal });
       tileBox.replaceChildren(usageTiles(next));
       grid.update(next);
       await Promise.all(lists.map(([, list]) => list.load()));

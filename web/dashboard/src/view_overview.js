@@ -5,7 +5,7 @@ import { getAll } from './api.js';
 import { h, emptyState } from './dom.js';
 import * as fmt from './format.js';
 import { href } from './route.js';
-import { apiParams } from './time.js';
+import { seriesParams } from './time.js';
 import { bar, tiles, topTable } from './tiles.js';
 import { chartGrid, CLUSTER_CHARTS } from './usage_charts.js';
 
@@ -35,7 +35,7 @@ function top(pods, value, format, detail) {
 export async function overview(ctx) {
   const [nodes, pods, namespaces, nodeSeries] = await getAll([
     ['/api/nodes'], ['/api/pods'], ['/api/namespaces'],
-    ['/api/nodes', { ...apiParams(ctx.range), fields: SUMMED.join(',') }],
+    ['/api/nodes', { ...seriesParams(ctx.range), fields: SUMMED.join(',') }],
   ], { signal: ctx.signal });
 
   ctx.title('Overview');

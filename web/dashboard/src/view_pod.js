@@ -7,7 +7,7 @@ import { h } from './dom.js';
 import * as fmt from './format.js';
 import { containerColumns } from './columns.js';
 import { href } from './route.js';
-import { apiParams } from './time.js';
+import { seriesParams } from './time.js';
 import { tiles } from './tiles.js';
 import { chartGrid, CONTAINER_CHARTS, POD_CHARTS } from './usage_charts.js';
 import { virtualTable } from './vtable.js';
@@ -29,8 +29,8 @@ const containerName = (c, pod) => (c.name.startsWith(`${pod}/`) ? c.name.slice(p
 export async function pod(ctx, ns, name) {
   const base = `/api/pods/${encodeURIComponent(name)}`;
   const load = () => getAll([
-    [base, { namespace: ns, ...apiParams(ctx.range) }],
-    [`${base}/containers`, { namespace: ns, ...apiParams(ctx.range) }],
+    [base, { namespace: ns, ...seriesParams(ctx.range) }],
+    [`${base}/containers`, { namespace: ns, ...seriesParams(ctx.range) }],
   ], { signal: ctx.signal });
   const [p, containers] = await load();
   const crumbs = [['Pods', href(['pods'])], [ns, href(['namespaces', ns])]];

@@ -31,7 +31,8 @@ export async function startServer({ binary = process.env.KUBEMONITOR_SERVER, arg
   const dir = dataDir ?? await mkdtemp(join(tmpdir(), 'kubemonitor-dashboard-'));
   const portFile = join(dir, `port-${Date.now()}`);
   const child = spawn(binary, ['--listen', `127.0.0.1:${port}`, '--port-file', portFile, '--data-dir', join(dir, 'data'),
-    '--log-level', 'warn', ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+    // The tests' data ends when it was fed, minutes before the last test: keep its pods live.
+    '--log-level', 'warn', '--stale-after', '24h', ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
   let exited = false;
   child.on('exit', () => { exited = true; });
   const bound = await until('the server to write its port', async () => {
