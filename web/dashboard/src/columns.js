@@ -17,13 +17,16 @@ const diskCol = { key: 'disk', label: 'Disk r+w', num: true,
   text: (r) => fmt.rate((r.disk_read_bytes_per_sec ?? 0) + (r.disk_write_bytes_per_sec ?? 0)) };
 
 // `sparks(row)` → the row's CPU over the window, or undefined while it loads.
+const trendCol = (sparks) => ({ key: 'trend', label: 'CPU trend', value: (r) => r.cpu_millicores, spark: sparks });
+const throttledCol = { key: 'cpu_throttled_ratio', label: 'Throttled', num: true, value: (r) => r.cpu_throttled_ratio, text: (r) => fmt.ratio(r.cpu_throttled_ratio) };
+
 export function podColumns(sparks) {
   return [
     str('name', 'Pod'), str('namespace', 'Namespace'), str('node', 'Node'), str('deployment', 'Deployment'),
     cpuCol,
-    { key: 'trend', label: 'CPU trend', value: (r) => r.cpu_millicores, spark: sparks },
+    trendCol(sparks),
     num('cpu_percent_of_limit', 'CPU % limit', fmt.percent),
-    { key: 'cpu_throttled_ratio', label: 'Throttled', num: true, value: (r) => r.cpu_throttled_ratio, text: (r) => fmt.ratio(r.cpu_throttled_ratio) },
+    throttledCol,
     memCol,
     num('memory_percent_of_limit', 'Mem % limit', fmt.percent),
     netCol, diskCol,
@@ -34,14 +37,8 @@ export function podColumns(sparks) {
 
 export function nodeColumns(sparks) {
   return [
-    str('name', 'Node'),
-    cpuCol,
-    { key: 'trend', label: 'CPU trend', value: (r) => r.cpu_millicores, spark: sparks },
-    num('cpu_percent', 'CPU %', fmt.percent),
-    memCol,
-    num('memory_percent', 'Memory %', fmt.percent),
-    netCol, diskCol,
-    num('pod_count', 'Pods', fmt.count),
+    str('name', 'Node'), cpuCol, trendCol(sparks), num('cpu_percent', 'CPU %', fmt.percent),
+    memCol, num('memory_percent', 'Memory %', fmt.percent), netCol, diskCol, num('pod_count', 'Pods', fmt.count),
   ];
 }
 
@@ -51,7 +48,7 @@ export function groupColumns(kind, sparks) {
     ...first,
     num('pod_count', 'Pods', fmt.count),
     cpuCol,
-    { key: 'trend', label: 'CPU trend', value: (r) => r.cpu_millicores, spark: sparks },
+    trendCol(sparks),
     num('cpu_request_millicores', 'CPU requests', fmt.cpu),
     memCol,
     num('memory_request_bytes', 'Memory requests', fmt.bytes),
@@ -63,7 +60,7 @@ export function containerColumns() {
   return [
     str('name', 'Container'), cpuCol,
     num('cpu_request_millicores', 'CPU request', fmt.cpu), num('cpu_limit_millicores', 'CPU limit', fmt.cpu),
-    { key: 'cpu_throttled_ratio', label: 'Throttled', num: true, value: (r) => r.cpu_throttled_ratio, text: (r) => fmt.ratio(r.cpu_throttled_ratio) },
+    throttledCol,
     memCol, num('memory_limit_bytes', 'Memory limit', fmt.bytes),
     num('restarts', 'Restarts', fmt.count), num('oom_kills', 'OOM kills', fmt.count),
   ];

@@ -69,8 +69,7 @@ export function listTable(ctx, opts) {
       return;
     }
     if (!shownTable) { body.replaceChildren(table.el); shownTable = true; }
-    table.setRows(items);
-    table.setFilter(predicate());
+    table.setRows(items, predicate());
   }
 
   async function loadSparks() {
@@ -78,6 +77,7 @@ export function listTable(ctx, opts) {
     for (const item of answer.items) sparks.set(opts.key(item), (item.points ?? []).map((pt) => pt.cpu_millicores ?? null));
     table.refresh();
     el.dataset.sparks = String(sparks.size);
+    performance.mark('kubemonitor:sparklines');
   }
 
   async function load() {

@@ -16,6 +16,15 @@ export function sparkline(values) {
   return canvas;
 }
 
+// The theme's accent colour, read once per theme: getComputedStyle after the table's rows changed
+// forces a style recalculation, and doing that per row made scrolling 10,000 pods stutter.
+let strokeCache = { key: null, color: '' };
+function stroke() {
+  const key = `${document.documentElement.dataset.theme ?? ''}/${matchMedia('(prefers-color-scheme: dark)').matches}`;
+  if (strokeCache.key !== key) strokeCache = { key, color: cssVar('--accent') };
+  return strokeCache.color;
+}
+
 export function draw(canvas, values) {
   const ctx = canvas.getContext('2d');
   ctx.clearRect(0, 0, canvas.width, canvas.height);
@@ -26,7 +35,7 @@ export function draw(canvas, values) {
   const span = max - min || 1;
   const dx = canvas.width / (values.length - 1);
   const pad = devicePixelRatio;
-  ctx.strokeStyle = cssVar('--accent');
+  ctx.strokeStyle = stroke();
   ctx.lineWidth = devicePixelRatio * 1.25;
   ctx.beginPath();
   let drawing = false;

@@ -27,6 +27,7 @@ export function virtualTable({ label, columns, rowHref, sort, onSort, maxHeightP
   let shown = [];
   let predicate = null;
   let focusIndex = -1;
+  let sparks = new WeakMap();  // row → its sparkline canvas
 
   const headers = columns.map((c) => {
     const button = h('button', { type: 'button', class: 'sort', onclick: () => sortBy(c.key) }, c.label);
@@ -63,8 +64,13 @@ export function virtualTable({ label, columns, rowHref, sort, onSort, maxHeightP
 
   function cell(c, row, index) {
     if (c.spark) {
-      const values = c.spark(row);
-      return h('td', { class: 'spark-cell' }, values ? sparkline(values) : '');
+      // Drawn once per row and kept: scrolling back shows the same canvas, not a new drawing.
+      let canvas = sparks.get(row);
+      if (!canvas) {
+        const values = c.spark(row);
+        if (values) sparks.set(row, (canvas = sparkline(values)));
+      }
+      return h('td', { class: 'spark-cell' }, canvas ?? '');
     }
     const content = c.text(row);
     if (index === 0 && rowHref) return h('td', {}, h('a', { href: rowHref(row) }, content));
@@ -109,7 +115,14 @@ export function virtualTable({ label, columns, rowHref, sort, onSort, maxHeightP
 
   let frame = 0;
   scroller.addEventListener('scroll', () => {
-    if (!frame) frame = requestAnimationFrame(() => { frame = 0; render(); });
+    if (!frame) {
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        const t = performance.now();
+        render();
+        window.kubemonitorLastRenderMs = performance.now() - t;  // read by bench/dashboard
+      });
+    }
   });
   scroller.addEventListener('keydown', (e) => {
     const page = Math.max(1, Math.floor(scroller.clientHeight / ROW_PX) - 1);
@@ -123,9 +136,11 @@ export function virtualTable({ label, columns, rowHref, sort, onSort, maxHeightP
 
   return {
     el,
-    setRows(rows) { all = rows.slice(); sortRows(); applyFilter(); },
+    // New rows (keeping the sort); `filter` given: also the filter, with one render for both.
+    setRows(rows, filter = predicate) { all = rows.slice(); predicate = filter; sortRows(); applyFilter(); },
     setFilter(fn) { predicate = fn; focusIndex = -1; applyFilter(); },
-    refresh: render,
+    // Redraws the rows in view (new sparkline values, for instance).
+    refresh() { sparks = new WeakMap(); render(); },
     shownRows: () => shown,
   };
 }

@@ -171,6 +171,28 @@ test('a deep link restores the view, its filters and the window; back and forwar
   await page.context().close();
 });
 
+test('the keyboard reaches every view and walks the pods table', async () => {
+  const page = await open('#/pods?sort=name&dir=asc');
+  // Tab order: the skip link first, then the header's links.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
+  await page.focus('.vt-scroll');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  const sorted = [...PODS.map((p) => p.name)].sort();
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), sorted[1]);
+  const before = await renders(page);
+  await page.keyboard.press('Enter');
+  await ready(page, before);
+  assert.equal(await page.textContent('h1'), sorted[1]);
+  // "/" puts the cursor in the search box of a list.
+  await page.goBack();
+  await ready(page, before + 1);
+  await page.keyboard.press('/');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'pods-q');
+  await page.context().close();
+});
+
 test('a chart has as many points as the API gives', async () => {
   const page = await open('#/pods/shop/api-5f6d8-k2j3h?window=1h');
   const series = await api('/api/pods/api-5f6d8-k2j3h?namespace=shop&window=3600&max-data-points=400');

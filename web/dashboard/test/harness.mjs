@@ -35,6 +35,8 @@ export async function startServer({ binary = process.env.KUBEMONITOR_SERVER, arg
     '--log-level', 'warn', '--stale-after', '24h', ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
   let exited = false;
   child.on('exit', () => { exited = true; });
+  // A test or benchmark that dies must not leave its server behind.
+  process.on('exit', () => { if (!exited) child.kill('SIGKILL'); });
   const bound = await until('the server to write its port', async () => {
     if (exited) throw new Error('kubemonitor-server exited');
     const text = await readFile(portFile, 'utf8').catch(() => '');

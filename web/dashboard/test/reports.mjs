@@ -4,31 +4,21 @@
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 
+// Usage fields a test may set (0 when it does not); the rest are derived or always 0.
+const USAGE_FIELDS = ['cpu_millicores', 'cpu_usage_ns', 'cpu_periods', 'cpu_throttled_periods', 'cpu_throttled_ns',
+  'cpu_throttled_periods_per_sec', 'cpu_throttled_ratio', 'cpu_throttled_seconds_per_sec', 'oom_kills',
+  'disk_read_bytes', 'disk_write_bytes', 'disk_read_bytes_per_sec', 'disk_write_bytes_per_sec',
+  'cpu_pressure_some_percent', 'memory_pressure_some_percent', 'io_pressure_some_percent'];
+
 function cgroupUsage(u) {
+  const usage = Object.fromEntries(USAGE_FIELDS.map((f) => [f, u[f] ?? 0]));
+  // Byte counts are integers on the wire (the decoder refuses fractions).
+  const ws = Math.round(u.memory_working_set_bytes ?? 0);
   return {
-    cpu_millicores: u.cpu_millicores ?? 0,
-    cpu_usage_ns: u.cpu_usage_ns ?? 0,
-    cpu_periods: u.cpu_periods ?? 0,
-    cpu_throttled_periods: u.cpu_throttled_periods ?? 0,
-    cpu_throttled_ns: u.cpu_throttled_ns ?? 0,
-    cpu_throttled_periods_per_sec: u.cpu_throttled_periods_per_sec ?? 0,
-    cpu_throttled_ratio: u.cpu_throttled_ratio ?? 0,
-    cpu_throttled_seconds_per_sec: u.cpu_throttled_seconds_per_sec ?? 0,
-    memory_usage_bytes: u.memory_working_set_bytes ?? 0,
-    memory_working_set_bytes: u.memory_working_set_bytes ?? 0,
-    memory_rss_bytes: u.memory_working_set_bytes ?? 0,
-    memory_cache_bytes: 0,
+    ...usage,
+    memory_usage_bytes: ws, memory_working_set_bytes: ws, memory_rss_bytes: ws, memory_cache_bytes: 0,
     memory_cgroup_limit_bytes: u.memory_limit_bytes ?? 0,
-    oom_kills: u.oom_kills ?? 0,
-    disk_read_bytes: u.disk_read_bytes ?? 0,
-    disk_write_bytes: u.disk_write_bytes ?? 0,
-    disk_read_bytes_per_sec: u.disk_read_bytes_per_sec ?? 0,
-    disk_write_bytes_per_sec: u.disk_write_bytes_per_sec ?? 0,
-    cpu_pressure_some_percent: u.cpu_pressure_some_percent ?? 0,
-    memory_pressure_some_percent: u.memory_pressure_some_percent ?? 0,
-    memory_pressure_full_percent: 0,
-    io_pressure_some_percent: u.io_pressure_some_percent ?? 0,
-    io_pressure_full_percent: 0,
+    memory_pressure_full_percent: 0, io_pressure_full_percent: 0,
   };
 }
 
@@ -90,12 +80,18 @@ export function report({ node, timestampSeconds, intervalSeconds = 5, cpu_millic
   };
 }
 
-// POSTs one report; throws unless the server answers 202.
-export async function ingest(baseUrl, body) {
-  const response = await fetch(`${baseUrl}/api/ingest`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
-  });
-  if (response.status !== 202) throw new Error(`ingest: ${response.status} ${await response.text()}`);
+// POSTs one report; throws unless the server answers 202. A 503 (past the server's ingest
+// capacity) is retried after its Retry-After, as the agent does, a bounded number of times.
+export async function ingest(baseUrl, body, { attempts = 20 } = {}) {
+  const text = JSON.stringify(body);
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(`${baseUrl}/api/ingest`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: text });
+    if (response.status === 202) return;
+    const message = `ingest: ${response.status} ${await response.text()}`;
+    if (response.status !== 503 || attempt >= attempts) throw new Error(message);
+    const seconds = Number(response.headers.get('retry-after')) || 1;
+    await new Promise((r) => setTimeout(r, seconds * 1000 * (0.5 + Math.random() / 2)));
+  }
 }
 
 export { GiB, MiB };
