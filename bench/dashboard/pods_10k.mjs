@@ -3,7 +3,7 @@
 // sorting, and a 24 h pod view with its charts. Prints one JSON line of figures (docs/benchmarks.md
 // records them); nothing is asserted.
 //
-//   KUBEMONITOR_SERVER=build/bin/kubemonitor-server node bench/dashboard/pods_10k.mjs
+//   make bench-dashboard   (or: KUBEMONITOR_SERVER=build/bin/kubemonitor-server node bench/dashboard/pods_10k.mjs)
 //
 // Data: 50 nodes × 200 pods (40 namespaces, 500 Deployments), 2 minutes of history at 5 s; one more
 // node whose one pod has 24 h of history at 5 s (17,281 reports), for the long pod view.

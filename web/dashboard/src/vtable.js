@@ -9,7 +9,7 @@ import { h } from './dom.js';
 import { sparkline } from './sparkline.js';
 
 const ROW_PX = 33;      // must match .vtable td height in dashboard.css
-const OVERSCAN = 8;     // rows rendered beyond each edge, so fast scrolling shows no blank band
+const OVERSCAN = 5;     // rows rendered beyond each edge, so fast scrolling shows no blank band
 
 function compare(a, b) {
   if (a === b) return 0;
