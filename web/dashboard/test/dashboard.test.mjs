@@ -226,6 +226,35 @@ test('dragging across a chart zooms every chart to that range', async () => {
   await page.context().close();
 });
 
+test('the charts of a view share one cursor; custom From/To sets the range; the theme toggles', async () => {
+  const page = await open('#/pods/shop/web-7d4b9c-x2k4p?window=1h');
+  const over = await page.locator('[data-chart=cpu] .u-over').boundingBox();
+  await page.mouse.move(over.x + over.width * 0.6, over.y + over.height / 2);
+  // uPlot moves the cursor line of every synced chart (its transform) to the same time.
+  const cursors = await page.$$eval('.chart .u-cursor-x', (els) => els.map((e) => e.style.transform));
+  assert.ok(cursors.length >= 6);
+  assert.ok(cursors[0] && cursors.every((t) => t === cursors[0]), `one cursor: ${cursors.join(' | ')}`);
+
+  await page.click('.custom summary');
+  const start = end - 20 * 60;
+  const local = (s) => { const d = new Date(s * 1000); d.setMinutes(d.getMinutes() - d.getTimezoneOffset()); return d.toISOString().slice(0, 16); };
+  await page.fill('#range-from', local(start));
+  await page.fill('#range-to', local(end));
+  const before = await renders(page);
+  await page.click('.custom-range button[type=submit]');
+  await ready(page, before);
+  const params = await hashParams(page);
+  // The inputs hold minutes: both ends fall to their minute, 20 minutes apart.
+  assert.equal(Number(params.end) - Number(params.start), 20 * 60);
+  assert.match(await page.textContent('.range-label'), /20m/);
+
+  const theme = await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
+  await page.click('button.theme');
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), theme === 'dark' ? 'light' : 'dark');
+  await ready(page, before + 1);
+  await page.context().close();
+});
+
 test('live mode picks up a new report', async () => {
   const page = await open('#/pods/shop/web-7d4b9c-x2k4p?window=15m&live=1');
   assert.equal(await page.getAttribute('button.live', 'aria-pressed'), 'true');
