@@ -22,7 +22,7 @@ export function listTable(ctx, opts) {
   const sparks = new Map();
   const columns = opts.columns((row) => sparks.get(opts.key(row)));
   const table = virtualTable({
-    label: opts.label, columns, rowHref: opts.rowHref,
+    label: opts.label, columns, rowHref: opts.rowHref, noun: opts.noun,
     sort: p.sort ? { key: p.sort, dir: p.dir === 'asc' ? 1 : -1 } : opts.sort,
     onSort: opts.urlState ? (key, dir) => setParams({ sort: key, dir: dir > 0 ? 'asc' : 'desc' }, { replace: true }) : undefined,
   });

@@ -56,7 +56,7 @@ export function node(ctx, name) {
 export function namespace(ctx, name) {
   const base = `/api/namespaces/${encodeURIComponent(name)}`;
   const deployments = listTable(ctx, {
-    id: 'ns-deployments', label: 'Its deployments', path: `${base}/deployments`, columns: (s) => groupColumns('deployment', s),
+    id: 'ns-deployments', label: 'Its deployments', noun: 'deployments', path: `${base}/deployments`, columns: (s) => groupColumns('deployment', s),
     key: podKey, rowHref: (d) => href(['deployments', d.namespace, d.name]), sort: { key: 'cpu_millicores', dir: -1 },
     empty: h('p', { class: 'muted' }, 'No deployments in this namespace.'),
   });

@@ -21,7 +21,7 @@ async function showList(ctx, title, opts) {
 
 export function pods(ctx) {
   return showList(ctx, 'Pods', {
-    id: 'pods', label: 'Pods', path: '/api/pods', columns: podColumns, key: podKey, rowHref: podLink,
+    id: 'pods', label: 'Pods', noun: 'pods', path: '/api/pods', columns: podColumns, key: podKey, rowHref: podLink,
     filters: ['namespace', 'node', 'deployment'], search: true, empty: NO_PODS(),
     sort: { key: 'cpu_millicores', dir: -1 },
   });
@@ -29,7 +29,7 @@ export function pods(ctx) {
 
 export function nodes(ctx) {
   return showList(ctx, 'Nodes', {
-    id: 'nodes', label: 'Nodes', path: '/api/nodes', columns: nodeColumns, key: (n) => n.name,
+    id: 'nodes', label: 'Nodes', noun: 'nodes', path: '/api/nodes', columns: nodeColumns, key: (n) => n.name,
     rowHref: (n) => href(['nodes', n.name]), search: true, sort: { key: 'name', dir: 1 },
     empty: emptyState('No node has reported yet.', `Start an agent: kubemonitor-agent --server ${location.origin}`),
   });
@@ -37,7 +37,7 @@ export function nodes(ctx) {
 
 export function namespaces(ctx) {
   return showList(ctx, 'Namespaces', {
-    id: 'namespaces', label: 'Namespaces', path: '/api/namespaces', columns: (s) => groupColumns('namespace', s),
+    id: 'namespaces', label: 'Namespaces', noun: 'namespaces', path: '/api/namespaces', columns: (s) => groupColumns('namespace', s),
     key: (n) => n.name, rowHref: (n) => href(['namespaces', n.name]), search: true, sort: { key: 'cpu_millicores', dir: -1 },
     empty: NO_PODS(),
   });
@@ -45,7 +45,7 @@ export function namespaces(ctx) {
 
 export function deployments(ctx) {
   return showList(ctx, 'Deployments', {
-    id: 'deployments', label: 'Deployments', path: '/api/deployments', columns: (s) => groupColumns('deployment', s),
+    id: 'deployments', label: 'Deployments', noun: 'deployments', path: '/api/deployments', columns: (s) => groupColumns('deployment', s),
     key: podKey, rowHref: (d) => href(['deployments', d.namespace, d.name]), search: true, filters: ['namespace'],
     sort: { key: 'cpu_millicores', dir: -1 },
     empty: emptyState('No deployments yet.', 'Pods are grouped by Deployment once the agent reads owners from the Kubernetes API (--kube-api).'),
@@ -55,7 +55,7 @@ export function deployments(ctx) {
 // The pods of a node, namespace or deployment, under its charts (filters not in the URL).
 export function podsOf(ctx, path, id) {
   return listTable(ctx, {
-    id, label: 'Its pods', path, columns: podColumns, key: podKey, rowHref: podLink, search: true,
+    id, label: 'Its pods', noun: 'pods', path, columns: podColumns, key: podKey, rowHref: podLink, search: true,
     sort: { key: 'cpu_millicores', dir: -1 }, empty: h('p', { class: 'muted' }, 'No live pods.'),
   });
 }

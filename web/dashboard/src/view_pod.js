@@ -40,7 +40,7 @@ export async function pod(ctx, ns, name) {
 
   const tileBox = h('div', {}, podTiles(p));
   const grid = chartGrid(POD_CHARTS, p, { onZoom: ctx.zoom, xRange: ctx.xRange });
-  const table = virtualTable({ label: 'Containers', columns: containerColumns(), sort: { key: 'name', dir: 1 }, maxHeightPx: 240 });
+  const table = virtualTable({ label: 'Containers', noun: 'containers', columns: containerColumns(), sort: { key: 'name', dir: 1 }, maxHeightPx: 240 });
   const items = (list) => list.items.map((c) => ({ ...c, name: containerName(c, name) }));
   table.setRows(items(containers));
   const containerGrids = containers.items.map((c) => ({ name: containerName(c, name), grid: chartGrid(CONTAINER_CHARTS, c, { onZoom: ctx.zoom, xRange: ctx.xRange, idPrefix: `container-${containerName(c, name)}-` }) }));

@@ -20,7 +20,8 @@ function compare(a, b) {
 
 // columns: [{ key, label, value(row) → sort key, text(row) → string|Node, num: bool, spark(row) → values }]
 // The first column's cell links to rowHref(row).
-export function virtualTable({ label, columns, rowHref, sort, onSort, maxHeightPx = 560 }) {
+// `noun`: what a row is, for the count above the table ("7 pods", "3 of 7 pods").
+export function virtualTable({ label, columns, rowHref, sort, onSort, noun = 'rows', maxHeightPx = 560 }) {
   let sortKey = sort?.key ?? columns[0].key;
   let sortDir = sort?.dir ?? 1;
   let all = [];
@@ -53,7 +54,7 @@ export function virtualTable({ label, columns, rowHref, sort, onSort, maxHeightP
   function applyFilter() {
     shown = predicate ? all.filter(predicate) : all;
     table.setAttribute('aria-rowcount', String(shown.length + 1));
-    status.textContent = predicate && shown.length !== all.length ? `${shown.length} of ${all.length}` : `${all.length}`;
+    status.textContent = predicate && shown.length !== all.length ? `${shown.length} of ${all.length} ${noun}` : `${all.length} ${noun}`;
     el.dataset.rows = String(shown.length);
     render();
   }
