@@ -18,7 +18,7 @@ function podTiles(p) {
     { label: 'CPU', value: fmt.cpu(p.cpu_millicores), detail: `${Number.isFinite(p.cpu_request_millicores) ? `request ${fmt.cpu(p.cpu_request_millicores)}, ` : ''}${of(p.cpu_limit_millicores, fmt.cpu)}` },
     { label: 'Throttled', value: fmt.ratio(p.cpu_throttled_ratio), detail: 'of CFS periods' },
     { label: 'Memory', value: fmt.bytes(p.memory_working_set_bytes), detail: of(p.memory_limit_bytes, fmt.bytes) },
-    { label: 'OOM kills', value: fmt.count(p.oom_kills), detail: `${fmt.count(p.restarts)} restarts` },
+    { label: 'OOM kills', value: fmt.count(p.oom_kills), detail: `${fmt.count(p.restarts)} restart${p.restarts === 1 ? '' : 's'}` },
     { label: 'QoS', value: p.qos_class || '–', detail: p.workload_kind ? `${p.workload_kind} ${p.workload_name}` : undefined },
   ]);
 }

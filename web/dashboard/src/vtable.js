@@ -54,7 +54,8 @@ export function virtualTable({ label, columns, rowHref, sort, onSort, noun = 'ro
   function applyFilter() {
     shown = predicate ? all.filter(predicate) : all;
     table.setAttribute('aria-rowcount', String(shown.length + 1));
-    status.textContent = predicate && shown.length !== all.length ? `${shown.length} of ${all.length} ${noun}` : `${all.length} ${noun}`;
+    const nouns = all.length === 1 ? noun.replace(/s$/, '') : noun;
+    status.textContent = predicate && shown.length !== all.length ? `${shown.length} of ${all.length} ${nouns}` : `${all.length} ${nouns}`;
     el.dataset.rows = String(shown.length);
     render();
   }
