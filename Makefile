@@ -15,7 +15,7 @@ RUN_TARGETS := kubemonitor-agent kubemonitor-server kubemonitor
 # Test binaries that exercise threads (server, shipping queue): the TSan build runs these.
 TSAN_TARGETS := server_test agent_test tsdb_test kube_test common_test
 
-.PHONY: all deps build test test-release test-deploy test-asan test-tsan test-fuzz run demo bench clean format lint
+.PHONY: all deps build test test-release test-deploy test-asan test-tsan test-fuzz run demo bench bench-dashboard clean format lint
 
 all: build
 
@@ -76,6 +76,10 @@ demo: build
 
 bench: build
 	$(BUILD_DIR)/bin/kubemonitor-bench all
+
+# The dashboard with 10,000 pods in headless Chromium: one JSON line of timings (docs/benchmarks.md).
+bench-dashboard: build
+	KUBEMONITOR_SERVER=$(BUILD_DIR)/bin/kubemonitor-server node bench/dashboard/pods_10k.mjs
 
 format:
 	find src apps bench tests -name '*.cpp' -o -name '*.h' | xargs clang-format -i

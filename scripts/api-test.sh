@@ -94,6 +94,8 @@ request GET / -H 'Accept: text/html,application/xhtml+xml'
 if expect_status "GET / (browser)" 200; then
   if grep -qi '^content-type: *text/html' "$headers"; then ok "GET / in a browser is the dashboard (text/html)"; else bad "GET / in a browser: not text/html"; fi
 fi
+request GET /ui/main.js
+expect_status "GET /ui/main.js (the dashboard's script, embedded in the binary)" 200
 
 # --- ingest: only requests that must be refused ------------------------------------------------
 request POST /api/ingest -H 'Content-Type: application/json' -H 'Authorization: Bearer api-test-wrong-token' --data-binary '{}'

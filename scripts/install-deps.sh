@@ -20,6 +20,7 @@ packages=(
   shellcheck                # make test-deploy lints every script
   netdata-core              # the yardstick of the pods benchmark (make bench); never started as a service
   netdata-plugins-bash      # its cgroup naming helper: without it netdata charts no container
+  chromium                  # the dashboard's browser tests (playwright-core drives it; npm's browsers cannot download here)
 )
 
 # The metrics.k8s.io test runs the real kubectl. Any kubectl on PATH will do (this machine has
@@ -59,7 +60,8 @@ fi
 # newer than what is installed. --ignore-scripts: no install-time scripts (telemetry and the like).
 source_dir=$(cd "$(dirname "$0")/.." && pwd)
 # deploy/validate: the Kubernetes schemas make test-deploy validates the manifests against.
-for web_dir in "$source_dir/web/api-docs" "$source_dir/deploy/validate"; do
+# web/dashboard: uPlot (embedded in the server) and the browser-test drivers (playwright-core, axe-core).
+for web_dir in "$source_dir/web/api-docs" "$source_dir/web/dashboard" "$source_dir/deploy/validate"; do
   if [ ! -f "$web_dir/node_modules/.package-lock.json" ] ||
      [ "$web_dir/package-lock.json" -nt "$web_dir/node_modules/.package-lock.json" ]; then
     (cd "$web_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)

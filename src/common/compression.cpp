@@ -119,10 +119,10 @@ std::string compressZstd(std::string_view data, int level) {
   return out;
 }
 
-std::string compressGzip(std::string_view data) {
+std::string compressGzip(std::string_view data, int level) {
   z_stream zs{};
   // 15 window bits + 16: write a gzip (not zlib) header.
-  deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
   std::string out(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
   zs.avail_in = static_cast<uInt>(data.size());

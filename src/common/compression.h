@@ -18,7 +18,9 @@ std::string_view contentEncodingName(ContentEncoding encoding);
 
 // zstd level 3 is zstd's default: about 1 ms for a 100 kB report, ratio ~10 on report JSON.
 std::string compressZstd(std::string_view data, int level = 3);
-std::string compressGzip(std::string_view data);
+// gzip level 6 (zlib's default) for files compressed once; level 1 for answers compressed per
+// request, about 4× faster for a ratio on API JSON only ~20 % worse.
+std::string compressGzip(std::string_view data, int level = 6);
 
 // Decodes `data`; kTooLarge when the output would exceed max_output_bytes, kParse when corrupt
 // or truncated.

@@ -1,19 +1,8 @@
 #include "server/embedded_assets.h"
 
-// Each file is pulled into .rodata by the assembler's .incbin, between two symbols: no generated
-// source, no size limit on string literals, and the build re-runs when a file changes (CMake's
-// OBJECT_DEPENDS). The KUBEMONITOR_ASSET_* macros hold absolute paths set by CMakeLists.txt.
-#define KUBEMONITOR_EMBED(symbol, path)                                  \
-  asm(".section .rodata\n"                                               \
-      ".balign 16\n"                                                     \
-      ".global " #symbol "_begin\n" #symbol "_begin:\n"                  \
-      ".incbin \"" path "\"\n"                                           \
-      ".global " #symbol "_end\n" #symbol "_end:\n"                      \
-      ".byte 0\n"                                                        \
-      ".previous\n");                                                    \
-  extern "C" const char symbol##_begin[];                                \
-  extern "C" const char symbol##_end[];
+#include "server/embed_incbin.h"
 
+// The KUBEMONITOR_ASSET_* macros hold absolute paths set by CMakeLists.txt.
 KUBEMONITOR_EMBED(kubemonitor_openapi_json, KUBEMONITOR_ASSET_OPENAPI_JSON)
 KUBEMONITOR_EMBED(kubemonitor_api_docs_html, KUBEMONITOR_ASSET_API_DOCS_HTML)
 KUBEMONITOR_EMBED(kubemonitor_api_docs_init_js, KUBEMONITOR_ASSET_API_DOCS_INIT_JS)

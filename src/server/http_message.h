@@ -19,6 +19,7 @@ struct HttpRequest {
   std::string content_encoding;
   std::string authorization;
   std::string accept;
+  std::string accept_encoding;  // the dashboard's files are sent gzip-compressed when it allows
   std::string body;
 };
 

@@ -262,6 +262,7 @@ class Session final : public SessionBase {
     plain.content_encoding = std::string(request[http::field::content_encoding]);
     plain.authorization = std::string(request[http::field::authorization]);
     plain.accept = std::string(request[http::field::accept]);
+    plain.accept_encoding = std::string(request[http::field::accept_encoding]);
     plain.body = std::move(request.body());
 
     const unsigned version = request.version();

@@ -93,7 +93,4 @@ class Router {
   const std::unique_ptr<IngestPipeline> pipeline_;
 };
 
-// The small self-contained status page GET / serves to browsers (inline JS, no external assets).
-std::string_view statusPageHtml();
-
 }  // namespace kubemonitor::server
