@@ -6,13 +6,13 @@ import { cssVar } from './dom.js';
 export const WIDTH = 96;
 export const HEIGHT = 20;
 
-export function sparkline(values) {
+// An empty sparkline canvas; draw() fills it (and may draw on it again with other values).
+export function sparkCanvas() {
   const canvas = document.createElement('canvas');
   canvas.width = WIDTH * devicePixelRatio;
   canvas.height = HEIGHT * devicePixelRatio;
   canvas.className = 'spark';
   canvas.setAttribute('aria-hidden', 'true');
-  draw(canvas, values);
   return canvas;
 }
 

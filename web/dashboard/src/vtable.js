@@ -6,7 +6,7 @@
 // Enter opens the focused row's link; header buttons sort (again: the other direction).
 
 import { h } from './dom.js';
-import { sparkline } from './sparkline.js';
+import { draw as drawSparkline, sparkCanvas } from './sparkline.js';
 
 const ROW_PX = 33;      // must match .vtable td height in dashboard.css
 const OVERSCAN = 5;     // rows rendered beyond each edge, so fast scrolling shows no blank band
@@ -28,7 +28,12 @@ export function virtualTable({ label, columns, rowHref, sort, onSort, noun = 'ro
   let shown = [];
   let predicate = null;
   let focusIndex = -1;
-  let sparks = new WeakMap();  // row → its sparkline canvas
+  // Sparkline canvases are recycled, not kept per row: a row that stays in view keeps its canvas
+  // (no redraw); a row that comes into view takes one a departed row left and is drawn on it. A new
+  // canvas and its 2D context cost far more than drawing 30 points, and every row in view changes
+  // at a filter's first keystroke; this also bounds the canvases to about one view's rows.
+  let drawn = new Map();  // row → its canvas, for the rows of the last render
+  let spare = [];         // canvases of rows that left the view, to be drawn again
 
   const headers = columns.map((c) => {
     const button = h('button', { type: 'button', class: 'sort', onclick: () => sortBy(c.key) }, c.label);
@@ -66,11 +71,14 @@ export function virtualTable({ label, columns, rowHref, sort, onSort, noun = 'ro
 
   function cell(c, row, index) {
     if (c.spark) {
-      // Drawn once per row and kept: scrolling back shows the same canvas, not a new drawing.
-      let canvas = sparks.get(row);
+      let canvas = drawn.get(row);
       if (!canvas) {
         const values = c.spark(row);
-        if (values) sparks.set(row, (canvas = sparkline(values)));
+        if (values) {
+          canvas = spare.pop() ?? sparkCanvas();
+          drawSparkline(canvas, values);
+          drawn.set(row, canvas);
+        }
       }
       return h('td', { class: 'spark-cell' }, canvas ?? '');
     }
@@ -84,7 +92,14 @@ export function virtualTable({ label, columns, rowHref, sort, onSort, noun = 'ro
     const visible = Math.ceil((scroller.clientHeight || maxHeightPx) / ROW_PX) + 2 * OVERSCAN;
     const last = Math.min(shown.length, first + visible);
     const rows = [];
-    if (first > 0) rows.push(pad(first * ROW_PX));
+    // Rows still in view keep their canvases; the others' canvases become spare.
+    const kept = new Map();
+    for (let i = first; i < last; i++) {
+      const canvas = drawn.get(shown[i]);
+      if (canvas) { kept.set(shown[i], canvas); drawn.delete(shown[i]); }
+    }
+    for (const canvas of drawn.values()) spare.push(canvas);
+    drawn = kept;
     for (let i = first; i < last; i++) {
       const row = shown[i];
       rows.push(h('tr', { 'aria-rowindex': i + 2, class: i === focusIndex ? 'focused' : '', dataset: { index: i } },
@@ -142,7 +157,7 @@ export function virtualTable({ label, columns, rowHref, sort, onSort, noun = 'ro
     setRows(rows, filter = predicate) { all = rows.slice(); predicate = filter; sortRows(); applyFilter(); },
     setFilter(fn) { predicate = fn; focusIndex = -1; applyFilter(); },
     // Redraws the rows in view (new sparkline values, for instance).
-    refresh() { sparks = new WeakMap(); render(); },
+    refresh() { spare.push(...drawn.values()); drawn = new Map(); render(); },
     shownRows: () => shown,
   };
 }

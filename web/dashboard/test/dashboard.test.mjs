@@ -117,6 +117,19 @@ test('the pods table shows the numbers the API gives', async () => {
   assert.equal(web[headers.indexOf('CPU % limit')], '50%');
   // A sparkline per row once the window has loaded.
   await page.waitForFunction((n) => document.querySelectorAll('.vtable canvas.spark').length === n, PODS.length);
+  // Rows that leave the view give their canvases to rows that come into it (vtable.js): every row
+  // must still show its own trend, pixel for pixel, after its canvas was drawn on again.
+  const images = () => page.$$eval('.vtable tbody tr', (trs) => Object.fromEntries(trs
+    .filter((tr) => tr.querySelector('canvas.spark'))
+    .map((tr) => [tr.cells[0].textContent, tr.querySelector('canvas.spark').toDataURL()])));
+  const drawnFirst = await images();
+  assert.equal(Object.keys(drawnFirst).length, PODS.length);
+  assert.notEqual(drawnFirst['web-7d4b9c-x2k4p'], drawnFirst['api-5f6d8-k2j3h'], 'two pods, two trends');
+  await page.fill('#pods-q', 'web');
+  assert.deepEqual(Object.keys(await images()).sort(), ['web-7d4b9c-m9q7z', 'web-7d4b9c-x2k4p']);
+  await page.fill('#pods-q', '');
+  assert.deepEqual(await images(), drawnFirst);
+  assert.equal(await page.$$eval('canvas.spark', (all) => all.length), PODS.length, 'no canvas left behind');
   await page.context().close();
 });
 
