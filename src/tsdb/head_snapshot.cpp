@@ -375,6 +375,7 @@ Status MemoryStorage::loadState(std::span<const uint8_t> bytes) {
   nodes_ = std::move(nodes);
   trimmed_times_ = std::move(trimmed);
   objects_ = std::move(objects);
+  ++series_erasures_;  // no pod's container_series may point into the map replaced
   sample_count_ = samples;
   size_t next_sealed = 0;
   for (auto it = objects_.begin(); it != objects_.end(); ++it) {

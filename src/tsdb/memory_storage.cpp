@@ -72,14 +72,15 @@ Result<IngestOutcome> MemoryStorage::ingest(const model::Report& report) {
     }
     return shares.emplace_back(key, ObjectValues{}).second;
   };
+  std::string container_name;
   for (const model::PodUsage& pod : report.pods) {
     // Without API access an agent knows a pod only by its UID, which then names it.
     const KeyView key{ObjectKind::kPod, pod.namespace_name, pod.name.empty() ? pod.uid : pod.name};
     const ObjectValues values = podValues(pod, report.node_usage);
     ObjectSeries& pod_series = seriesLocked(key);
     dropExpired(pod_series, cutoff_ms);
-    const PodLabels pod_labels{report.node,   pod.deployment,    pod.uid,
-                               pod.qos_class, pod.workload_kind, pod.workload_name};
+    const PodLabelsView pod_labels{report.node,   pod.deployment,    pod.uid,
+                                   pod.qos_class, pod.workload_kind, pod.workload_name};
     ObjectPoint& point = pointAt(pod_series.points, ts);
     point.interval_ms = report.interval_ms;
     point.values = values;
@@ -93,8 +94,7 @@ Result<IngestOutcome> MemoryStorage::ingest(const model::Report& report) {
     for (const auto& c : pod.containers) {
       const ObjectValues container_values = containerValues(c, report.node_usage);
       if (newest_containers) pod_series.containers.push_back({c.name, container_values});
-      const std::string container_name = containerSeriesName(key.name, c.name);
-      ObjectSeries& container_series = seriesLocked(KeyView{ObjectKind::kContainer, pod.namespace_name, container_name});
+      ObjectSeries& container_series = containerSeriesLocked(pod_series, key, c.name, container_name);
       dropExpired(container_series, cutoff_ms);
       ObjectPoint& container_point = pointAt(container_series.points, ts);
       container_point.interval_ms = report.interval_ms;
@@ -164,12 +164,12 @@ Result<IngestOutcome> MemoryStorage::ingest(const model::Report& report) {
   return outcome;
 }
 
-uint32_t MemoryStorage::labelIndexLocked(ObjectSeries& series, const PodLabels& pod_labels) {
+uint32_t MemoryStorage::labelIndexLocked(ObjectSeries& series, const PodLabelsView& pod_labels) {
   // Labels change rarely (a pod moving node would be a new pod with a new UID): try the newest.
   auto& labels = series.labels;
-  if (!labels.empty() && labels.back() == pod_labels) return static_cast<uint32_t>(labels.size() - 1);
-  auto found = std::find(labels.begin(), labels.end(), pod_labels);
-  if (found == labels.end()) found = labels.insert(labels.end(), pod_labels);
+  if (!labels.empty() && pod_labels.matches(labels.back())) return static_cast<uint32_t>(labels.size() - 1);
+  auto found = std::find_if(labels.begin(), labels.end(), [&](const PodLabels& l) { return pod_labels.matches(l); });
+  if (found == labels.end()) found = labels.insert(labels.end(), pod_labels.copy());
   return static_cast<uint32_t>(found - labels.begin());
 }
 
@@ -182,7 +182,23 @@ MemoryStorage::ObjectSeries& MemoryStorage::seriesLocked(const KeyView& key) {
   return it->second;
 }
 
+MemoryStorage::ObjectSeries& MemoryStorage::containerSeriesLocked(ObjectSeries& pod_series, const KeyView& pod_key,
+                                                                   std::string_view container, std::string& scratch) {
+  if (pod_series.container_series_epoch != series_erasures_) {
+    pod_series.container_series.clear();
+    pod_series.container_series_epoch = series_erasures_;
+  }
+  for (const auto& [name, series] : pod_series.container_series) {
+    if (name == container) return *series;
+  }
+  assignContainerSeriesName(scratch, pod_key.name, container);
+  ObjectSeries& series = seriesLocked(KeyView{ObjectKind::kContainer, pod_key.namespace_name, scratch});
+  pod_series.container_series.emplace_back(std::string(container), &series);  // std::map nodes do not move
+  return series;
+}
+
 MemoryStorage::ObjectMap::iterator MemoryStorage::eraseSeriesLocked(ObjectMap::iterator it) {
+  ++series_erasures_;
   index_.erase(KeyLess::view(it->first));
   return objects_.erase(it);
 }

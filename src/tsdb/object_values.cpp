@@ -169,9 +169,13 @@ ObjectValues containerValues(const model::ContainerUsage& c, const model::NodeUs
 
 std::string containerSeriesName(std::string_view pod, std::string_view container) {
   std::string name;
-  name.reserve(pod.size() + 1 + container.size());
-  name.append(pod).append(1, '/').append(container);
+  assignContainerSeriesName(name, pod, container);
   return name;
+}
+
+void assignContainerSeriesName(std::string& out, std::string_view pod, std::string_view container) {
+  out.reserve(pod.size() + 1 + container.size());
+  out.assign(pod).append(1, '/').append(container);
 }
 
 ObjectValues nodeValues(const model::NodeUsage& node, uint64_t pod_count) {

@@ -100,6 +100,8 @@ ObjectValues podValues(const model::PodUsage& pod, const model::NodeUsage& node)
 ObjectValues containerValues(const model::ContainerUsage& container, const model::NodeUsage& node);
 // The name of a container's series: "<pod>/<container>" ('/' is in neither name, so it is unambiguous).
 std::string containerSeriesName(std::string_view pod, std::string_view container);
+// The same name written into `out`, whose buffer is reused (ingest names every container of a report).
+void assignContainerSeriesName(std::string& out, std::string_view pod, std::string_view container);
 // The values of a node: its usage, `pod_count` pods.
 ObjectValues nodeValues(const model::NodeUsage& node, uint64_t pod_count);
 

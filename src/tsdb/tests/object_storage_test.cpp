@@ -345,6 +345,30 @@ TEST_F(ObjectStorageTest, FindNamespacesContainersAndUnnamedPods) {
   EXPECT_EQ(storage_.stats().objects, 10U);  // 3 pods, their 3 containers, 2 namespaces, 2 deployments
 }
 
+TEST_F(ObjectStorageTest, AContainerSeriesErasedAndBackIsStoredInItsNewSeries) {
+  // Ingest finds a pod's container series through the pod's series (memory_storage.h); a replay
+  // that erases one (the container is not in the report's new copy) must not leave the pod
+  // pointing at the erased series when the container comes back.
+  const int64_t t = nowMs();
+  model::PodUsage two = pod("a", "web", "web", 10, 10);
+  two.containers.push_back(two.containers[0]);
+  two.containers[1].name = "sidecar";
+  two.containers[1].usage.cpu_millicores = 3;
+  ingest(report("n1", t, {two}));
+  ingest(report("n1", t + 5000, {pod("a", "web", "web", 11, 11)}));  // the pod's series goes on
+  ingest(report("n1", t, {pod("a", "web", "web", 11, 11)}));         // a replay without the sidecar
+  const ObjectKey sidecar{ObjectKind::kContainer, "a", "web/sidecar"};
+  EXPECT_FALSE(storage_.latestObject(sidecar, 0).has_value()) << "its only point was replaced away";
+  EXPECT_EQ(storage_.stats().objects, 4U) << "pod, its one container, namespace, deployment";
+  two.containers[1].usage.cpu_millicores = 7;
+  ingest(report("n1", t + 10'000, {two}));  // and it came back
+  const auto back = storage_.latestObject(sidecar, 0);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_DOUBLE_EQ(back->values.cpu_millicores, 7);
+  EXPECT_EQ(storage_.series(sidecar, {t, t + 10'000, 5000}).size(), 1U);
+  EXPECT_DOUBLE_EQ(latestOf(ObjectKind::kContainer, "a", "web/web-c").values.cpu_millicores, 10);
+}
+
 TEST_F(ObjectStorageTest, SeriesFoldsGaugesAndKeepsLastCountersAndPodCount) {
   const int64_t base = nowMs() / 60'000 * 60'000 - 120'000;
   for (int i = 0; i < 12; ++i) {
