@@ -19,6 +19,7 @@ class FieldSelection {
     return all_ || std::binary_search(names_.begin(), names_.end(), name, std::less<>{});
   }
   bool all() const { return all_; }
+  const std::vector<std::string>& names() const { return names_; }  // sorted; empty when all()
 
  private:
   std::vector<std::string> names_;  // sorted

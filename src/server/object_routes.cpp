@@ -214,6 +214,12 @@ std::optional<HttpResponse> Router::namespaceRoute(const RequestTarget& target, 
   return std::nullopt;
 }
 
+tsdb::SeriesQuery Router::SeriesRequest::query(ObjectKind kind) const {
+  tsdb::SeriesQuery query{range.start_ms, range.end_ms, range.step_ms};
+  if (kind == ObjectKind::kPod && !fields.all()) query.pod_columns = tsdb::podColumnsFor(fields.names());
+  return query;
+}
+
 HttpResponse Router::itemList(const std::vector<tsdb::ObjectSample>& items, ObjectKind kind,
                               const RequestTarget& target, bool series) const {
   HttpResponse response;
@@ -231,9 +237,7 @@ HttpResponse Router::itemList(const std::vector<tsdb::ObjectSample>& items, Obje
     // Exactly what the item's own ?window= route answers: its interval sets the finest step.
     const auto request = seriesRequest(target, item.interval_ms, field_names, now_ms);
     const SeriesRange& range = request->range;
-    writeObjectSeries(writer, item, range,
-                      storage_.series(item.key, tsdb::SeriesQuery{range.start_ms, range.end_ms, range.step_ms}),
-                      request->fields);
+    writeObjectSeries(writer, item, range, storage_.series(item.key, request->query(kind)), request->fields);
   }
   writer.endArray().endObject();
   return response;
@@ -300,8 +304,7 @@ HttpResponse Router::object(const tsdb::ObjectKey& key, const RequestTarget& tar
     return response;
   }
   const SeriesRange& range = request->range;
-  writeObjectSeries(writer, *latest, range, storage_.series(key, tsdb::SeriesQuery{range.start_ms, range.end_ms, range.step_ms}),
-                    request->fields);
+  writeObjectSeries(writer, *latest, range, storage_.series(key, request->query(key.kind)), request->fields);
   return response;
 }
 

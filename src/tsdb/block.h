@@ -91,6 +91,9 @@ struct BlockFilter {
   // Pod entries keep the pod's own fields; their containers are skipped undecoded (a pod's series
   // and the aggregates read no container).
   bool skip_containers = false;
+  // Pod entries decode only these columns (bit i: internal::kPodFields[i]) and leave the others 0;
+  // the first column is always decoded: it carries the entry's timestamps.
+  uint64_t pod_columns = ~uint64_t{0};
   // Non-empty: the aggregate entry listed under this name (aggregateIndexName) is read; aggregate
   // entries are skipped otherwise.
   std::string aggregate;

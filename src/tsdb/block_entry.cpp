@@ -201,6 +201,10 @@ Result<EntryRows> parsePodEntry(ByteCursor& in, const BlockFilter* filter, bool 
     const PodField& field = kPodFields[field_index];
     const ValueKind kind = field.as_double != nullptr ? ValueKind::kDouble : ValueKind::kUint64;
     const bool first = field_index == 0;
+    if (!first && filter != nullptr && ((filter->pod_columns >> field_index) & 1U) == 0) {
+      if (auto skipped = skipColumn(in); !skipped) return skipped.error();  // not asked for: stays 0
+      continue;
+    }
     auto column = readColumn(in, kind, first ? nullptr : &timestamps);
     if (!column) return column.error();
     if (first) {

@@ -789,9 +789,10 @@ std::vector<ObjectSample> EmbeddedStorage::series(const ObjectKey& key, const Se
       return out;
     }
     ObjectSeriesFolder folder(out);
-    visitRawSamplesLocked(key, query.start_ms, query.end_ms, [&](const ObjectSample& raw) {
-      folder.add(bucketStart(raw.timestamp_ms, query.step_ms), raw, raw.values);
-    });
+    visitRawSamplesLocked(
+        key, query.start_ms, query.end_ms,
+        [&](const ObjectSample& raw) { folder.add(bucketStart(raw.timestamp_ms, query.step_ms), raw, raw.values); },
+        query.pod_columns);
     folder.finish();
     return out;
   }
@@ -908,13 +909,13 @@ std::vector<std::shared_ptr<const EmbeddedStorage::MappedBlock>> EmbeddedStorage
 }
 
 void EmbeddedStorage::visitOldSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms,
-                                            const SampleVisitor& visit) const {
+                                            const SampleVisitor& visit, uint64_t pod_columns) const {
   // As MemoryStorage: reports older than the retention are not kept; a pod reported without a name
   // is filed under its UID, which the blocks are not searched by; pods without a namespace add to none.
   lo_ms = std::max(lo_ms, cutoffMs());
   if (key.name.empty() || hi_ms < lo_ms) return;
   if (hasPodLabels(key.kind))
-    visitOldRowsLocked(key, lo_ms, hi_ms, visit);
+    visitOldRowsLocked(key, lo_ms, hi_ms, visit, pod_columns);
   else
     visitOldAggregateLocked(key, lo_ms, hi_ms, visit);
 }
@@ -963,7 +964,7 @@ void EmbeddedStorage::visitOldAggregateLocked(const ObjectKey& key, int64_t lo_m
 }
 
 void EmbeddedStorage::visitOldRowsLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms,
-                                         const SampleVisitor& visit) const {
+                                         const SampleVisitor& visit, uint64_t pod_columns) const {
   BlockFilter filter;
   filter.min_ts_ms = lo_ms;
   filter.max_ts_ms = hi_ms;
@@ -974,6 +975,7 @@ void EmbeddedStorage::visitOldRowsLocked(const ObjectKey& key, int64_t lo_ms, in
   if (key.kind == ObjectKind::kDeployment) filter.deployment = key.name;
   filter.node_capacities_only = true;  // podValues and containerValues read only the node's capacities
   filter.skip_containers = key.kind != ObjectKind::kContainer;  // only a container's own series reads them
+  if (key.kind == ObjectKind::kPod) filter.pod_columns = pod_columns;  // a container's series reads its own
   std::vector<std::string> pod_nodes;
   const auto mapped = mapBlocksLocked(filter, lo_ms, hi_ms, &pod_nodes);
   // Read as rows, not reports: no report, pod labels or containers are built per timestamp.
@@ -989,14 +991,14 @@ void EmbeddedStorage::visitOldRowsLocked(const ObjectKey& key, int64_t lo_ms, in
 }
 
 void EmbeddedStorage::visitRawSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms,
-                                            const SampleVisitor& visit) const {
+                                            const SampleVisitor& visit, uint64_t pod_columns) const {
   if (key.kind == ObjectKind::kNode) {
     for (const NodeSample& s : rawNodeSamplesLocked(key.name, lo_ms, hi_ms)) visit(nodeObjectSample(key, s));
     return;
   }
   const int64_t floor_ms = head_floor_ms_.load();
   if (lo_ms < floor_ms) {
-    visitOldSamplesLocked(key, lo_ms, std::min(hi_ms, floor_ms - 1), visit);
+    visitOldSamplesLocked(key, lo_ms, std::min(hi_ms, floor_ms - 1), visit, pod_columns);
   }
   if (hi_ms >= floor_ms) {
     for (const ObjectSample& s : head_.series(key, SeriesQuery{std::max(lo_ms, floor_ms), hi_ms, 1})) visit(s);

@@ -221,8 +221,10 @@ class EmbeddedStorage final : public Storage {
   // old_mutex_ (unique).
   int64_t raiseFloorLocked();
   // Raw samples (one per report timestamp) in [lo_ms, hi_ms]: from the blocks and late reports
-  // below the head's floor, from the head above it. Caller holds old_mutex_ (shared).
-  void visitRawSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms, const SampleVisitor& visit) const;
+  // below the head's floor, from the head above it; a pod's block rows decode only `pod_columns`
+  // (SeriesQuery). Caller holds old_mutex_ (shared).
+  void visitRawSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms, const SampleVisitor& visit,
+                             uint64_t pod_columns = kAllPodColumns) const;
   std::vector<NodeSample> nodeSeriesLocked(std::string_view node, const SeriesQuery& query) const;
   std::vector<NodeSample> rawNodeSamplesLocked(std::string_view node, int64_t lo_ms, int64_t hi_ms) const;
   // Node `node`'s newest copy of each report in [lo_ms, hi_ms] from the blocks, then the late
@@ -234,9 +236,11 @@ class EmbeddedStorage final : public Storage {
   // (node, timestamp) would answer, built straight from the blocks' rows of the object's pods
   // (row_samples.h) instead of through reports and a throwaway MemoryStorage. Caller holds
   // old_mutex_ (shared).
-  void visitOldSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms, const SampleVisitor& visit) const;
+  void visitOldSamplesLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms, const SampleVisitor& visit,
+                             uint64_t pod_columns = kAllPodColumns) const;
   // visitOldSamplesLocked from the pods' (and containers') block rows and the late reports.
-  void visitOldRowsLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms, const SampleVisitor& visit) const;
+  void visitOldRowsLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms, const SampleVisitor& visit,
+                          uint64_t pod_columns = kAllPodColumns) const;
   // visitOldSamplesLocked of a namespace or deployment: the blocks' pre-aggregated entries where
   // they answer exactly (aggregate_rows.h), the pods' rows for the other timestamps.
   void visitOldAggregateLocked(const ObjectKey& key, int64_t lo_ms, int64_t hi_ms, const SampleVisitor& visit) const;

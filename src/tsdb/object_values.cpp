@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "tsdb/field_table.h"
+#include "tsdb/report_fields.h"
 
 namespace kubemonitor::tsdb {
 namespace {
@@ -171,6 +172,53 @@ std::string containerSeriesName(std::string_view pod, std::string_view container
   std::string name;
   assignContainerSeriesName(name, pod, container);
   return name;
+}
+
+uint64_t podColumnsFor(std::span<const std::string> values) {
+  // Each value podValues copies unchanged from one column of internal::kPodFields, by that column's
+  // index (object_values_test checks each against podValues). memory_limit_bytes is absent: it is
+  // the spec's limit or else the cgroup's, two columns.
+  struct DirectValue {
+    std::string_view name;
+    unsigned column;
+  };
+  static constexpr std::array<DirectValue, 26> kDirect{{
+      {"cpu_millicores", 0},
+      {"memory_working_set_bytes", 1},
+      {"memory_rss_bytes", 2},
+      {"memory_cache_bytes", 3},
+      {"disk_read_bytes", 5},
+      {"disk_write_bytes", 6},
+      {"disk_read_bytes_per_sec", 7},
+      {"disk_write_bytes_per_sec", 8},
+      {"network_rx_bytes", 9},
+      {"network_tx_bytes", 10},
+      {"network_rx_bytes_per_sec", 11},
+      {"network_tx_bytes_per_sec", 12},
+      {"cpu_limit_millicores", 13},
+      {"cpu_request_millicores", 15},
+      {"memory_request_bytes", 16},
+      {"cpu_throttled_periods_per_sec", 17},
+      {"cpu_throttled_ratio", 18},
+      {"cpu_throttled_seconds_per_sec", 19},
+      {"oom_kills", 20},
+      {"oom_kills_in_window", 20},  // folded from the oom_kills of the bucket's samples
+      {"restarts", 21},
+      {"cpu_pressure_some_percent", 22},
+      {"memory_pressure_some_percent", 23},
+      {"memory_pressure_full_percent", 24},
+      {"io_pressure_some_percent", 25},
+      {"io_pressure_full_percent", 26},
+  }};
+  static_assert(internal::kPodFields.size() <= 64, "one bit per pod column");
+  if (values.empty()) return kAllPodColumns;
+  uint64_t columns = 1;  // the first column carries the timestamps
+  for (const std::string& value : values) {
+    const auto direct = std::find_if(kDirect.begin(), kDirect.end(), [&](const DirectValue& d) { return d.name == value; });
+    if (direct == kDirect.end()) return kAllPodColumns;
+    columns |= uint64_t{1} << direct->column;
+  }
+  return columns;
 }
 
 void assignContainerSeriesName(std::string& out, std::string_view pod, std::string_view container) {

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -100,6 +101,14 @@ ObjectValues podValues(const model::PodUsage& pod, const model::NodeUsage& node)
 ObjectValues containerValues(const model::ContainerUsage& container, const model::NodeUsage& node);
 // The name of a container's series: "<pod>/<container>" ('/' is in neither name, so it is unambiguous).
 std::string containerSeriesName(std::string_view pod, std::string_view container);
+
+// Which stored pod columns a pod series must read to answer `values` (names as the API and
+// ObjectValues spell them, e.g. "cpu_millicores"): bit i is the engine's i-th pod column. A value
+// copied from one column (podValues) needs that column; oom_kills_in_window needs oom_kills; a value
+// computed from several (percentages, limits) or an unknown name needs every column, as does an
+// empty list. Lets a fleet window with fields= skip decoding the other columns.
+inline constexpr uint64_t kAllPodColumns = ~uint64_t{0};
+uint64_t podColumnsFor(std::span<const std::string> values);
 // The same name written into `out`, whose buffer is reused (ingest names every container of a report).
 void assignContainerSeriesName(std::string& out, std::string_view pod, std::string_view container);
 // The values of a node: its usage, `pod_count` pods.

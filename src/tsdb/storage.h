@@ -74,6 +74,9 @@ struct SeriesQuery {
   int64_t start_ms = 0;
   int64_t end_ms = 0;
   int64_t step_ms = 0;
+  // Pods: the stored columns the caller reads (podColumnsFor); an engine may answer the values of
+  // other columns as 0. Other kinds read every value.
+  uint64_t pod_columns = kAllPodColumns;
 };
 
 struct IngestOutcome {
