@@ -214,9 +214,9 @@ std::optional<HttpResponse> Router::namespaceRoute(const RequestTarget& target, 
   return std::nullopt;
 }
 
-tsdb::SeriesQuery Router::SeriesRequest::query(ObjectKind kind) const {
+tsdb::SeriesQuery Router::SeriesRequest::query() const {
   tsdb::SeriesQuery query{range.start_ms, range.end_ms, range.step_ms};
-  if (kind == ObjectKind::kPod && !fields.all()) query.pod_columns = tsdb::podColumnsFor(fields.names());
+  if (!fields.all()) query.pod_columns = tsdb::podColumnsFor(fields.names());
   return query;
 }
 
@@ -237,7 +237,7 @@ HttpResponse Router::itemList(const std::vector<tsdb::ObjectSample>& items, Obje
     // Exactly what the item's own ?window= route answers: its interval sets the finest step.
     const auto request = seriesRequest(target, item.interval_ms, field_names, now_ms);
     const SeriesRange& range = request->range;
-    writeObjectSeries(writer, item, range, storage_.series(item.key, request->query(kind)), request->fields);
+    writeObjectSeries(writer, item, range, storage_.series(item.key, request->query()), request->fields);
   }
   writer.endArray().endObject();
   return response;
@@ -304,7 +304,7 @@ HttpResponse Router::object(const tsdb::ObjectKey& key, const RequestTarget& tar
     return response;
   }
   const SeriesRange& range = request->range;
-  writeObjectSeries(writer, *latest, range, storage_.series(key, request->query(key.kind)), request->fields);
+  writeObjectSeries(writer, *latest, range, storage_.series(key, request->query()), request->fields);
   return response;
 }
 

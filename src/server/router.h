@@ -57,8 +57,8 @@ class Router {
   struct SeriesRequest {
     SeriesRange range;
     FieldSelection fields;
-    // The storage query: the range, and for pods only the columns the selected fields read.
-    tsdb::SeriesQuery query(tsdb::ObjectKind kind) const;
+    // The storage query: the range and the columns the selected fields read (pods only use them).
+    tsdb::SeriesQuery query() const;
   };
   Result<SeriesRequest> seriesRequest(const RequestTarget& target, int64_t interval_ms,
                                       std::span<const std::string_view> field_names, int64_t now_ms) const;

@@ -93,7 +93,7 @@ struct BlockFilter {
   bool skip_containers = false;
   // Pod entries decode only these columns (bit i: internal::kPodFields[i]) and leave the others 0;
   // the first column is always decoded: it carries the entry's timestamps.
-  uint64_t pod_columns = ~uint64_t{0};
+  uint64_t pod_columns = kAllPodColumns;
   // Non-empty: the aggregate entry listed under this name (aggregateIndexName) is read; aggregate
   // entries are skipped otherwise.
   std::string aggregate;

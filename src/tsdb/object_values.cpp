@@ -176,8 +176,8 @@ std::string containerSeriesName(std::string_view pod, std::string_view container
 
 uint64_t podColumnsFor(std::span<const std::string> values) {
   // Each value podValues copies unchanged from one column of internal::kPodFields, by that column's
-  // index (object_values_test checks each against podValues). memory_limit_bytes is absent: it is
-  // the spec's limit or else the cgroup's, two columns.
+  // index (RouterColumnsTest checks every field read this way against the whole series).
+  // memory_limit_bytes is absent: it is the spec's limit or else the cgroup's, two columns.
   struct DirectValue {
     std::string_view name;
     unsigned column;
