@@ -3,6 +3,7 @@
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <malloc.h>
+#include <spdlog/fmt/ranges.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "common/clock.h"
@@ -21,6 +23,7 @@
 #include "common/time_format.h"
 #include "server/http_server.h"
 #include "server/router.h"
+#include "tsdb/clickhouse_storage.h"
 #include "tsdb/embedded_storage.h"
 #include "tsdb/memory_storage.h"
 
@@ -73,7 +76,7 @@ int runServer(int argc, char** argv) {
                                        "ADDR:PORT to listen on; PORT may be 0 (ephemeral). Without this flag, the "
                                        "PORT environment variable sets the port of the default 127.0.0.1:8080");
   app.add_option("--data-dir", data_dir, "data directory (created if missing)")->envname("DATA_DIR");
-  app.add_option("--storage", storage_spec, "storage engine: embedded (persists to --data-dir) or memory (nothing survives a restart)")->envname("STORAGE");
+  app.add_option("--storage", storage_spec, "storage engine: embedded (persists to --data-dir), memory (nothing survives a restart) or clickhouse://HOST:PORT[,HOST:PORT…]/DATABASE[?cluster=NAME&user=U&password=P] (stateless replicas over ClickHouse's HTTP interface)")->envname("STORAGE");
   app.add_option("--wal-sync-ms", wal_sync_ms,
                  "group commit window: the WAL syncs at most this long after a write (ms); an ingest is "
                  "acknowledged only once durable")
@@ -139,8 +142,17 @@ int runServer(int argc, char** argv) {
     spdlog::error("--listen: {}", address.error().toString());
     return kUsageError;
   }
-  if (storage_spec != "embedded" && storage_spec != "memory") {
-    spdlog::error("--storage: \"{}\" is not available in this version: \"embedded\" or \"memory\"", storage_spec);
+  std::optional<tsdb::ClickHouseUrl> clickhouse_url;
+  if (storage_spec.starts_with("clickhouse:")) {
+    auto parsed = tsdb::parseClickHouseUrl(storage_spec);
+    if (!parsed) {
+      spdlog::error("--storage: {}", parsed.error().toString());
+      return kUsageError;
+    }
+    clickhouse_url = std::move(*parsed);
+  } else if (storage_spec != "embedded" && storage_spec != "memory") {
+    spdlog::error("--storage: \"{}\": expected \"embedded\", \"memory\" or clickhouse://HOST:PORT[,HOST:PORT…]/DATABASE",
+                  storage_spec);
     return kUsageError;
   }
   auto retention_seconds = parseDurationSeconds(retention_text);
@@ -211,7 +223,18 @@ int runServer(int argc, char** argv) {
 
   SystemClock clock;
   std::unique_ptr<tsdb::Storage> storage;
-  if (storage_spec == "memory") {
+  if (clickhouse_url) {
+    const std::string endpoints = fmt::format("{}", fmt::join(clickhouse_url->endpoints, ","));
+    auto clickhouse = tsdb::ClickHouseStorage::open(clock, *clickhouse_url, std::chrono::seconds(*retention_seconds));
+    if (!clickhouse) {
+      spdlog::error("--storage clickhouse://{}/{}: {}", endpoints, clickhouse_url->database, clickhouse.error().toString());
+      return 1;
+    }
+    spdlog::info("storage: ClickHouse at {}, database {}{} (retention {}); this server keeps no state", endpoints,
+                 clickhouse_url->database, clickhouse_url->cluster.empty() ? "" : ", cluster " + clickhouse_url->cluster,
+                 formatDurationSeconds(*retention_seconds));
+    storage = std::move(*clickhouse);
+  } else if (storage_spec == "memory") {
     storage = std::make_unique<tsdb::MemoryStorage>(clock, std::chrono::seconds(*retention_seconds));
     spdlog::info("storage: in memory (retention {}); nothing survives a restart",
                  formatDurationSeconds(*retention_seconds));

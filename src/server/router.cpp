@@ -61,7 +61,10 @@ HttpResponse storageErrorResponse(const Error& error) {
     return errorResponse(507, "insufficient_storage", message);
   }
   if (error.code == ErrorCode::kIo || error.code == ErrorCode::kPermission || error.code == ErrorCode::kUnavailable) {
-    return errorResponse(503, "storage_unavailable", message);
+    HttpResponse response = errorResponse(503, "storage_unavailable", message);
+    // An agent keeps the report and comes back after this (with its own jitter); a query client may too.
+    response.headers.emplace_back("Retry-After", "5");
+    return response;
   }
   return errorResponse(500, "internal", message);
 }
@@ -112,7 +115,10 @@ void Router::handleAsync(HttpRequest request, Reply reply) const {
     if (auto unknown = checkQueryParameters(*target, {}); !unknown) return reply(badParameter(unknown.error()));
     return ingestAsync(std::move(request), std::move(reply));
   }
-  reply(compressForClient(route(request, *target), request.accept_encoding));
+  (void)storage_.takeReadFailure();  // one left by an earlier request on this thread is not this one's
+  HttpResponse response = route(request, *target);
+  if (auto failure = storage_.takeReadFailure()) response = storageErrorResponse(*failure);
+  reply(compressForClient(std::move(response), request.accept_encoding));
 }
 
 HttpResponse Router::route(const HttpRequest& request, const RequestTarget& target) const {

@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "tsdb/field_table.h"
+#include "tsdb/storage.h"
 
 namespace kubemonitor::tsdb {
 namespace {
@@ -98,6 +99,21 @@ void BucketAggregator::reset() {
   last_ = {};
   last_interval_ms_ = 0;
   count_ = 0;
+}
+
+void NodeSeriesFolder::add(int64_t timestamp_ms, const model::NodeUsage& usage, int64_t interval_ms,
+                           uint64_t pod_count) {
+  const int64_t this_bucket_ms = bucketStart(timestamp_ms, step_ms_);
+  if (!bucket_.empty() && this_bucket_ms != bucket_ms_) finish();
+  bucket_ms_ = this_bucket_ms;
+  bucket_.add(usage, interval_ms);
+  pod_count_ = pod_count;
+}
+
+void NodeSeriesFolder::finish() {
+  if (bucket_.empty()) return;
+  out_.push_back(NodeSample{node_, bucket_ms_, bucket_.intervalMs(), bucket_.result(), pod_count_});
+  bucket_.reset();
 }
 
 }  // namespace kubemonitor::tsdb

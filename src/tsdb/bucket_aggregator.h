@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -36,6 +37,32 @@ class BucketAggregator {
   model::NodeUsage last_;
   int64_t last_interval_ms_ = 0;
   size_t count_ = 0;
+};
+
+// The start of the step bucket holding `timestamp_ms`: floor division, so that buckets before 1970
+// align too (C++ '/' truncates toward zero). `step_ms` > 0.
+inline int64_t bucketStart(int64_t timestamp_ms, int64_t step_ms) {
+  return timestamp_ms - ((timestamp_ms % step_ms) + step_ms) % step_ms;
+}
+
+struct NodeSample;  // storage.h, which includes this header through object_values.h
+
+// A node's raw samples, oldest first, folded into one point per step bucket as
+// Storage::nodeSeries answers them: every engine folds through this one class.
+class NodeSeriesFolder {
+ public:
+  NodeSeriesFolder(std::string_view node, int64_t step_ms, std::vector<NodeSample>& out)
+      : node_(node), step_ms_(step_ms), out_(out) {}
+  void add(int64_t timestamp_ms, const model::NodeUsage& usage, int64_t interval_ms, uint64_t pod_count);
+  void finish();
+
+ private:
+  std::string node_;
+  const int64_t step_ms_;
+  std::vector<NodeSample>& out_;
+  BucketAggregator bucket_;
+  int64_t bucket_ms_ = 0;
+  uint64_t pod_count_ = 0;  // the bucket's last, like the capacities
 };
 
 }  // namespace kubemonitor::tsdb

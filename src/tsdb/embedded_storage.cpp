@@ -56,11 +56,6 @@ std::vector<model::Report> newestCopies(std::vector<model::Report> reports) {
   return out;
 }
 
-// Floor division, as MemoryStorage cuts buckets (C++ '/' truncates toward zero).
-int64_t bucketStart(int64_t timestamp_ms, int64_t step_ms) {
-  return timestamp_ms - ((timestamp_ms % step_ms) + step_ms) % step_ms;
-}
-
 // Reads each mapped block (oldest LSN first) with `read` (decodeBlockEntries or readBlockRows);
 // a block that cannot be read and its corrupt entries are skipped and counted in `errors`.
 template <typename Contents, typename MappedBlocks, typename Read>
@@ -816,22 +811,11 @@ std::vector<NodeSample> EmbeddedStorage::nodeSeries(std::string_view node, const
 std::vector<NodeSample> EmbeddedStorage::nodeSeriesLocked(std::string_view node, const SeriesQuery& query) const {
   // Folded as MemoryStorage::nodeSeries folds, over the merged raw samples.
   std::vector<NodeSample> out;
-  BucketAggregator bucket;
-  int64_t bucket_ms = 0;
-  uint64_t pod_count = 0;  // the bucket's last, like the capacities
-  auto flush = [&] {
-    if (bucket.empty()) return;
-    out.push_back(NodeSample{std::string(node), bucket_ms, bucket.intervalMs(), bucket.result(), pod_count});
-    bucket.reset();
-  };
+  NodeSeriesFolder folder(node, query.step_ms, out);
   for (const NodeSample& raw : rawNodeSamplesLocked(node, query.start_ms, query.end_ms)) {
-    const int64_t this_bucket_ms = bucketStart(raw.timestamp_ms, query.step_ms);
-    if (!bucket.empty() && this_bucket_ms != bucket_ms) flush();
-    bucket_ms = this_bucket_ms;
-    bucket.add(raw.usage, raw.interval_ms);
-    pod_count = raw.pod_count;
+    folder.add(raw.timestamp_ms, raw.usage, raw.interval_ms, raw.pod_count);
   }
-  flush();
+  folder.finish();
   return out;
 }
 

@@ -4,19 +4,10 @@
 #include <mutex>
 
 #include "tsdb/bucket_aggregator.h"
+#include "tsdb/node_liveness.h"
 #include "tsdb/series_folder.h"
 
 namespace kubemonitor::tsdb {
-namespace {
-
-// Floor division, so that buckets before 1970 align too (C++ '/' truncates toward zero).
-int64_t bucketStart(int64_t timestamp_ms, int64_t step_ms) {
-  int64_t q = timestamp_ms / step_ms;
-  if (timestamp_ms % step_ms != 0 && timestamp_ms < 0) --q;
-  return q * step_ms;
-}
-
-}  // namespace
 
 MemoryStorage::MemoryStorage(const Clock& clock, std::chrono::seconds retention, std::chrono::seconds replay_window)
     : clock_(clock),
@@ -434,22 +425,11 @@ std::vector<NodeSample> MemoryStorage::nodeSeries(std::string_view node, const S
   if (node_it == nodes_.end()) return out;
   const Series& series = node_it->second;
 
-  BucketAggregator bucket;
-  int64_t bucket_ms = 0;
-  uint64_t pod_count = 0;  // the bucket's last, like the capacities
-  auto flush = [&] {
-    if (bucket.empty()) return;
-    out.push_back(NodeSample{node_it->first, bucket_ms, bucket.intervalMs(), bucket.result(), pod_count});
-    bucket.reset();
-  };
+  NodeSeriesFolder folder(node_it->first, query.step_ms, out);
   for (auto it = series.lower_bound(start_ms); it != series.end() && it->first <= query.end_ms; ++it) {
-    const int64_t this_bucket_ms = bucketStart(it->first, query.step_ms);
-    if (!bucket.empty() && this_bucket_ms != bucket_ms) flush();
-    bucket_ms = this_bucket_ms;
-    bucket.add(it->second.usage, it->second.interval_ms);
-    pod_count = it->second.pod_count;
+    folder.add(it->first, it->second.usage, it->second.interval_ms, it->second.pod_count);
   }
-  flush();
+  folder.finish();
   return out;
 }
 
@@ -459,16 +439,12 @@ StorageStats MemoryStorage::stats() const {
 }
 
 MemoryStorage::NodeTimes MemoryStorage::liveNodesLocked(int64_t now_ms, int64_t stale_after_ms) const {
-  constexpr int64_t kUnknownIntervalGraceMs = 60'000;
   const int64_t cutoff_ms = now_ms - retention_ms_;
   NodeTimes live;
   for (const auto& [name, series] : nodes_) {
     if (series.empty()) continue;
     const auto& [newest_ms, sample] = *series.rbegin();
-    const int64_t grace_ms = stale_after_ms > 0       ? stale_after_ms
-                             : sample.interval_ms > 0 ? 3 * sample.interval_ms
-                                                      : kUnknownIntervalGraceMs;
-    if (newest_ms >= cutoff_ms && newest_ms >= now_ms - grace_ms) live.emplace(name, newest_ms);
+    if (nodeIsLive(newest_ms, sample.interval_ms, now_ms, cutoff_ms, stale_after_ms)) live.emplace(name, newest_ms);
   }
   return live;
 }

@@ -129,6 +129,11 @@ class Storage {
   virtual std::vector<ContainerSample> latestContainers(const ObjectKey& pod) const = 0;
 
   virtual StorageStats stats() const = 0;
+
+  // Reads above answer values, not errors: an engine whose reads can fail (a ClickHouse that is
+  // down) answers empty and records why for the calling thread. This returns and clears that
+  // record; the router turns it into a 503 instead of an empty 200. Local engines never fail a read.
+  virtual std::optional<Error> takeReadFailure() const { return std::nullopt; }
 };
 
 }  // namespace kubemonitor::tsdb

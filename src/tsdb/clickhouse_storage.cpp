@@ -1,0 +1,490 @@
+#include "tsdb/clickhouse_storage.h"
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "common/thread_name.h"
+#include "tsdb/block.h"
+#include "tsdb/memory_storage.h"
+#include "tsdb/node_liveness.h"
+
+namespace kubemonitor::tsdb {
+namespace {
+
+// A read failure of this thread's last storage call (Storage::takeReadFailure).
+thread_local std::optional<Error> t_read_failure;
+
+std::string quote(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('\'');
+  return out;
+}
+
+// 'YYYY-MM-DD' (UTC) of a Unix ms timestamp: the day partition it falls in.
+std::string dayLiteral(int64_t unix_ms) {
+  using namespace std::chrono;
+  // Date spans 1970–2149: later bounds (an open end) clamp to 2100.
+  constexpr int64_t kYear2100Ms = 4'102'444'800'000;
+  const auto day = floor<days>(sys_time<milliseconds>(milliseconds(std::clamp<int64_t>(unix_ms, 0, kYear2100Ms))));
+  const year_month_day ymd(day);
+  char text[16];
+  std::snprintf(text, sizeof text, "'%04d-%02u-%02u'", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()));
+  return text;
+}
+
+// ts_ms within [lo_ms, hi_ms], with the day range that lets ClickHouse skip other partitions.
+std::string timeRange(int64_t lo_ms, int64_t hi_ms) {
+  return "day >= " + dayLiteral(lo_ms) + " AND day <= " + dayLiteral(hi_ms) + " AND ts_ms >= " + std::to_string(lo_ms) +
+         " AND ts_ms <= " + std::to_string(hi_ms);
+}
+
+// "(node, ts_ms) IN ((…), …)" for these reports; "0" when there are none.
+template <typename Rows>
+std::string reportKeysIn(const Rows& rows, bool negate = false) {
+  std::set<std::pair<std::string_view, int64_t>> keys;
+  for (const auto& row : rows) keys.emplace(row.node, row.timestamp_ms);
+  if (keys.empty()) return negate ? "1" : "0";
+  std::string out = negate ? "(node, ts_ms) NOT IN (" : "(node, ts_ms) IN (";
+  bool first = true;
+  for (const auto& [node, ts] : keys) {
+    if (!first) out += ", ";
+    first = false;
+    out += "(" + quote(node) + ", " + std::to_string(ts) + ")";
+  }
+  return out + ")";
+}
+
+// The pod rows a series or latest value of `key` is made of: kPod and kContainer (its pod),
+// kNamespace, kDeployment. kNode has none.
+std::string podsOf(const ObjectKey& key) {
+  switch (key.kind) {
+    case ObjectKind::kPod:
+      return "namespace = " + quote(key.namespace_name) + " AND pod = " + quote(key.name);
+    case ObjectKind::kContainer:
+      return "namespace = " + quote(key.namespace_name) + " AND pod = " +
+             quote(std::string_view(key.name).substr(0, key.name.find('/')));
+    case ObjectKind::kNamespace:
+      return "namespace = " + quote(key.name);
+    case ObjectKind::kDeployment:
+      return "namespace = " + quote(key.namespace_name) + " AND deployment = " + quote(key.name);
+    case ObjectKind::kNode:
+      break;
+  }
+  return "0";
+}
+
+std::string containerOf(const ObjectKey& key) {
+  const size_t slash = key.name.find('/');
+  if (slash == std::string::npos) return "0";
+  return podsOf(key) + " AND container = " + quote(std::string_view(key.name).substr(slash + 1));
+}
+
+// The newest copy of each (node, ts_ms), sorted by (node, ts_ms).
+std::vector<NodeRow> visibleNodeRows(std::vector<NodeRow> rows) {
+  std::sort(rows.begin(), rows.end(), [](const NodeRow& a, const NodeRow& b) {
+    return std::tie(a.node, a.timestamp_ms, b.version) < std::tie(b.node, b.timestamp_ms, a.version);
+  });
+  rows.erase(std::unique(rows.begin(), rows.end(),
+                         [](const NodeRow& a, const NodeRow& b) { return a.node == b.node && a.timestamp_ms == b.timestamp_ms; }),
+             rows.end());
+  return rows;
+}
+
+NodeSample toNodeSample(const NodeRow& row) {
+  return NodeSample{row.node, row.timestamp_ms, row.interval_ms, row.usage, row.pod_count};
+}
+
+template <typename Rows>
+void append(Rows& to, Rows&& from) {
+  to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+}
+
+}  // namespace
+
+ClickHouseStorage::ClickHouseStorage(const Clock& clock, ClickHouseUrl url, std::chrono::seconds retention,
+                                     std::chrono::milliseconds timeout)
+    : clock_(clock), retention_(retention), client_(std::move(url), timeout) {}
+
+Result<std::unique_ptr<ClickHouseStorage>> ClickHouseStorage::open(const Clock& clock, ClickHouseUrl url,
+                                                                   std::chrono::seconds retention,
+                                                                   std::chrono::milliseconds timeout) {
+  std::unique_ptr<ClickHouseStorage> storage(new ClickHouseStorage(clock, std::move(url), retention, timeout));
+  if (auto created = storage->createSchema(); !created) return created.error();
+  if (auto dropped = storage->dropExpiredPartitions(); !dropped) return dropped.error();
+  storage->maintenance_ = std::thread([raw = storage.get()] { raw->maintain(); });
+  return storage;
+}
+
+ClickHouseStorage::~ClickHouseStorage() {
+  {
+    std::lock_guard lock(maintenance_mutex_);
+    stopping_ = true;
+  }
+  maintenance_cv_.notify_all();
+  if (maintenance_.joinable()) maintenance_.join();
+}
+
+void ClickHouseStorage::maintain() {
+  nameThisThread("ch-retention");
+  // Partitions are days: dropping them hourly keeps at most a day and an hour past the retention.
+  constexpr auto kPeriod = std::chrono::hours(1);
+  std::unique_lock lock(maintenance_mutex_);
+  while (!maintenance_cv_.wait_for(lock, kPeriod, [this] { return stopping_; })) {
+    lock.unlock();
+    if (auto dropped = dropExpiredPartitions(); !dropped) {
+      // ClickHouse down: the next hour tries again; nothing is lost by waiting.
+      std::fprintf(stderr, "ClickHouse retention: %s\n", dropped.error().toString().c_str());
+    }
+    lock.lock();
+  }
+}
+
+std::string ClickHouseStorage::table(ClickHouseTable which, bool local) const {
+  const char* name = which == ClickHouseTable::kNodes ? "nodes" : which == ClickHouseTable::kPods ? "pods" : "containers";
+  const bool sharded = !client_.url().cluster.empty();
+  return client_.url().database + "." + name + (local && sharded ? "_local" : "");
+}
+
+Status ClickHouseStorage::createSchema() {
+  const ClickHouseUrl& url = client_.url();
+  const std::string& db = url.database;
+  struct TableShape {
+    ClickHouseTable table;
+    const char* order_by;
+  };
+  // ORDER BY serves the reads the API makes: one pod (or container) over a window, a namespace or
+  // deployment over a window (its pods are contiguous), a node over a window.
+  constexpr TableShape kShapes[] = {{ClickHouseTable::kNodes, "(node, ts_ms)"},
+                                    {ClickHouseTable::kPods, "(namespace, pod, ts_ms, node)"},
+                                    {ClickHouseTable::kContainers, "(namespace, pod, container, ts_ms, node)"}};
+  for (size_t endpoint = 0; endpoint < client_.endpointCount(); ++endpoint) {
+    std::vector<std::string> statements{
+        "CREATE DATABASE IF NOT EXISTS " + db,
+        "CREATE TABLE IF NOT EXISTS " + db + ".schema_version (version UInt32, applied_ms Int64) ENGINE = Log"};
+    auto current = client_.queryOn(endpoint, statements[0]);
+    if (current) current = client_.queryOn(endpoint, statements[1]);
+    if (current) current = client_.queryOn(endpoint, "SELECT max(version) FROM " + db + ".schema_version FORMAT TSV");
+    if (!current) return current.error();
+    const int version = std::atoi(current->c_str());
+    if (version > kClickHouseSchemaVersion) {
+      return makeError(ErrorCode::kInvalidArgument, "ClickHouse schema version " + std::to_string(version) +
+                                                        " is newer than this server's (" +
+                                                        std::to_string(kClickHouseSchemaVersion) + "): upgrade the server");
+    }
+    if (version == kClickHouseSchemaVersion) continue;
+    // Version 1: the three tables (and their Distributed fronts).
+    std::vector<std::string> v1;
+    for (const TableShape& shape : kShapes) {
+      v1.push_back("CREATE TABLE IF NOT EXISTS " + table(shape.table, true) + " (" +
+                   clickHouseColumnDefinitions(shape.table) +
+                   ") ENGINE = ReplacingMergeTree(version) PARTITION BY day ORDER BY " + shape.order_by);
+      if (!url.cluster.empty()) {
+        const std::string local = table(shape.table, true);
+        v1.push_back("CREATE TABLE IF NOT EXISTS " + table(shape.table, false) + " AS " + local +
+                     " ENGINE = Distributed(" + url.cluster + ", " + db + ", " +
+                     local.substr(local.find('.') + 1) + ", cityHash64(node))");
+      }
+    }
+    v1.push_back("INSERT INTO " + db + ".schema_version VALUES (1, " + std::to_string(toUnixMs(clock_.wallNow())) + ")");
+    for (const std::string& statement : v1) {
+      if (auto done = client_.queryOn(endpoint, statement); !done) return done.error();
+    }
+  }
+  return {};
+}
+
+int64_t ClickHouseStorage::cutoffMs() const {
+  return toUnixMs(clock_.wallNow()) - std::chrono::duration_cast<std::chrono::milliseconds>(retention_).count();
+}
+
+void ClickHouseStorage::recordFailure(const Error& error) const {
+  if (!t_read_failure) t_read_failure = error;
+}
+
+std::optional<Error> ClickHouseStorage::takeReadFailure() const { return std::exchange(t_read_failure, std::nullopt); }
+
+Result<IngestOutcome> ClickHouseStorage::ingest(const model::Report& report) {
+  if (report.node.empty()) return makeError(ErrorCode::kInvalidArgument, "report without a node name");
+  IngestOutcome outcome;
+  if (report.timestamp_ms < cutoffMs()) return outcome;  // older than what we keep: acknowledged, not stored
+  // Versions order the copies of one (node, ts): the ingesting replica's wall clock in ns, made
+  // strictly increasing within this replica.
+  static std::atomic<uint64_t> last_version{0};
+  uint64_t version = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.wallNow().time_since_epoch()).count());
+  uint64_t previous = last_version.load();
+  while (true) {
+    const uint64_t next = std::max(version, previous + 1);
+    if (last_version.compare_exchange_weak(previous, next)) {
+      version = next;
+      break;
+    }
+  }
+  model::Report sorted = report;
+  sortPods(sorted);  // the order the engine sums pods in (block.h)
+  const ReportRows rows = encodeReportRows(sorted, version);
+  const std::string settings = client_.url().cluster.empty() ? "" : "insert_distributed_sync=1";
+  // The node row last: it makes the copy visible, so a reader never sees part of a report.
+  const std::pair<ClickHouseTable, const std::string*> inserts[] = {{ClickHouseTable::kContainers, &rows.containers},
+                                                                    {ClickHouseTable::kPods, &rows.pods},
+                                                                    {ClickHouseTable::kNodes, &rows.nodes}};
+  for (const auto& [which, data] : inserts) {
+    if (data->empty()) continue;
+    const std::string statement =
+        "INSERT INTO " + table(which, false) + " (" + clickHouseColumnList(which) + ") FORMAT RowBinary";
+    if (auto inserted = client_.insert(statement, *data, settings); !inserted) return inserted.error();
+  }
+  outcome.accepted = 1;
+  return outcome;
+}
+
+std::vector<NodeRow> ClickHouseStorage::nodeRows(const std::string& where) const {
+  auto body = client_.query("SELECT " + clickHouseColumnList(ClickHouseTable::kNodes) + " FROM " +
+                            table(ClickHouseTable::kNodes, false) + " WHERE " + where + " FORMAT RowBinary");
+  if (!body) return recordFailure(body.error()), std::vector<NodeRow>{};
+  auto rows = decodeNodeRows(*body);
+  if (!rows) return recordFailure(rows.error()), std::vector<NodeRow>{};
+  return std::move(*rows);
+}
+
+std::vector<PodRow> ClickHouseStorage::podRows(const std::string& where) const {
+  auto body = client_.query("SELECT " + clickHouseColumnList(ClickHouseTable::kPods) + " FROM " +
+                            table(ClickHouseTable::kPods, false) + " WHERE " + where + " FORMAT RowBinary");
+  if (!body) return recordFailure(body.error()), std::vector<PodRow>{};
+  auto rows = decodePodRows(*body);
+  if (!rows) return recordFailure(rows.error()), std::vector<PodRow>{};
+  return std::move(*rows);
+}
+
+std::vector<ContainerRow> ClickHouseStorage::containerRows(const std::string& where) const {
+  auto body = client_.query("SELECT " + clickHouseColumnList(ClickHouseTable::kContainers) + " FROM " +
+                            table(ClickHouseTable::kContainers, false) + " WHERE " + where + " FORMAT RowBinary");
+  if (!body) return recordFailure(body.error()), std::vector<ContainerRow>{};
+  auto rows = decodeContainerRows(*body);
+  if (!rows) return recordFailure(rows.error()), std::vector<ContainerRow>{};
+  return std::move(*rows);
+}
+
+std::vector<NodeRow> ClickHouseStorage::newestNodeRows(std::string_view node) const {
+  const std::string nodes = table(ClickHouseTable::kNodes, false);
+  const std::string which = node.empty() ? "" : " AND node = " + quote(node);
+  const std::string recent = "ts_ms >= " + std::to_string(cutoffMs()) + " AND day >= " + dayLiteral(cutoffMs());
+  return visibleNodeRows(nodeRows(recent + which + " AND (node, ts_ms) GLOBAL IN (SELECT node, max(ts_ms) FROM " +
+                                  nodes + " WHERE " + recent + which + " GROUP BY node)"));
+}
+
+std::vector<NodeRow> ClickHouseStorage::nodeRowsOf(const std::vector<PodRow>& pods) const {
+  if (pods.empty()) return {};
+  std::set<std::string_view> nodes;
+  int64_t lo_ms = pods.front().timestamp_ms;
+  int64_t hi_ms = lo_ms;
+  for (const PodRow& row : pods) {
+    nodes.insert(row.node);
+    lo_ms = std::min(lo_ms, row.timestamp_ms);
+    hi_ms = std::max(hi_ms, row.timestamp_ms);
+  }
+  std::string in;
+  for (std::string_view node : nodes) in += (in.empty() ? "" : ", ") + quote(node);
+  return nodeRows("node IN (" + in + ") AND " + timeRange(lo_ms, hi_ms));
+}
+
+std::vector<PodRow> ClickHouseStorage::newestPodRows(const ObjectKey& key) const {
+  const std::string recent = podsOf(key) + " AND " + timeRange(cutoffMs(), INT64_MAX);
+  // The newest rows are nearly always visible; an earlier copy of a replay that dropped the pod
+  // is not, hence a few candidates, then all of them.
+  for (const char* limit : {" ORDER BY ts_ms DESC LIMIT 16", ""}) {
+    std::vector<PodRow> candidates = podRows(recent + limit);
+    if (candidates.empty()) return {};
+    const std::vector<NodeRow> nodes = visibleNodeRows(nodeRowsOf(candidates));
+    const PodRow* best = nullptr;
+    for (const PodRow& row : candidates) {
+      auto it = std::lower_bound(nodes.begin(), nodes.end(), row, [](const NodeRow& n, const PodRow& p) {
+        return std::tie(n.node, n.timestamp_ms) < std::tie(p.node, p.timestamp_ms);
+      });
+      if (it == nodes.end() || it->node != row.node || it->timestamp_ms != row.timestamp_ms || it->version != row.version)
+        continue;
+      if (best == nullptr || row.timestamp_ms > best->timestamp_ms) best = &row;
+    }
+    if (best != nullptr) return {*best};
+  }
+  return {};
+}
+
+std::unique_ptr<MemoryStorage> ClickHouseStorage::engineOf(const std::vector<model::Report>& reports) const {
+  auto engine = std::make_unique<MemoryStorage>(clock_, retention_);
+  for (const model::Report& report : reports) (void)engine->ingest(report);
+  return engine;
+}
+
+std::vector<NodeSample> ClickHouseStorage::latestNodes() const {
+  std::vector<NodeSample> out;
+  for (const NodeRow& row : newestNodeRows()) out.push_back(toNodeSample(row));
+  return out;
+}
+
+std::optional<NodeSample> ClickHouseStorage::latestNode(std::string_view node) const {
+  auto rows = newestNodeRows(node);
+  if (rows.empty()) return std::nullopt;
+  return toNodeSample(rows.front());
+}
+
+std::vector<NodeSample> ClickHouseStorage::nodeSeries(std::string_view node, const SeriesQuery& query) const {
+  std::vector<NodeSample> out;
+  if (query.step_ms <= 0 || query.end_ms < query.start_ms) return out;
+  const std::vector<NodeRow> rows = visibleNodeRows(
+      nodeRows("node = " + quote(node) + " AND " + timeRange(std::max(query.start_ms, cutoffMs()), query.end_ms)));
+  NodeSeriesFolder folder(node, query.step_ms, out);
+  for (const NodeRow& row : rows) folder.add(row.timestamp_ms, row.usage, row.interval_ms, row.pod_count);
+  folder.finish();
+  return out;
+}
+
+std::vector<ObjectSample> ClickHouseStorage::latest(ObjectKind kind, const LatestFilter& filter) const {
+  std::vector<NodeRow> newest = newestNodeRows();
+  if (kind == ObjectKind::kNode) {
+    const int64_t now_ms = toUnixMs(clock_.wallNow());
+    std::vector<ObjectSample> out;
+    for (const NodeRow& row : newest) {
+      if (!filter.node.empty() && row.node != filter.node) continue;
+      if (!nodeIsLive(row.timestamp_ms, row.interval_ms, now_ms, cutoffMs(), filter.stale_after_ms)) continue;
+      out.push_back(nodeObjectSample(ObjectKey{ObjectKind::kNode, "", row.node}, toNodeSample(row)));
+    }
+    return out;
+  }
+  // Narrowing in SQL what the engine would filter anyway: never more than it filters.
+  std::string where = reportKeysIn(newest);
+  if (!filter.namespace_name.empty()) where += " AND namespace = " + quote(filter.namespace_name);
+  if (!filter.node.empty() && (kind == ObjectKind::kPod || kind == ObjectKind::kContainer))
+    where += " AND node = " + quote(filter.node);
+  if (!filter.deployment.empty() && (kind == ObjectKind::kPod || kind == ObjectKind::kDeployment))
+    where += " AND deployment = " + quote(filter.deployment);
+  std::vector<PodRow> pods = podRows(where);
+  std::vector<ContainerRow> containers;
+  if (kind == ObjectKind::kContainer) containers = containerRows(where);
+  return engineOf(assembleReports(std::move(newest), std::move(pods), std::move(containers)))->latest(kind, filter);
+}
+
+std::optional<ObjectSample> ClickHouseStorage::latestObject(const ObjectKey& key, int64_t stale_after_ms) const {
+  if (key.kind == ObjectKind::kNode) {
+    auto node = latestNode(key.name);
+    if (!node) return std::nullopt;
+    return nodeObjectSample(key, *node);
+  }
+  std::vector<NodeRow> nodes;
+  std::vector<PodRow> pods;
+  std::vector<ContainerRow> containers;
+  if (hasPodLabels(key.kind)) {
+    pods = newestPodRows(key);
+    if (pods.empty()) return std::nullopt;
+    nodes = nodeRowsOf(pods);
+    if (key.kind == ObjectKind::kContainer) containers = containerRows(containerOf(key) + " AND " + reportKeysIn(pods));
+  } else {
+    // The live sum takes each live node's newest report; a silent aggregate answers its last point,
+    // the sum over the reports at its newest timestamp.
+    nodes = newestNodeRows();
+    pods = podRows(podsOf(key) + " AND " + reportKeysIn(nodes));
+    const std::string recent = podsOf(key) + " AND " + timeRange(cutoffMs(), INT64_MAX);
+    auto newest = client_.query("SELECT max(ts_ms) FROM " + table(ClickHouseTable::kPods, false) + " WHERE " + recent +
+                                " FORMAT TSV");
+    if (!newest) return recordFailure(newest.error()), std::nullopt;
+    const int64_t newest_ms = std::atoll(newest->c_str());
+    std::vector<PodRow> last = podRows(recent + " AND ts_ms = " + std::to_string(newest_ms) + " AND " +
+                                       reportKeysIn(nodes, /*negate=*/true));
+    append(nodes, nodeRowsOf(last));
+    append(pods, std::move(last));
+  }
+  return engineOf(assembleReports(std::move(nodes), std::move(pods), std::move(containers)))
+      ->latestObject(key, stale_after_ms);
+}
+
+std::vector<ObjectSample> ClickHouseStorage::series(const ObjectKey& key, const SeriesQuery& query) const {
+  if (key.kind == ObjectKind::kNode) {
+    std::vector<ObjectSample> out;
+    for (const NodeSample& point : nodeSeries(key.name, query)) out.push_back(nodeObjectSample(key, point));
+    return out;
+  }
+  if (query.step_ms <= 0 || query.end_ms < query.start_ms) return {};
+  const std::string range = timeRange(std::max(query.start_ms, cutoffMs()), query.end_ms);
+  std::vector<PodRow> pods = podRows(podsOf(key) + " AND " + range);
+  std::vector<ContainerRow> containers;
+  if (key.kind == ObjectKind::kContainer) containers = containerRows(containerOf(key) + " AND " + range);
+  std::vector<NodeRow> nodes = nodeRowsOf(pods);
+  return engineOf(assembleReports(std::move(nodes), std::move(pods), std::move(containers)))->series(key, query);
+}
+
+std::vector<NamespaceCandidate> ClickHouseStorage::findNamespaces(ObjectKind kind, std::string_view name,
+                                                                  int64_t stale_after_ms) const {
+  if (kind != ObjectKind::kPod && kind != ObjectKind::kDeployment) return {};
+  const std::string named = (kind == ObjectKind::kPod ? "pod = " : "deployment = ") + quote(name);
+  const std::string recent = named + " AND " + timeRange(cutoffMs(), INT64_MAX);
+  // Per namespace, the reports at the object's newest timestamp there (it exists), and every node's
+  // newest report (whether it is live).
+  std::vector<NodeRow> nodes = newestNodeRows();
+  std::vector<PodRow> pods = podRows(named + " AND " + reportKeysIn(nodes));
+  std::vector<PodRow> last = podRows(recent + " AND (namespace, ts_ms) GLOBAL IN (SELECT namespace, max(ts_ms) FROM " +
+                                     table(ClickHouseTable::kPods, false) + " WHERE " + recent +
+                                     " GROUP BY namespace) AND " + reportKeysIn(nodes, /*negate=*/true));
+  append(nodes, nodeRowsOf(last));
+  append(pods, std::move(last));
+  return engineOf(assembleReports(std::move(nodes), std::move(pods), {}))->findNamespaces(kind, name, stale_after_ms);
+}
+
+std::vector<ContainerSample> ClickHouseStorage::latestContainers(const ObjectKey& pod) const {
+  std::vector<PodRow> pods = newestPodRows(pod);
+  if (pods.empty()) return {};
+  std::vector<ContainerRow> containers = containerRows(podsOf(pod) + " AND " + reportKeysIn(pods));
+  std::vector<NodeRow> nodes = nodeRowsOf(pods);
+  return engineOf(assembleReports(std::move(nodes), std::move(pods), std::move(containers)))->latestContainers(pod);
+}
+
+StorageStats ClickHouseStorage::stats() const {
+  StorageStats out;
+  out.engine = "clickhouse";
+  const std::string recent = "ts_ms >= " + std::to_string(cutoffMs());
+  auto counts = client_.query("SELECT uniqExact(node), uniqExact(node, ts_ms) FROM " + table(ClickHouseTable::kNodes, false) +
+                              " WHERE " + recent + " FORMAT TSV");
+  auto objects = client_.query("SELECT uniqExact(namespace, pod) + uniqExact(namespace) + uniqExact(namespace, deployment) FROM " +
+                               table(ClickHouseTable::kPods, false) + " WHERE " + recent + " FORMAT TSV");
+  if (!counts) return recordFailure(counts.error()), out;
+  if (!objects) return recordFailure(objects.error()), out;
+  std::sscanf(counts->c_str(), "%zu\t%zu", &out.nodes, &out.samples);
+  out.objects = static_cast<size_t>(std::atoll(objects->c_str()));
+  return out;
+}
+
+Result<size_t> ClickHouseStorage::dropExpiredPartitions() {
+  size_t dropped = 0;
+  const std::string cutoff_day = dayLiteral(cutoffMs());
+  for (size_t endpoint = 0; endpoint < client_.endpointCount(); ++endpoint) {
+    for (ClickHouseTable which : {ClickHouseTable::kNodes, ClickHouseTable::kPods, ClickHouseTable::kContainers}) {
+      const std::string local = table(which, true);
+      const std::string bare = local.substr(local.find('.') + 1);
+      // A partition whose newest day is before the cutoff's day holds nothing the retention keeps.
+      auto parts = client_.queryOn(endpoint, "SELECT DISTINCT partition FROM system.parts WHERE active AND database = " +
+                                                 quote(client_.url().database) + " AND table = " + quote(bare) +
+                                                 " AND max_date < " + cutoff_day + " FORMAT TSVRaw");
+      if (!parts) return parts.error();
+      std::string_view list = *parts;
+      while (!list.empty()) {
+        const size_t eol = list.find('\n');
+        std::string_view partition = list.substr(0, eol);
+        list = eol == std::string_view::npos ? std::string_view{} : list.substr(eol + 1);
+        if (partition.empty()) continue;
+        if (auto done = client_.queryOn(endpoint, "ALTER TABLE " + local + " DROP PARTITION " + std::string(partition)); !done)
+          return done.error();
+        ++dropped;
+      }
+    }
+  }
+  return dropped;
+}
+
+}  // namespace kubemonitor::tsdb
