@@ -21,6 +21,8 @@ packages=(
   netdata-core              # the yardstick of the pods benchmark (make bench); never started as a service
   netdata-plugins-bash      # its cgroup naming helper: without it netdata charts no container
   chromium                  # the dashboard's browser tests (playwright-core drives it; npm's browsers cannot download here)
+  clickhouse-server         # 18.16: the ClickHouse test fixture starts its own servers on free ports; never started as a service
+  clickhouse-client         # clickhouse-client, for looking into those servers by hand
 )
 
 # The metrics.k8s.io test runs the real kubectl. Any kubectl on PATH will do (this machine has
@@ -44,7 +46,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
     $SUDO apt-get update -qq
   fi
-  # Packages that ship a daemon (netdata) must not start it: the benchmark runs its own instance.
+  # Packages that ship a daemon (netdata, clickhouse-server) must not start it: the benchmark and
+  # the ClickHouse fixture run their own instances.
   policy=/usr/sbin/policy-rc.d
   added_policy=""
   if [ ! -e "$policy" ]; then
@@ -54,6 +57,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
   if [ -n "$added_policy" ]; then $SUDO rm -f "$policy"; fi
+  # Nor at boot: a system clickhouse-server would hold 8123/9000 for good (the fixture never uses them).
+  if [[ " ${missing[*]} " == *" clickhouse-server "* ]] && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now clickhouse-server.service >/dev/null 2>&1 || true
+  fi
 fi
 
 # Web assets from the npm registry, pinned by lock files; reinstalled only when a lock file is

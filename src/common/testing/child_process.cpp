@@ -77,6 +77,12 @@ std::optional<int> ChildProcess::waitExit(std::chrono::milliseconds timeout) {
   return std::nullopt;
 }
 
+bool ChildProcess::exited() {
+  if (reaped_ || pid_ <= 0) return true;
+  if (waitpid(pid_, nullptr, WNOHANG) == pid_) reaped_ = true;
+  return reaped_;
+}
+
 TempDir::TempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "kubemonitor-e2e-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");

@@ -27,6 +27,8 @@ class ChildProcess {
   void signal(int signo) const;
   // Waits up to `timeout` for exit; the exit status (WEXITSTATUS) or nullopt on timeout/signal.
   std::optional<int> waitExit(std::chrono::milliseconds timeout);
+  // Without waiting: true once the child has exited or died of a signal (it is then reaped).
+  bool exited();
 
  private:
   explicit ChildProcess(pid_t pid) : pid_(pid) {}
