@@ -377,6 +377,12 @@ void HttpServer::Impl::onAccept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
+  {
+    // An answer is written whole, then the next request awaited: Nagle would hold the tail of a
+    // large answer until the client's delayed ACK (40 ms on Linux).
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+  }
   if (connections.load() >= options.max_connections && !evictOldestIdle()) {
     // Every connection is busy: refuse this one. Logged on powers of two to stay quiet under load.
     ++refused;

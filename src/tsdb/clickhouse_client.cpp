@@ -104,7 +104,9 @@ void ClickHouseClient::giveBack(std::unique_ptr<HttpClient> client) {
 
 ClickHouseClient::Attempt ClickHouseClient::post(size_t endpoint, std::string_view statement, std::string_view body,
                                                  std::string_view settings) {
-  std::string target = "http://" + url_.endpoints[endpoint] + "/?database=" + url_.database;
+  // No `database` parameter: it must exist before the request, and the schema creates it; every
+  // statement names its tables with the database.
+  std::string target = "http://" + url_.endpoints[endpoint] + "/?send_progress_in_http_headers=0";
   if (!url_.user.empty()) target += "&user=" + urlEncode(url_.user);
   if (!url_.password.empty()) target += "&password=" + urlEncode(url_.password);
   if (!statement.empty()) target += "&query=" + urlEncode(statement);
@@ -146,6 +148,12 @@ Result<std::string> ClickHouseClient::postAnywhere(std::string_view statement, s
 }
 
 Result<std::string> ClickHouseClient::query(std::string_view sql) { return postAnywhere({}, sql, {}); }
+
+Status ClickHouseClient::insertOn(size_t endpoint, std::string_view statement, std::string_view rows) {
+  auto answer = post(endpoint, statement, rows, {}).answer;
+  if (!answer) return answer.error();
+  return {};
+}
 
 Status ClickHouseClient::insert(std::string_view statement, std::string_view rows, std::string_view settings) {
   auto answer = postAnywhere(statement, rows, settings);

@@ -51,6 +51,8 @@ class ClickHouseClient {
   // `statement` is "INSERT INTO t (cols) FORMAT RowBinary"; `rows` its data. `settings` are extra
   // URL parameters ("insert_distributed_sync=1"). Returns once ClickHouse answered 200.
   Status insert(std::string_view statement, std::string_view rows, std::string_view settings);
+  // The same on one endpoint (rows for that shard's local tables).
+  Status insertOn(size_t endpoint, std::string_view statement, std::string_view rows);
 
  private:
   // One request to one endpoint; `reached` tells a ClickHouse error (not retried elsewhere: every

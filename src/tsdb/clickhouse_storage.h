@@ -2,9 +2,13 @@
 // Storage over ClickHouse (DESIGN §4, issue 17): the server keeps no state of its own, so several
 // replicas over one ClickHouse cluster answer alike.
 //
-// Each report is three inserts (containers, pods, then the node row, which makes the copy visible:
-// clickhouse_rows.h), each synchronous to the owning shard (insert_distributed_sync), so that a 202
-// means ClickHouse has the rows. Reads fetch the rows a question needs — the newest report of
+// Reports are written in batches: what arrives while a batch is being written (up to
+// kClickHouseMaxBatch reports) goes into the next one, as three inserts per shard (containers,
+// pods, then the node rows, which make each copy visible: clickhouse_rows.h) into the owning
+// shard's local tables, and every report of the batch is answered after them, so that a 202 means
+// ClickHouse has its rows. With `cluster=`, the URL's endpoints are the cluster's shards (one
+// server of each); a node's shard is a hash of its name over them, the same on every replica. Few large inserts are what MergeTree wants: each insert is
+// a part on disk that background merges must fold again. Reads fetch the rows a question needs — the newest report of
 // each node, one object's rows in a window — rebuild the reports they come from and answer them
 // with the in-memory engine's own code, so every answer is the embedded engine's, bit for bit.
 //
@@ -14,6 +18,7 @@
 // partitions (PARTITION BY day), ordered for one object over a window. Retention drops whole
 // partitions (dropExpiredPartitions), which works on every ClickHouse version, 18.16 included.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -34,6 +39,8 @@ class MemoryStorage;
 
 // The schema version this server writes; open() migrates older schemas up to it.
 inline constexpr int kClickHouseSchemaVersion = 1;
+// Reports per insert at most (110-pod reports: about 4 MB of RowBinary rows).
+inline constexpr size_t kClickHouseMaxBatch = 64;
 
 class ClickHouseStorage final : public Storage {
  public:
@@ -51,6 +58,8 @@ class ClickHouseStorage final : public Storage {
   // IngestOutcome::replaced is always false: telling a replay apart would cost a read per report,
   // and nothing the API answers depends on it (the replay replaces its earlier copy either way).
   Result<IngestOutcome> ingest(const model::Report& report) override;
+  // Queued for the next batch; `done` is called from a writer thread once the batch is in.
+  void ingestAsync(model::Report report, IngestCallback done) override;
   std::vector<NodeSample> latestNodes() const override;
   std::optional<NodeSample> latestNode(std::string_view node) const override;
   std::vector<NodeSample> nodeSeries(std::string_view node, const SeriesQuery& query) const override;
@@ -90,6 +99,14 @@ class ClickHouseStorage final : public Storage {
   void recordFailure(const Error& error) const;
 
   void maintain();
+  struct Pending {
+    model::Report report;
+    IngestCallback done;
+  };
+  void writeBatches();
+  Status writeBatch(std::vector<Pending>& batch);
+  uint64_t nextVersion();
+  size_t shardOf(std::string_view node) const;  // index into the URL's endpoints
 
   const Clock& clock_;
   const std::chrono::seconds retention_;
@@ -98,6 +115,12 @@ class ClickHouseStorage final : public Storage {
   std::condition_variable maintenance_cv_;
   bool stopping_ = false;  // guarded by maintenance_mutex_
   std::thread maintenance_;
+  std::mutex queue_mutex_;
+  std::condition_variable queue_cv_;
+  std::vector<Pending> queue_;   // guarded by queue_mutex_
+  bool closing_ = false;         // guarded by queue_mutex_: writers finish the queue, then stop
+  std::vector<std::thread> writers_;
+  std::atomic<uint64_t> last_version_{0};
 };
 
 }  // namespace kubemonitor::tsdb

@@ -75,7 +75,10 @@ class ClickHouseReplicasTest : public ::testing::Test {
     const std::string port_file = dir_.path() + "/" + name + ".port";
     server.log = dir_.path() + "/" + name + ".log";
     std::filesystem::remove(port_file);
-    std::vector<std::string> argv{binDir() + "/kubemonitor-server", "--listen", "127.0.0.1:0", "--port-file", port_file};
+    // --stale-after: the reports end when the test starts; the latest views must not change while
+    // it compares them (3 intervals, the default, would pass within the test).
+    std::vector<std::string> argv{binDir() + "/kubemonitor-server", "--listen", "127.0.0.1:0", "--port-file", port_file,
+                                  "--stale-after", "30m"};
     argv.insert(argv.end(), storage_flags.begin(), storage_flags.end());
     server.process.emplace(ChildProcess::spawn(argv, "", server.log));
     auto port = testing::waitForPortFile(port_file, std::chrono::seconds(30));
@@ -95,10 +98,16 @@ class ClickHouseReplicasTest : public ::testing::Test {
   static Result<HttpResponse> post(HttpClient& client, const Server& server, const model::Report& report) {
     return client.post(server.url + "/api/ingest", model::encodeReport(report), {"Content-Type: application/json"});
   }
-  static void ingestOrFail(HttpClient& client, const Server& server, const model::Report& report) {
-    auto response = post(client, server, report);
-    ASSERT_TRUE(response.ok()) << response.error().toString();
-    ASSERT_EQ(response->status, 202) << server.url << ": " << response->body;
+  // Sent as an agent sends it: again after a 503 (over capacity), up to a bound.
+  static ::testing::AssertionResult ingested(HttpClient& client, const Server& server, const model::Report& report) {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      auto response = post(client, server, report);
+      if (!response.ok()) return ::testing::AssertionFailure() << server.url << ": " << response.error().toString();
+      if (response->status == 202) return ::testing::AssertionSuccess();
+      if (response->status != 503) return ::testing::AssertionFailure() << server.url << ": " << response->body;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the agent waits Retry-After; shorter here
+    }
+    return ::testing::AssertionFailure() << server.url << ": still 503 after 100 attempts";
   }
 
   static ClickHouseCluster* cluster_;
@@ -160,12 +169,13 @@ std::vector<std::string> routesFor(const std::vector<model::Report>& reports) {
 TEST_F(ClickHouseReplicasTest, EveryRouteAnswersAsTheEmbeddedEngine) {
   Server embedded = startEmbedded("embedded");
   Server replicas[2] = {startReplica("replica-a", "differential"), startReplica("replica-b", "differential")};
+  if (HasFailure()) return;
   HttpClient client;
 
-  // 3 nodes × 8 pods, 10 min of reports ending now; sent out of order.
+  // 3 nodes × 8 pods, 4 min of reports ending now; sent out of order.
   SystemClock clock;
   const int64_t end_ms = toUnixMs(clock.wallNow()) / kIntervalMs * kIntervalMs;
-  const int ticks = 120;
+  const int ticks = 48;
   const int64_t start_ms = end_ms - (ticks - 1) * kIntervalMs;
   std::vector<model::Report> reports;
   for (size_t node = 0; node < 3; ++node) {
@@ -175,15 +185,30 @@ TEST_F(ClickHouseReplicasTest, EveryRouteAnswersAsTheEmbeddedEngine) {
   }
   std::mt19937 random(17);
   std::shuffle(reports.begin(), reports.end(), random);
-  for (size_t i = 0; i < reports.size(); ++i) {
-    ingestOrFail(client, embedded, reports[i]);
-    ingestOrFail(client, replicas[i % 2], reports[i]);
-    // Every 7th report is replayed (as an agent whose answer was lost does), through the other replica.
-    if (i % 7 == 0) {
-      ingestOrFail(client, embedded, reports[i]);
-      ingestOrFail(client, replicas[(i + 1) % 2], reports[i]);
-    }
+  // Four agents at once (the order each server sees differs, as it would), each report to the
+  // embedded server and to one replica; every 7th is replayed (as by an agent whose answer was
+  // lost), through the other replica.
+  const auto started_at = std::chrono::steady_clock::now();
+  constexpr size_t kSenders = 4;
+  std::vector<std::thread> senders;
+  std::vector<std::string> failures(kSenders);
+  for (size_t t = 0; t < kSenders; ++t) {
+    senders.emplace_back([&, t] {
+      HttpClient sender;
+      for (size_t i = t; i < reports.size() && failures[t].empty(); i += kSenders) {
+        for (const Server* server : {&embedded, &replicas[i % 2]}) {
+          if (auto ok = ingested(sender, *server, reports[i]); !ok) failures[t] = ok.message();
+        }
+        if (i % 7 != 0) continue;
+        for (const Server* server : {&embedded, &replicas[(i + 1) % 2]}) {
+          if (auto ok = ingested(sender, *server, reports[i]); !ok) failures[t] = ok.message();
+        }
+      }
+    });
   }
+  for (auto& t : senders) t.join();
+  for (const std::string& failure : failures) ASSERT_EQ(failure, "");
+  const auto ingested_at = std::chrono::steady_clock::now();
 
   size_t compared = 0;
   for (const std::string& route : routesFor(reports)) {
@@ -199,6 +224,158 @@ TEST_F(ClickHouseReplicasTest, EveryRouteAnswersAsTheEmbeddedEngine) {
     }
   }
   EXPECT_GT(compared, 100u);
+  const auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+  std::printf("differential: %zu reports in %lld ms, %zu answers compared in %lld ms\n", reports.size(),
+              static_cast<long long>(ms(ingested_at - started_at)), compared,
+              static_cast<long long>(ms(std::chrono::steady_clock::now() - ingested_at)));
+}
+
+// Reports of `nodes` nodes × 4 pods, `ticks` intervals ending now, in time order.
+std::vector<model::Report> recentReports(size_t nodes, int ticks, size_t first_node = 0) {
+  SystemClock clock;
+  const int64_t end_ms = toUnixMs(clock.wallNow()) / kIntervalMs * kIntervalMs;
+  const int64_t start_ms = end_ms - (ticks - 1) * kIntervalMs;
+  std::vector<model::Report> reports;
+  for (int tick = 0; tick < ticks; ++tick) {
+    for (size_t node = first_node; node < first_node + nodes; ++node) {
+      reports.push_back(tsdb::testing::generateNodeReport(node, 4, tick, start_ms, kIntervalMs));
+    }
+  }
+  return reports;
+}
+
+TEST_F(ClickHouseReplicasTest, KillDashNineOfAReplicaLosesNothingAcknowledgedAndRetriesDoNotCountTwice) {
+  Server replica_a = startReplica("replica-a", "failover");
+  Server replica_b = startReplica("replica-b", "failover");
+  Server reference = startEmbedded("reference");
+  if (HasFailure()) return;
+  constexpr size_t kAgents = 4;
+  constexpr int kTicks = 60;
+  constexpr size_t kKillAfter = 80;  // acknowledged reports before replica A is killed
+  const std::vector<model::Report> reports = recentReports(kAgents, kTicks);
+
+  // Each agent sends its node's reports in order to replica A, and when A is gone sends the
+  // report it has no answer for (and the rest) to replica B, as the Service would route it.
+  std::mutex mutex;
+  std::map<std::string, std::set<int64_t>> acknowledged;  // guarded by mutex
+  std::atomic<size_t> total{0};
+  std::atomic<size_t> rerouted{0};
+  std::vector<std::thread> agents;
+  for (size_t a = 0; a < kAgents; ++a) {
+    agents.emplace_back([&, a] {
+      HttpClient client(std::chrono::milliseconds(5000));
+      const Server* target = &replica_a;
+      for (size_t i = a; i < reports.size(); i += kAgents) {
+        while (true) {
+          auto response = post(client, *target, reports[i]);
+          if (response.ok() && response->status == 202) break;
+          if (target == &replica_a) {  // refused or unanswered: A is going away; B takes it
+            target = &replica_b;
+            ++rerouted;
+            continue;
+          }
+          return;  // B failed too: the assertions below say which reports are missing
+        }
+        std::lock_guard lock(mutex);
+        acknowledged[reports[i].node].insert(reports[i].timestamp_ms);
+        ++total;
+      }
+    });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (total < kKillAfter && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  replica_a.process->signal(SIGKILL);
+  (void)replica_a.process->waitExit(std::chrono::seconds(10));
+  for (auto& t : agents) t.join();
+  EXPECT_GE(rerouted.load(), 1u);
+  ASSERT_EQ(total.load(), reports.size()) << testing::readTextFile(replica_b.log);
+
+  HttpClient client;
+  for (const auto& [node, timestamps] : acknowledged) {
+    auto stored = integration::nodePointTimestamps(client, replica_b.url, node, 900);
+    ASSERT_TRUE(stored.ok()) << stored.error().toString();
+    const std::set<int64_t> unique(stored->begin(), stored->end());
+    EXPECT_EQ(unique.size(), stored->size()) << node << ": a report stored twice";
+    EXPECT_EQ(unique, timestamps) << node;
+  }
+  // Sums over pods that a retried report reached twice (A's rows may have landed before the kill)
+  // equal those of a server that received each report once.
+  for (const model::Report& report : reports) ASSERT_TRUE(ingested(client, reference, report));
+  for (const std::string route : {"/api/namespaces?window=900", "/api/deployments?window=900", "/api/pods?window=900",
+                                  "/api/namespaces", "/api/nodes"}) {
+    auto expected = client.get(reference.url + route);
+    auto actual = client.get(replica_b.url + route);
+    ASSERT_TRUE(expected.ok() && actual.ok()) << route;
+    EXPECT_EQ(actual->body, expected->body) << route;
+  }
+}
+
+TEST_F(ClickHouseReplicasTest, ClickHouseDownAnswers503AndBothPathsRecoverByThemselves) {
+  Server replica = startReplica("replica", "outage");
+  if (HasFailure()) return;
+  HttpClient client;
+  const std::vector<model::Report> reports = recentReports(1, 2);
+  ASSERT_TRUE(ingested(client, replica, reports[0]));
+
+  cluster_->stopShard(0);
+  cluster_->stopShard(1);
+  auto refused = post(client, replica, reports[1]);
+  ASSERT_TRUE(refused.ok()) << refused.error().toString();
+  EXPECT_EQ(refused->status, 503) << refused->body;
+  EXPECT_EQ(refused->retry_after, "5");
+  EXPECT_NE(refused->body.find("ClickHouse"), std::string::npos) << refused->body;
+  for (const std::string& route :
+       std::vector<std::string>{"/api/nodes", "/api/pods", "/api/nodes/" + reports[0].node + "?window=600"}) {
+    auto query = client.get(replica.url + route);
+    ASSERT_TRUE(query.ok()) << query.error().toString();
+    EXPECT_EQ(query->status, 503) << route << ": " << query->body;
+    EXPECT_NE(query->body.find("storage_unavailable"), std::string::npos) << query->body;
+  }
+
+  ASSERT_TRUE(cluster_->startShard(0).ok());
+  ASSERT_TRUE(cluster_->startShard(1).ok());
+  // The agent keeps the refused report and sends it again: it lands, next to the first.
+  ASSERT_TRUE(ingested(client, replica, reports[1]));
+  auto stored = integration::nodePointTimestamps(client, replica.url, reports[0].node, 600);
+  ASSERT_TRUE(stored.ok()) << stored.error().toString();
+  EXPECT_EQ(*stored, (std::vector<int64_t>{reports[0].timestamp_ms, reports[1].timestamp_ms}));
+}
+
+TEST_F(ClickHouseReplicasTest, RetentionDropsWholeDailyPartitions) {
+  SystemClock clock;
+  const int64_t now_ms = toUnixMs(clock.wallNow()) / kIntervalMs * kIntervalMs;
+  constexpr int64_t kDayMs = 86'400'000;
+  model::Report old_report = tsdb::testing::generateNodeReport(0, 4, 0, now_ms - 3 * kDayMs, kIntervalMs);
+  model::Report new_report = tsdb::testing::generateNodeReport(0, 4, 0, now_ms, kIntervalMs);
+  auto partitions = [&](const std::string& table) {
+    size_t total = 0;
+    for (int shard = 0; shard < cluster_->shards(); ++shard) {
+      auto count = cluster_->query(shard, "SELECT uniqExact(partition) FROM system.parts WHERE active AND database = "
+                                          "'retention' AND table = '" + table + "' FORMAT TSV");
+      EXPECT_TRUE(count.ok()) << count.error().toString();
+      total += count.ok() ? std::stoul(*count) : 0;
+    }
+    return total;
+  };
+  HttpClient client;
+  {
+    Server replica = startReplica("week", "retention", {"--retention", "7d"});
+    if (HasFailure()) return;
+    ASSERT_TRUE(ingested(client, replica, old_report));
+    ASSERT_TRUE(ingested(client, replica, new_report));
+  }
+  for (const char* table : {"nodes_local", "pods_local", "containers_local"}) EXPECT_EQ(partitions(table), 2u) << table;
+
+  // A replica with a 2-day retention drops the day of the old report when it starts.
+  Server replica = startReplica("two-days", "retention", {"--retention", "2d"});
+  if (HasFailure()) return;
+  for (const char* table : {"nodes_local", "pods_local", "containers_local"}) EXPECT_EQ(partitions(table), 1u) << table;
+  // Over the whole week (one point per bucket of a seventh of a day at most): the new report only.
+  auto stored = integration::nodePointTimestamps(client, replica.url, new_report.node, 7 * 86'400);
+  ASSERT_TRUE(stored.ok()) << stored.error().toString();
+  EXPECT_EQ(stored->size(), 1u);
 }
 
 }  // namespace
