@@ -144,9 +144,12 @@ HttpResponse KubeApiView::podList(const std::string& ns) const {
   JsonWriter w(body);
   w.beginObject().field("kind", "PodMetricsList").field("apiVersion", kMetricsGroupVersion);
   w.key("metadata").beginObject().endObject().key("items").beginArray();
-  for (const auto& pod : storage_.latest(tsdb::ObjectKind::kPod, tsdb::LatestFilter{ns, "", "", stale_after_ms_})) {
-    writePodMetrics(w, pod, storage_.latestContainers(pod.key));
-  }
+  const auto pods = storage_.latest(tsdb::ObjectKind::kPod, tsdb::LatestFilter{ns, "", "", stale_after_ms_});
+  std::vector<tsdb::ObjectKey> keys;
+  keys.reserve(pods.size());
+  for (const auto& pod : pods) keys.push_back(pod.key);
+  const auto containers = storage_.latestContainersOf(keys);
+  for (size_t i = 0; i < pods.size(); ++i) writePodMetrics(w, pods[i], containers[i]);
   w.endArray().endObject();
   return json(std::move(body));
 }

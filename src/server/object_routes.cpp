@@ -232,12 +232,19 @@ HttpResponse Router::itemList(const std::vector<tsdb::ObjectSample>& items, Obje
   const auto field_names = objectPointFieldNames(kind);
   // Checked before the items: a bad parameter is 400 even for an empty list.
   if (auto checked = seriesRequest(target, 0, field_names, now_ms); !checked) return badParameter(checked.error());
-  writer.beginObject().key("items").beginArray();
+  // Exactly what each item's own ?window= route answers: its interval sets the finest step.
+  std::vector<SeriesRequest> requests;
+  std::vector<tsdb::ObjectSeriesQuery> queries;
+  requests.reserve(items.size());
+  queries.reserve(items.size());
   for (const auto& item : items) {
-    // Exactly what the item's own ?window= route answers: its interval sets the finest step.
-    const auto request = seriesRequest(target, item.interval_ms, field_names, now_ms);
-    const SeriesRange& range = request->range;
-    writeObjectSeries(writer, item, range, storage_.series(item.key, request->query()), request->fields);
+    requests.push_back(*seriesRequest(target, item.interval_ms, field_names, now_ms));
+    queries.push_back(tsdb::ObjectSeriesQuery{item.key, requests.back().query()});
+  }
+  const auto series_of = storage_.seriesOf(queries);
+  writer.beginObject().key("items").beginArray();
+  for (size_t i = 0; i < items.size(); ++i) {
+    writeObjectSeries(writer, items[i], requests[i].range, series_of[i], requests[i].fields);
   }
   writer.endArray().endObject();
   return response;

@@ -82,6 +82,50 @@ std::string podsOf(const ObjectKey& key) {
   return "0";
 }
 
+// The pod rows of any of `keys` (pods, containers, namespaces, deployments): one IN list per kind.
+template <typename Keys, typename KeyOf>
+std::string podsOfAny(const Keys& keys, KeyOf&& key_of) {
+  std::set<std::pair<std::string, std::string>> pods, deployments;
+  std::set<std::string> namespaces;
+  for (const auto& item : keys) {
+    const ObjectKey& key = key_of(item);
+    switch (key.kind) {
+      case ObjectKind::kPod:
+        pods.emplace(key.namespace_name, key.name);
+        break;
+      case ObjectKind::kContainer:
+        pods.emplace(key.namespace_name, key.name.substr(0, key.name.find('/')));
+        break;
+      case ObjectKind::kNamespace:
+        namespaces.insert(key.name);
+        break;
+      case ObjectKind::kDeployment:
+        deployments.emplace(key.namespace_name, key.name);
+        break;
+      case ObjectKind::kNode:
+        break;
+    }
+  }
+  std::vector<std::string> terms;
+  auto pairsIn = [&](const char* columns, const std::set<std::pair<std::string, std::string>>& set) {
+    if (set.empty()) return;
+    std::string list;
+    for (const auto& [a, b] : set) list += (list.empty() ? "(" : ", (") + quote(a) + ", " + quote(b) + ")";
+    terms.push_back(std::string(columns) + " IN (" + list + ")");
+  };
+  pairsIn("(namespace, pod)", pods);
+  pairsIn("(namespace, deployment)", deployments);
+  if (!namespaces.empty()) {
+    std::string list;
+    for (const std::string& ns : namespaces) list += (list.empty() ? "" : ", ") + quote(ns);
+    terms.push_back("namespace IN (" + list + ")");
+  }
+  if (terms.empty()) return "0";
+  std::string out = "(" + terms[0];
+  for (size_t i = 1; i < terms.size(); ++i) out += " OR " + terms[i];
+  return out + ")";
+}
+
 std::string containerOf(const ObjectKey& key) {
   const size_t slash = key.name.find('/');
   if (slash == std::string::npos) return "0";
@@ -509,6 +553,61 @@ std::vector<ContainerSample> ClickHouseStorage::latestContainers(const ObjectKey
   std::vector<ContainerRow> containers = containerRows(podsOf(pod) + " AND " + reportKeysIn(pods));
   std::vector<NodeRow> nodes = nodeRowsOf(pods);
   return engineOf(assembleReports(std::move(nodes), std::move(pods), std::move(containers)))->latestContainers(pod);
+}
+
+std::vector<std::vector<ObjectSample>> ClickHouseStorage::seriesOf(std::span<const ObjectSeriesQuery> queries) const {
+  // One read of every pod row (and container row) the questions need, over the union of their
+  // ranges; each question is then answered from the same rebuilt reports.
+  std::vector<std::vector<ObjectSample>> out(queries.size());
+  std::vector<const ObjectSeriesQuery*> objects;
+  int64_t lo_ms = INT64_MAX;
+  int64_t hi_ms = INT64_MIN;
+  bool containers_asked = false;
+  for (size_t i = 0; i < queries.size(); ++i) {
+    const ObjectSeriesQuery& q = queries[i];
+    if (q.key.kind == ObjectKind::kNode) {
+      out[i] = series(q.key, q.query);
+      continue;
+    }
+    if (q.query.step_ms <= 0 || q.query.end_ms < q.query.start_ms) continue;
+    objects.push_back(&q);
+    lo_ms = std::min(lo_ms, q.query.start_ms);
+    hi_ms = std::max(hi_ms, q.query.end_ms);
+    containers_asked = containers_asked || q.key.kind == ObjectKind::kContainer;
+  }
+  if (objects.empty()) return out;
+  const std::string range = timeRange(std::max(lo_ms, cutoffMs()), hi_ms);
+  const auto keyOf = [](const ObjectSeriesQuery* q) -> const ObjectKey& { return q->key; };
+  std::vector<PodRow> pods = podRows(podsOfAny(objects, keyOf) + " AND " + range);
+  std::vector<ContainerRow> containers;
+  if (containers_asked) containers = containerRows(podsOfAny(objects, keyOf) + " AND " + range);
+  std::vector<NodeRow> nodes = nodeRowsOf(pods);
+  const auto engine = engineOf(assembleReports(std::move(nodes), std::move(pods), std::move(containers)));
+  for (size_t i = 0; i < queries.size(); ++i) {
+    if (queries[i].key.kind != ObjectKind::kNode) out[i] = engine->series(queries[i].key, queries[i].query);
+  }
+  return out;
+}
+
+std::vector<std::vector<ContainerSample>> ClickHouseStorage::latestContainersOf(std::span<const ObjectKey> pods) const {
+  std::vector<std::vector<ContainerSample>> out(pods.size());
+  if (pods.empty()) return out;
+  // Each pod's newest rows (nearly always its visible copy), their containers and node rows in
+  // three reads; a pod whose newest row turns out to be an earlier copy is asked alone.
+  const auto keyOf = [](const ObjectKey& key) -> const ObjectKey& { return key; };
+  const std::string which = podsOfAny(pods, keyOf);
+  const std::string recent = which + " AND " + timeRange(cutoffMs(), INT64_MAX);
+  std::vector<PodRow> newest = podRows(recent + " AND (namespace, pod, ts_ms) GLOBAL IN (SELECT namespace, pod, max(ts_ms) FROM " +
+                                       table(ClickHouseTable::kPods, false) + " WHERE " + recent +
+                                       " GROUP BY namespace, pod)");
+  std::vector<ContainerRow> containers = containerRows(which + " AND " + reportKeysIn(newest));
+  std::vector<NodeRow> nodes = nodeRowsOf(newest);
+  const auto engine = engineOf(assembleReports(std::move(nodes), std::move(newest), std::move(containers)));
+  for (size_t i = 0; i < pods.size(); ++i) {
+    // Absent from the rebuilt reports: its newest row was an earlier copy of a replayed report.
+    out[i] = engine->latestObject(pods[i], 0) ? engine->latestContainers(pods[i]) : latestContainers(pods[i]);
+  }
+  return out;
 }
 
 StorageStats ClickHouseStorage::stats() const {

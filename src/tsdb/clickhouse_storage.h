@@ -69,6 +69,8 @@ class ClickHouseStorage final : public Storage {
   std::vector<NamespaceCandidate> findNamespaces(ObjectKind kind, std::string_view name,
                                                  int64_t stale_after_ms) const override;
   std::vector<ContainerSample> latestContainers(const ObjectKey& pod) const override;
+  std::vector<std::vector<ObjectSample>> seriesOf(std::span<const ObjectSeriesQuery> queries) const override;
+  std::vector<std::vector<ContainerSample>> latestContainersOf(std::span<const ObjectKey> pods) const override;
   StorageStats stats() const override;
   std::optional<Error> takeReadFailure() const override;
 

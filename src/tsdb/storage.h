@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,6 +80,12 @@ struct SeriesQuery {
   uint64_t pod_columns = kAllPodColumns;
 };
 
+// One object's series question, for Storage::seriesOf.
+struct ObjectSeriesQuery {
+  ObjectKey key;
+  SeriesQuery query;
+};
+
 struct IngestOutcome {
   size_t accepted = 0;    // samples stored (0 when the report is already older than the retention)
   bool replaced = false;  // (node, timestamp) was already stored: a replay, which replaced it
@@ -127,6 +134,21 @@ class Storage {
   // The containers of the pod's newest report, in report order. Their history is series() of
   // ObjectKey{kContainer, namespace, containerSeriesName(pod, container)}.
   virtual std::vector<ContainerSample> latestContainers(const ObjectKey& pod) const = 0;
+
+  // Many questions at once (a list route's items), answered as series() / latestContainers() each
+  // would, in order: an engine whose every read is a round trip answers them in a few.
+  virtual std::vector<std::vector<ObjectSample>> seriesOf(std::span<const ObjectSeriesQuery> queries) const {
+    std::vector<std::vector<ObjectSample>> out;
+    out.reserve(queries.size());
+    for (const ObjectSeriesQuery& q : queries) out.push_back(series(q.key, q.query));
+    return out;
+  }
+  virtual std::vector<std::vector<ContainerSample>> latestContainersOf(std::span<const ObjectKey> pods) const {
+    std::vector<std::vector<ContainerSample>> out;
+    out.reserve(pods.size());
+    for (const ObjectKey& pod : pods) out.push_back(latestContainers(pod));
+    return out;
+  }
 
   virtual StorageStats stats() const = 0;
 
