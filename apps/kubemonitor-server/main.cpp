@@ -21,6 +21,7 @@
 #include "common/files.h"
 #include "common/text.h"
 #include "common/time_format.h"
+#include "migrate.h"
 #include "server/http_server.h"
 #include "server/router.h"
 #include "tsdb/clickhouse_storage.h"
@@ -122,6 +123,11 @@ int runServer(int argc, char** argv) {
       ->envname("STALE_AFTER");
   app.add_option("--port-file", port_file, "after binding, write the port number to this file")->envname("PORT_FILE");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->envname("LOG_LEVEL");
+  std::string migrate_to;
+  CLI::App* migrate = app.add_subcommand(
+      "migrate", "replay the embedded engine of --data-dir into ClickHouse (--to clickhouse://…), then exit");
+  migrate->add_option("--to", migrate_to, "the ClickHouse to fill, as for --storage")->required();
+  migrate->fallthrough();  // --data-dir and --retention may come after `migrate`
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -214,6 +220,14 @@ int runServer(int argc, char** argv) {
   options.max_body_bytes = max_body_bytes;
   options.threads = threads;
   options.ingest_workers = ingest_workers;
+  if (migrate->parsed()) {
+    auto target = tsdb::parseClickHouseUrl(migrate_to);
+    if (!target) {
+      spdlog::error("migrate --to: {}", target.error().toString());
+      return kUsageError;
+    }
+    return migrateToClickHouse(data_dir, *target, std::chrono::seconds(*retention_seconds));
+  }
   options.ingest_queue = ingest_queue;
   options.ingest_max_wait = std::chrono::milliseconds(ingest_max_wait_ms);
   options.max_data_points = max_data_points;

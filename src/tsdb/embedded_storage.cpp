@@ -847,6 +847,24 @@ std::unique_ptr<MemoryStorage> EmbeddedStorage::oldNodeRangeLocked(std::string_v
   return storage;
 }
 
+Status EmbeddedStorage::exportReports(const std::function<Status(const model::Report&)>& visit,
+                                     size_t& unreadable_blocks) {
+  if (auto done = checkpoint(); !done) return done;
+  std::shared_lock old(old_mutex_);
+  const auto mapped = mapBlocksLocked(BlockFilter{}, INT64_MIN, INT64_MAX, nullptr);
+  for (const auto& block : mapped) {
+    auto contents = decodeBlock(block->file.bytes());
+    if (!contents) {
+      ++unreadable_blocks;
+      continue;
+    }
+    for (const model::Report& report : contents->reports) {
+      if (auto visited = visit(report); !visited) return visited;
+    }
+  }
+  return {};
+}
+
 std::shared_ptr<const EmbeddedStorage::MappedBlock> EmbeddedStorage::mapBlock(const std::filesystem::path& path) {
   auto file = MappedFile::open(path);
   if (!file) return nullptr;

@@ -22,6 +22,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <map>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -155,6 +156,11 @@ class EmbeddedStorage final : public Storage {
 
   // Writes the WAL records since the last checkpoint as a block and truncates the WAL before them.
   Status checkpoint();
+  // Every stored report, oldest block first (so a later copy of a (node, timestamp) comes after
+  // the one it replaced), after a checkpoint has put the WAL's records into a block: what
+  // `kubemonitor-server migrate` replays into ClickHouse. Stops at the first error `visit` returns.
+  // A block that cannot be read is skipped and counted in `unreadable_blocks`.
+  Status exportReports(const std::function<Status(const model::Report&)>& visit, size_t& unreadable_blocks);
   // Merges every run of ≥ 2 neighbouring blocks of one tier (see pickCompactions; growing runs
   // too) and deletes expired ones. Checkpoints run the tiered compaction without the growing runs.
   Status compact();

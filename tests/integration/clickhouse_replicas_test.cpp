@@ -343,6 +343,39 @@ TEST_F(ClickHouseReplicasTest, ClickHouseDownAnswers503AndBothPathsRecoverByThem
   EXPECT_EQ(*stored, (std::vector<int64_t>{reports[0].timestamp_ms, reports[1].timestamp_ms}));
 }
 
+TEST_F(ClickHouseReplicasTest, MigrateReplaysTheEmbeddedEngineIntoClickHouse) {
+  const std::vector<model::Report> reports = recentReports(2, 30);
+  {
+    Server embedded = startEmbedded("source");
+    if (HasFailure()) return;
+    HttpClient client;
+    for (const model::Report& report : reports) ASSERT_TRUE(ingested(client, embedded, report));
+    // A replay with other values: the copy that replaced the first must be the one migrated.
+    model::Report replay = reports[5];
+    replay.pods[0].usage.cpu_millicores += 500;
+    ASSERT_TRUE(ingested(client, embedded, replay));
+    embedded.process->signal(SIGTERM);
+    ASSERT_EQ(embedded.process->waitExit(std::chrono::seconds(30)), 0);
+  }
+  ChildProcess migrate = ChildProcess::spawn({binDir() + "/kubemonitor-server", "migrate", "--data-dir",
+                                              dir_.path() + "/source-data", "--to", clickHouseSpec("migrated")},
+                                             "", dir_.path() + "/migrate.log");
+  ASSERT_EQ(migrate.waitExit(std::chrono::seconds(120)), 0) << testing::readTextFile(dir_.path() + "/migrate.log");
+  EXPECT_NE(testing::readTextFile(dir_.path() + "/migrate.log").find("0 unreadable blocks"), std::string::npos)
+      << testing::readTextFile(dir_.path() + "/migrate.log");
+
+  Server source = startEmbedded("source");  // the same data dir, opened again
+  Server replica = startReplica("migrated", "migrated");
+  if (HasFailure()) return;
+  HttpClient client;
+  for (const std::string& route : routesFor(reports)) {
+    auto expected = client.get(source.url + route);
+    auto actual = client.get(replica.url + route);
+    ASSERT_TRUE(expected.ok() && actual.ok()) << route;
+    EXPECT_EQ(actual->body, expected->body) << route;
+  }
+}
+
 TEST_F(ClickHouseReplicasTest, RetentionDropsWholeDailyPartitions) {
   SystemClock clock;
   const int64_t now_ms = toUnixMs(clock.wallNow()) / kIntervalMs * kIntervalMs;
