@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # make test-deploy: the deployment artefacts hold together, offline (kubectl, node and shellcheck
 # are local; the schemas come from the pinned npm package in deploy/validate/).
-#   1. `kubectl kustomize deploy/kubernetes` renders (with a throw-away ingest token);
-#   2. every object validates against the Kubernetes schemas and the project's rules
+#   1. `kubectl kustomize deploy/kubernetes` renders (with a throw-away ingest token), and so does
+#      the ClickHouse overlay deploy/overlays/clickhouse (with a throw-away clickhouse-url too);
+#      neither renders without its generated/operator-written file;
+#   2. every object of both validates against the Kubernetes schemas and the project's rules
 #      (tests/deploy/validate-manifests.cjs: RBAC read-only, host mounts read-only, limits, images
 #      pinned, flags and env vars known to the binaries in BIN_DIR, ...);
-#   3. no ingest token is committed;
+#   3. no ingest token and no ClickHouse URL is committed (nor in a docker build context);
 #   4. shellcheck and bash -n on every script;
 #   5. deploy/docker/Dockerfile.* have not drifted from scripts/build.sh and from the shared
 #      libraries the built binaries link (ldd → dpkg -S → Debian package).
@@ -53,6 +55,28 @@ else
   pass "deploy/kubernetes needs a generated ingest token (scripts/gen-ingest-token.sh)"
 fi
 
+# The ClickHouse overlay, laid out as in the tree (it uses ../../kubernetes), with a throw-away
+# token and a throw-away URL (a password in it, as an operator's would have).
+mkdir -p "$work/tree"
+cp -r deploy/kubernetes deploy/overlays "$work/tree/"
+overlay=$work/tree/overlays/clickhouse
+rm -f "$work/tree/kubernetes/ingest-token" "$overlay/clickhouse-url"
+scripts/gen-ingest-token.sh "$work/tree/kubernetes/ingest-token" >/dev/null
+printf %s 'clickhouse://clickhouse-0.invalid:8123,clickhouse-1.invalid:8123/kubemonitor?cluster=kubemonitor&user=kubemonitor&password=throw-away' \
+  >"$overlay/clickhouse-url"
+if kubectl kustomize "$overlay" >"$work/rendered-clickhouse.yaml" 2>"$work/kustomize-clickhouse.err"; then
+  pass "kubectl kustomize deploy/overlays/clickhouse renders ($(grep -c '^kind:' "$work/rendered-clickhouse.yaml") objects)"
+else
+  fail "kubectl kustomize deploy/overlays/clickhouse: $(cat "$work/kustomize-clickhouse.err")"
+fi
+# Without the operator's URL file it must refuse rather than ship a default (or a committed) URL.
+rm -f "$overlay/clickhouse-url"
+if kubectl kustomize "$overlay" >/dev/null 2>&1; then
+  fail "deploy/overlays/clickhouse renders without a clickhouse-url file (a fixed URL would ship)"
+else
+  pass "deploy/overlays/clickhouse needs an operator-written clickhouse-url file"
+fi
+
 # --- 2. schemas and project rules --------------------------------------------------------------
 if [ -s "$work/rendered.yaml" ]; then
   if node tests/deploy/validate-manifests.cjs "$work/rendered.yaml" "$bin_dir" >"$work/validate.out" 2>&1; then
@@ -63,6 +87,22 @@ if [ -s "$work/rendered.yaml" ]; then
     fail "manifests: schema or project rules (see FAIL lines above)"
   fi
 fi
+if [ -s "$work/rendered-clickhouse.yaml" ]; then
+  if node tests/deploy/validate-manifests.cjs "$work/rendered-clickhouse.yaml" "$bin_dir" >"$work/validate-clickhouse.out" 2>&1; then
+    grep '^WARN' "$work/validate-clickhouse.out" || true
+    pass "overlays/clickhouse: $(tail -n 1 "$work/validate-clickhouse.out")"
+  else
+    cat "$work/validate-clickhouse.out"
+    fail "overlays/clickhouse manifests: schema or project rules (see FAIL lines above)"
+  fi
+  # The overlay pins the server image itself (the base's images: does not reach its Deployment).
+  server_images() { grep -E '^ +image: .*kubemonitor-server' "$1" | awk '{print $2}' | sort -u | xargs; }
+  if [ -s "$work/rendered.yaml" ] && [ "$(server_images "$work/rendered.yaml")" = "$(server_images "$work/rendered-clickhouse.yaml")" ]; then
+    pass "overlays/clickhouse runs the base's server image ($(server_images "$work/rendered.yaml"))"
+  else
+    fail "overlays/clickhouse server image [$(server_images "$work/rendered-clickhouse.yaml")] differs from the base's [$(server_images "$work/rendered.yaml")]: update images: in both"
+  fi
+fi
 
 # --- 3. no committed token ---------------------------------------------------------------------
 if [ -n "$(git ls-files deploy/kubernetes/ingest-token 2>/dev/null)" ]; then
@@ -71,6 +111,19 @@ elif grep -q 'literals:' deploy/kubernetes/kustomization.yaml; then
   fail "deploy/kubernetes/kustomization.yaml has secretGenerator literals: tokens come from a generated file"
 else
   pass "no ingest token in git"
+fi
+# The ClickHouse URL may carry a password: git-ignored, never committed, never in an image's context.
+url_file=deploy/overlays/clickhouse/clickhouse-url
+if [ -n "$(git ls-files "$url_file" 2>/dev/null)" ]; then
+  fail "$url_file is committed: remove it from git and change the ClickHouse password"
+elif ! git check-ignore -q --no-index "$url_file"; then
+  fail "$url_file is not git-ignored (deploy/overlays/clickhouse/.gitignore)"
+elif grep -q 'literals:' deploy/overlays/clickhouse/kustomization.yaml; then
+  fail "deploy/overlays/clickhouse/kustomization.yaml has secretGenerator literals: the URL comes from the operator's file"
+elif ! grep -qxF "$url_file" deploy/docker/Dockerfile.agent.dockerignore || ! grep -qxF "$url_file" deploy/docker/Dockerfile.server.dockerignore; then
+  fail "deploy/docker/Dockerfile.*.dockerignore must exclude $url_file"
+else
+  pass "no ClickHouse URL in git or in a docker build context"
 fi
 
 # --- 4. scripts ---------------------------------------------------------------------------------

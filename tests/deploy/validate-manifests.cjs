@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Validates the output of `kubectl kustomize deploy/kubernetes` (a YAML stream):
+// Validates the output of `kubectl kustomize deploy/kubernetes` or of an overlay such as
+// deploy/overlays/clickhouse (a YAML stream):
 //   1. every object against the Kubernetes OpenAPI schema of its kind (the pinned npm package
 //      kubernetes-models, installed by `npm ci` in deploy/validate/);
 //   2. no field the schema does not know (a typo such as `readOnly: ture` is caught by 1, a typo in
@@ -301,9 +302,13 @@ if (check(!!agent, 'DaemonSet kubemonitor-agent', 'missing')) {
                           (c.env || []).map((e) => e.name));
 }
 
-// The server StatefulSet and its Services.
-const server = find('StatefulSet', 'kubemonitor-server');
-if (check(!!server, 'StatefulSet kubemonitor-server', 'missing')) {
+// The server and its Services: the base's StatefulSet (embedded engine on a claim) or the ClickHouse
+// overlay's Deployment (deploy/overlays/clickhouse: stateless replicas, the URL from a Secret).
+const statefulServer = find('StatefulSet', 'kubemonitor-server');
+const statelessServer = find('Deployment', 'kubemonitor-server');
+check(!(statefulServer && statelessServer), 'kubemonitor-server', 'both a StatefulSet and a Deployment: two servers on two storages');
+const server = statefulServer || statelessServer;
+if (check(!!server, 'StatefulSet or Deployment kubemonitor-server', 'missing')) {
   const pod = server.spec.template.spec;
   const c = pod.containers[0];
   const args = c.args || [];
@@ -318,10 +323,14 @@ if (check(!!server, 'StatefulSet kubemonitor-server', 'missing')) {
   }
   const sc = pod.securityContext || {};
   check(sc.runAsNonRoot === true && sc.runAsUser > 0, server, 'the server runs as a non-root user');
-  const dataDir = (args.find((a) => a.startsWith('--data-dir=')) || '').slice('--data-dir='.length);
-  const dataMount = (c.volumeMounts || []).find((m) => m.mountPath === dataDir);
-  const claims = (server.spec.volumeClaimTemplates || []).map((t) => t.metadata.name);
-  check(!!dataMount && claims.includes(dataMount.name), server, `--data-dir (${dataDir}) must be a PersistentVolumeClaim mount`);
+  if (server.kind === 'StatefulSet') {
+    const dataDir = (args.find((a) => a.startsWith('--data-dir=')) || '').slice('--data-dir='.length);
+    const dataMount = (c.volumeMounts || []).find((m) => m.mountPath === dataDir);
+    const claims = (server.spec.volumeClaimTemplates || []).map((t) => t.metadata.name);
+    check(!!dataMount && claims.includes(dataMount.name), server, `--data-dir (${dataDir}) must be a PersistentVolumeClaim mount`);
+  } else {
+    checkStatelessServer(server, pod, c, args);
+  }
   const tokenFile = (args.find((a) => a.startsWith('--ingest-token-file=')) || '').slice('--ingest-token-file='.length);
   const tokenMount = (c.volumeMounts || []).find((m) => tokenFile.startsWith(m.mountPath + '/'));
   const tokenVolume = tokenMount && pod.volumes.find((v) => v.name === tokenMount.name && v.secret);
@@ -344,6 +353,57 @@ if (check(!!server, 'StatefulSet kubemonitor-server', 'missing')) {
   if (check(!!nodePort, 'Service (NodePort)', 'missing')) {
     check(nodePort.spec.ports.some((p) => p.nodePort === 30080), nodePort, 'must expose nodePort 30080');
     check(selects(nodePort), nodePort, 'selector does not match the server pods');
+  }
+}
+
+// The ClickHouse overlay's Deployment: several replicas that share ClickHouse and own nothing.
+function checkStatelessServer(server, pod, c, args) {
+  check((server.spec.replicas || 1) >= 2, server, `needs replicas >= 2 (has ${server.spec.replicas || 1}): replicas are the point of ClickHouse storage`);
+  const env = new Map((c.env || []).map((e) => [e.name, e]));
+  check(!args.some((a) => a.startsWith('--data-dir')) && !env.has('DATA_DIR'), server,
+        'no --data-dir (DATA_DIR): the storage is ClickHouse, a replica keeps no state');
+  check(!(pod.volumes || []).some((v) => v.persistentVolumeClaim || v.ephemeral), server,
+        'no PersistentVolumeClaim (or ephemeral volume): a replica keeps no state');
+  check(!byKind('PersistentVolumeClaim').length, server, 'no PersistentVolumeClaim objects next to stateless replicas');
+  check(!byKind('Service').some((svc) => svc.spec.clusterIP === 'None'), server,
+        'no headless Service: it governs a StatefulSet, replicas are reached through the ClusterIP Service');
+  // The URL may carry the password: only from a Secret key, never a literal in the manifests.
+  check(!args.some((a) => a.startsWith('--storage')), server, '--storage as an argument is a literal: take STORAGE from a Secret key');
+  const storage = env.get('STORAGE');
+  const ref = storage && storage.valueFrom && storage.valueFrom.secretKeyRef;
+  if (check(!!ref && storage.value === undefined, server, 'STORAGE must come from a Secret key (valueFrom.secretKeyRef), not a literal')) {
+    const secret = find('Secret', ref.name);
+    if (check(!!secret, server, `Secret ${ref.name} (STORAGE) is not rendered`)) {
+      const data = (secret.data || {})[ref.key];
+      const value = data !== undefined ? Buffer.from(String(data).replace(/\s+/g, ''), 'base64').toString('utf8')
+                                       : (secret.stringData || {})[ref.key];
+      check(value !== undefined, server, `Secret ${ref.name} has no key ${ref.key} (STORAGE)`);
+      if (value !== undefined) check(/^clickhouse:\/\/\S+$/.test(value), server, `STORAGE in Secret ${ref.name} key ${ref.key} is not one clickhouse:// URL (a trailing newline?)`);
+    }
+  }
+  // The server creates its --data-dir (./data) at start even with ClickHouse: with a read-only
+  // root file system the working directory must be a writable emptyDir, or every replica exits.
+  const workMount = (c.volumeMounts || []).find((m) => m.mountPath === c.workingDir && !m.readOnly);
+  check(!!workMount && (pod.volumes || []).some((v) => v.name === workMount.name && v.emptyDir), server,
+        'workingDir must be a writable emptyDir mount (the server creates ./data there at start)');
+  const strategy = server.spec.strategy || {};
+  const rolling = strategy.rollingUpdate || {};
+  check(strategy.type === 'RollingUpdate' && String(rolling.maxUnavailable) === '0' && String(rolling.maxSurge) === '1', server,
+        'needs a RollingUpdate with maxUnavailable 0 and maxSurge 1 (a new replica is ready before an old one goes)');
+  const podLabels = server.spec.template.metadata.labels || {};
+  const selectsPods = (sel) => !!sel && Object.entries(sel.matchLabels || {}).every(([k, v]) => podLabels[k] === v) &&
+    Object.keys(sel.matchLabels || {}).length > 0;
+  const spread = (pod.topologySpreadConstraints || []).some((t) => t.topologyKey === 'kubernetes.io/hostname' && selectsPods(t.labelSelector));
+  const affinity = (((pod.affinity || {}).podAntiAffinity || {}).preferredDuringSchedulingIgnoredDuringExecution || [])
+    .some((t) => t.podAffinityTerm && t.podAffinityTerm.topologyKey === 'kubernetes.io/hostname' && selectsPods(t.podAffinityTerm.labelSelector));
+  check(spread || affinity, server, 'replicas must be spread across nodes (topologySpreadConstraints or preferred podAntiAffinity on kubernetes.io/hostname)');
+  const pdbs = byKind('PodDisruptionBudget').filter((b) => selectsPods(b.spec.selector));
+  if (check(pdbs.length > 0, server, 'needs a PodDisruptionBudget selecting the server pods')) {
+    for (const pdb of pdbs) {
+      const min = pdb.spec.minAvailable;
+      check(typeof min === 'number' && min >= 1 && min < (server.spec.replicas || 1), pdb,
+            `minAvailable must be at least 1 and below replicas (${server.spec.replicas}), or a drain blocks forever (has ${min})`);
+    }
   }
 }
 
