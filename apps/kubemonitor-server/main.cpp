@@ -208,11 +208,15 @@ int runServer(int argc, char** argv) {
   }
   options.tls_cert_file = tls_cert;
   options.tls_key_file = tls_key;
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec) {
-    spdlog::error("--data-dir {}: {}", data_dir, ec.message());
-    return kUsageError;
+  // Only the embedded engine (and a migration from it) reads the data dir: a replica on ClickHouse
+  // must start on a read-only root file system without one.
+  if (!clickhouse_url && storage_spec != "memory") {
+    std::error_code ec;
+    std::filesystem::create_directories(data_dir, ec);
+    if (ec) {
+      spdlog::error("--data-dir {}: {}", data_dir, ec.message());
+      return kUsageError;
+    }
   }
 
   options.listen_address = address->host;

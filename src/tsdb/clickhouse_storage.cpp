@@ -611,10 +611,12 @@ std::vector<std::vector<ContainerSample>> ClickHouseStorage::latestContainersOf(
 }
 
 StorageStats ClickHouseStorage::stats() const {
+  // /health asks at every probe: read only the last hour (its partition or two), not the retention.
   StorageStats out;
   out.engine = "clickhouse";
-  const std::string recent = "ts_ms >= " + std::to_string(cutoffMs());
-  auto counts = client_.query("SELECT uniqExact(node), uniqExact(node, ts_ms) FROM " + table(ClickHouseTable::kNodes, false) +
+  const int64_t hour_ago_ms = toUnixMs(clock_.wallNow()) - 3'600'000;
+  const std::string recent = timeRange(std::max(hour_ago_ms, cutoffMs()), INT64_MAX);
+  auto counts = client_.query("SELECT uniqExact(node), count() FROM " + table(ClickHouseTable::kNodes, false) +
                               " WHERE " + recent + " FORMAT TSV");
   auto objects = client_.query("SELECT uniqExact(namespace, pod) + uniqExact(namespace) + uniqExact(namespace, deployment) FROM " +
                                table(ClickHouseTable::kPods, false) + " WHERE " + recent + " FORMAT TSV");

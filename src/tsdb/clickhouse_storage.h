@@ -71,6 +71,8 @@ class ClickHouseStorage final : public Storage {
   std::vector<ContainerSample> latestContainers(const ObjectKey& pod) const override;
   std::vector<std::vector<ObjectSample>> seriesOf(std::span<const ObjectSeriesQuery> queries) const override;
   std::vector<std::vector<ContainerSample>> latestContainersOf(std::span<const ObjectKey> pods) const override;
+  // Of the last hour only (nodes, node reports — a replayed copy counts until merged — and pod,
+  // namespace and deployment series): /health asks at every probe.
   StorageStats stats() const override;
   std::optional<Error> takeReadFailure() const override;
 

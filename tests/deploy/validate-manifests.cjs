@@ -381,11 +381,6 @@ function checkStatelessServer(server, pod, c, args) {
       if (value !== undefined) check(/^clickhouse:\/\/\S+$/.test(value), server, `STORAGE in Secret ${ref.name} key ${ref.key} is not one clickhouse:// URL (a trailing newline?)`);
     }
   }
-  // The server creates its --data-dir (./data) at start even with ClickHouse: with a read-only
-  // root file system the working directory must be a writable emptyDir, or every replica exits.
-  const workMount = (c.volumeMounts || []).find((m) => m.mountPath === c.workingDir && !m.readOnly);
-  check(!!workMount && (pod.volumes || []).some((v) => v.name === workMount.name && v.emptyDir), server,
-        'workingDir must be a writable emptyDir mount (the server creates ./data there at start)');
   const strategy = server.spec.strategy || {};
   const rolling = strategy.rollingUpdate || {};
   check(strategy.type === 'RollingUpdate' && String(rolling.maxUnavailable) === '0' && String(rolling.maxSurge) === '1', server,
