@@ -71,6 +71,9 @@ struct LoadBenchOptions {
   int rounds = 6;                // closed loop: reports per agent, stamped on the grid ending now
   uint64_t seed = 1;             // agents' phases and retry jitter
   std::vector<std::string> server_args;  // extra kubemonitor-server flags, for experiments
+  // > 0: the server stores into a ClickHouse cluster of this many shards, started by the
+  // benchmark on loopback (Debian's clickhouse-server), whose CPU and disk are measured too.
+  int clickhouse_shards = 0;
   std::string bin_dir;           // where kubemonitor-server is
 };
 int runLoadBench(const LoadBenchOptions& options, BenchResult& result);

@@ -21,6 +21,8 @@
 #include "bench_result.h"
 #include "bench_servers.h"
 #include "common/clock.h"
+#include "common/testing/clickhouse_cluster.h"
+#include "tsdb/report_fields.h"
 #include "latency_stats.h"
 #include "load_queries.h"
 #include "load_reports.h"
@@ -239,6 +241,48 @@ void addLoadFigures(BenchResult& result, const LoadBenchOptions& options, std::c
   result.add("report_zstd_kib", static_cast<double>(m.bodies_bytes) / static_cast<double>(m.expected) / 1024);
 }
 
+// --storage for the cluster: every shard's HTTP endpoint, a database of its own.
+std::string clickHouseStorageUrl(const testing::ClickHouseCluster& cluster) {
+  std::string hosts;
+  for (const std::string& endpoint : cluster.httpEndpoints()) hosts += (hosts.empty() ? "" : ",") + endpoint;
+  return "clickhouse://" + hosts + "/kubemonitor_bench?cluster=" + cluster.clusterName();
+}
+
+double clickHouseCpuSeconds(const testing::ClickHouseCluster& cluster) {
+  double total = 0;
+  for (int shard = 0; shard < cluster.shards(); ++shard) {
+    if (auto usage = readProcessUsage(cluster.pid(shard))) total += usage->cpu_seconds;
+  }
+  return total;
+}
+
+// Bytes on disk of the benchmark's tables over every shard, per value stored (a field of a node,
+// pod or container row: keys, labels and ClickHouse's marks and indexes are the overhead).
+void addClickHouseDisk(testing::ClickHouseCluster& cluster, BenchResult& result) {
+  double bytes = 0;
+  double values = 0;
+  const std::pair<const char*, size_t> tables[] = {{"nodes_local", tsdb::internal::kNodeFields.size()},
+                                                   {"pods_local", tsdb::internal::kPodFields.size()},
+                                                   {"containers_local", tsdb::internal::kContainerFields.size()}};
+  for (int shard = 0; shard < cluster.shards(); ++shard) {
+    for (const auto& [table, fields] : tables) {
+      auto answer = cluster.query(shard, std::string("SELECT sum(bytes_on_disk), sum(rows) FROM system.parts WHERE active "
+                                                     "AND database = 'kubemonitor_bench' AND table = '") +
+                                             table + "' FORMAT TSV");
+      if (!answer) {
+        spdlog::warn("ClickHouse disk: {}", answer.error().toString());
+        return;
+      }
+      double table_bytes = 0, rows = 0;
+      std::sscanf(answer->c_str(), "%lf\t%lf", &table_bytes, &rows);
+      bytes += table_bytes;
+      values += rows * double(fields);
+    }
+  }
+  result.add("clickhouse_bytes_on_disk", bytes);
+  result.add("clickhouse_bytes_per_value", values > 0 ? bytes / values : 0);
+}
+
 }  // namespace
 
 int runLoadBench(const LoadBenchOptions& options, BenchResult& result) {
@@ -250,8 +294,19 @@ int runLoadBench(const LoadBenchOptions& options, BenchResult& result) {
   }
   const LoadReportShape shape{options.pods_per_agent, options.containers_per_pod, interval.count()};
   if (!ensureFileLimit(options.agents)) return 1;
+  std::vector<std::string> server_args = options.server_args;
+  std::unique_ptr<testing::ClickHouseCluster> clickhouse;
+  if (options.clickhouse_shards > 0) {
+    auto started = testing::ClickHouseCluster::start(options.clickhouse_shards);
+    if (!started) {
+      spdlog::error("ClickHouse: {}", started.error().toString());
+      return 1;
+    }
+    clickhouse = std::move(*started);
+    server_args.push_back("--storage=" + clickHouseStorageUrl(*clickhouse));
+  }
   RunningServer server;
-  if (!startServer(options.bin_dir, server, options.server_args)) return 1;
+  if (!startServer(options.bin_dir, server, server_args)) return 1;
   const pid_t server_pid = server.process->pid();
 
   const int threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1U, 4U));
@@ -311,6 +366,7 @@ int runLoadBench(const LoadBenchOptions& options, BenchResult& result) {
   std::this_thread::sleep_until(load_begin);
   auto server_begin = readProcessUsage(server_pid);
   const double self_begin = selfCpuSeconds();
+  const double clickhouse_begin = clickhouse ? clickHouseCpuSeconds(*clickhouse) : 0;
   if (options.closed_loop) {
     ingest.join();
   } else {
@@ -319,6 +375,7 @@ int runLoadBench(const LoadBenchOptions& options, BenchResult& result) {
   const auto window_end = options.closed_loop ? figures.last_acknowledged : load_end;
   auto server_end = readProcessUsage(server_pid);
   const double self_end = selfCpuSeconds();
+  const double clickhouse_end = clickhouse ? clickHouseCpuSeconds(*clickhouse) : 0;
   if (!options.closed_loop) ingest.join();
   single_queries.join();
   list_queries.join();
@@ -340,6 +397,12 @@ int runLoadBench(const LoadBenchOptions& options, BenchResult& result) {
   m.encode_s = encode_s;
   m.bodies_bytes = bodies.totalBytes();
   addLoadFigures(result, options, interval, m);
+  if (clickhouse) {
+    const double reports = std::max(1.0, double(figures.acknowledged_in_window));  // as server_cpu_ms_per_report
+    result.add("clickhouse_cpu_ms_per_report", (clickhouse_end - clickhouse_begin) * 1000 / reports);
+    result.add("clickhouse_cpu_cores", (clickhouse_end - clickhouse_begin) / m.window_s);
+    addClickHouseDisk(*clickhouse, result);
+  }
 
   for (const auto& [kind, count] : figures.connection_error_kinds) spdlog::warn("ingest connection errors: {} × {}", count, kind);
   if (unacknowledged > 0) spdlog::error("{} of {} reports were never acknowledged", unacknowledged, expected);

@@ -87,6 +87,9 @@ int main(int argc, char** argv) {
   load->add_option("--rounds", load_options.rounds, "--closed-loop: reports per agent")->check(CLI::Range(1, 100000));
   load->add_option("--seed", load_options.seed, "seed of the agents' phases and retry jitter");
   load->add_option("--server-arg", load_options.server_args, "extra kubemonitor-server flag (repeatable)")->allow_extra_args(false);
+  load->add_option("--clickhouse-shards", load_options.clickhouse_shards,
+                   "store into a ClickHouse cluster of this many shards started on loopback (0: the embedded engine)")
+      ->check(CLI::Range(0, 8));
   StorageBenchOptions storage_options;
   storage_options.dir = std::filesystem::temp_directory_path().string();
   auto* storage = app.add_subcommand("storage", "embedded engine: ingest samples/s, bytes/sample, RAM/series, "

@@ -337,6 +337,11 @@ bool ClickHouseCluster::running(int i) {
   return shard.process && !shard.process->exited();
 }
 
+pid_t ClickHouseCluster::pid(int i) const {
+  const Shard& shard = shards_.at(static_cast<size_t>(i));
+  return shard.process ? shard.process->pid() : -1;
+}
+
 void ClickHouseCluster::stopShard(int i) {
   Shard& shard = shards_.at(static_cast<size_t>(i));
   if (!shard.process) return;

@@ -61,6 +61,8 @@ class ClickHouseCluster {
   // Waits as start() does, up to 60 s. No-op when it is running.
   Status startShard(int shard);
   bool running(int shard);
+  // The pid of the shard's server (for a benchmark's CPU figures); -1 when it is not running.
+  pid_t pid(int shard) const;
 
   // POSTs `sql` to the shard's HTTP interface (user default) and returns the body of a 200 answer.
   // `url_params` ("insert_distributed_sync=1&…") are added to the URL: ClickHouse settings for this
