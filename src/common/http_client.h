@@ -33,6 +33,9 @@ struct HttpUrl {
 // "http[s]://host[:port][/path?query]"; kInvalidArgument for another scheme or no host.
 Result<HttpUrl> parseHttpUrl(std::string_view url);
 
+// Percent-encoding of a URL query value: RFC 3986's unreserved characters pass, all else is %XX.
+std::string percentEncode(std::string_view value);
+
 struct HttpResponse {
   long status = 0;                // HTTP status code
   std::string body;               // as received (not decoded); empty for a streamed 2xx answer

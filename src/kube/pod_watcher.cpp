@@ -7,23 +7,6 @@
 namespace kubemonitor::kube {
 namespace {
 
-// Percent-encodes a query value (RFC 3986 unreserved characters pass through).
-std::string encodeQueryValue(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-        c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 // resourceVersions are opaque strings, but etcd's are integers and the newest is the largest;
 // compare numerically when both are numbers, else accept the newer one as given.
 bool isNewer(const std::string& candidate, const std::string& current) {
@@ -123,7 +106,7 @@ PodWatcher::PodWatcher(KubeHttp& http, std::string node_name, PodCatalog& catalo
                        WatcherOptions options)
     : http_(http),
       node_name_(std::move(node_name)),
-      field_selector_(encodeQueryValue("spec.nodeName=" + node_name_)),
+      field_selector_(percentEncode("spec.nodeName=" + node_name_)),
       catalog_(catalog),
       clock_(clock),
       options_(options),
@@ -157,13 +140,13 @@ bool PodWatcher::stopping() const {
 
 std::string PodWatcher::listPath(const std::string& continue_token) const {
   std::string path = "/api/v1/pods?fieldSelector=" + field_selector_ + "&limit=" + std::to_string(options_.list_page_size);
-  if (!continue_token.empty()) path += "&continue=" + encodeQueryValue(continue_token);
+  if (!continue_token.empty()) path += "&continue=" + percentEncode(continue_token);
   return path;
 }
 
 std::string PodWatcher::watchPath(const std::string& resource_version) const {
   return "/api/v1/pods?watch=1&fieldSelector=" + field_selector_ + "&resourceVersion=" +
-         encodeQueryValue(resource_version) + "&allowWatchBookmarks=true&timeoutSeconds=" +
+         percentEncode(resource_version) + "&allowWatchBookmarks=true&timeoutSeconds=" +
          std::to_string(options_.watch_timeout_seconds);
 }
 
@@ -300,8 +283,8 @@ void PodWatcher::confirmDeployment(PodMetadata& pod) {
   const std::string key = pod.namespace_name + "/" + pod.owner_name;
   auto cached = replica_sets_.find(key);
   if (cached == replica_sets_.end()) {
-    auto answer = http_.get("/apis/apps/v1/namespaces/" + encodeQueryValue(pod.namespace_name) + "/replicasets/" +
-                            encodeQueryValue(pod.owner_name));
+    auto answer = http_.get("/apis/apps/v1/namespaces/" + percentEncode(pod.namespace_name) + "/replicasets/" +
+                            percentEncode(pod.owner_name));
     if (!answer) {
       // Transport trouble: keep the name rule for now and ask again for the next pod event.
       recordError("GET replicaset " + key + ": " + answer.error().toString());

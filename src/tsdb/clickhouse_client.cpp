@@ -59,22 +59,6 @@ Result<ClickHouseUrl> parseClickHouseUrl(std::string_view url) {
   return out;
 }
 
-std::string urlEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size() * 3 / 2);
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 ClickHouseClient::ClickHouseClient(ClickHouseUrl url, std::chrono::milliseconds timeout)
     : url_(std::move(url)), timeout_(timeout) {}
 
@@ -107,9 +91,9 @@ ClickHouseClient::Attempt ClickHouseClient::post(size_t endpoint, std::string_vi
   // No `database` parameter: it must exist before the request, and the schema creates it; every
   // statement names its tables with the database.
   std::string target = "http://" + url_.endpoints[endpoint] + "/?send_progress_in_http_headers=0";
-  if (!url_.user.empty()) target += "&user=" + urlEncode(url_.user);
-  if (!url_.password.empty()) target += "&password=" + urlEncode(url_.password);
-  if (!statement.empty()) target += "&query=" + urlEncode(statement);
+  if (!url_.user.empty()) target += "&user=" + percentEncode(url_.user);
+  if (!url_.password.empty()) target += "&password=" + percentEncode(url_.password);
+  if (!statement.empty()) target += "&query=" + percentEncode(statement);
   if (!settings.empty()) target += "&" + std::string(settings);
   auto client = borrow();
   auto response = client->post(target, body, {"Content-Type: application/octet-stream"});

@@ -30,9 +30,6 @@ struct ClickHouseUrl {
 // kInvalidArgument with what is wrong (scheme, no host, no database, an unknown parameter).
 Result<ClickHouseUrl> parseClickHouseUrl(std::string_view url);
 
-// Percent-encoding of a URL query value (RFC 3986 unreserved characters kept).
-std::string urlEncode(std::string_view text);
-
 class ClickHouseClient {
  public:
   ClickHouseClient(ClickHouseUrl url, std::chrono::milliseconds timeout);

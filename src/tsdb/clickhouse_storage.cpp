@@ -356,31 +356,26 @@ Status ClickHouseStorage::writeBatch(std::vector<Pending>& batch) {
   return {};
 }
 
-std::vector<NodeRow> ClickHouseStorage::nodeRows(const std::string& where) const {
-  auto body = client_.query("SELECT " + clickHouseColumnList(ClickHouseTable::kNodes) + " FROM " +
-                            table(ClickHouseTable::kNodes, false) + " WHERE " + where + " FORMAT RowBinary");
-  if (!body) return recordFailure(body.error()), std::vector<NodeRow>{};
-  auto rows = decodeNodeRows(*body);
-  if (!rows) return recordFailure(rows.error()), std::vector<NodeRow>{};
+template <typename Row, typename Decode>
+std::vector<Row> ClickHouseStorage::fetchRows(ClickHouseTable which, const std::string& where, Decode decode) const {
+  auto body = client_.query("SELECT " + clickHouseColumnList(which) + " FROM " + table(which, false) + " WHERE " + where +
+                            " FORMAT RowBinary");
+  if (!body) return recordFailure(body.error()), std::vector<Row>{};
+  auto rows = decode(*body);
+  if (!rows) return recordFailure(rows.error()), std::vector<Row>{};
   return std::move(*rows);
+}
+
+std::vector<NodeRow> ClickHouseStorage::nodeRows(const std::string& where) const {
+  return fetchRows<NodeRow>(ClickHouseTable::kNodes, where, decodeNodeRows);
 }
 
 std::vector<PodRow> ClickHouseStorage::podRows(const std::string& where) const {
-  auto body = client_.query("SELECT " + clickHouseColumnList(ClickHouseTable::kPods) + " FROM " +
-                            table(ClickHouseTable::kPods, false) + " WHERE " + where + " FORMAT RowBinary");
-  if (!body) return recordFailure(body.error()), std::vector<PodRow>{};
-  auto rows = decodePodRows(*body);
-  if (!rows) return recordFailure(rows.error()), std::vector<PodRow>{};
-  return std::move(*rows);
+  return fetchRows<PodRow>(ClickHouseTable::kPods, where, decodePodRows);
 }
 
 std::vector<ContainerRow> ClickHouseStorage::containerRows(const std::string& where) const {
-  auto body = client_.query("SELECT " + clickHouseColumnList(ClickHouseTable::kContainers) + " FROM " +
-                            table(ClickHouseTable::kContainers, false) + " WHERE " + where + " FORMAT RowBinary");
-  if (!body) return recordFailure(body.error()), std::vector<ContainerRow>{};
-  auto rows = decodeContainerRows(*body);
-  if (!rows) return recordFailure(rows.error()), std::vector<ContainerRow>{};
-  return std::move(*rows);
+  return fetchRows<ContainerRow>(ClickHouseTable::kContainers, where, decodeContainerRows);
 }
 
 std::vector<NodeRow> ClickHouseStorage::newestNodeRows(std::string_view node) const {

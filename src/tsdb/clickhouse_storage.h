@@ -89,6 +89,8 @@ class ClickHouseStorage final : public Storage {
   std::vector<NodeRow> nodeRows(const std::string& where) const;
   std::vector<PodRow> podRows(const std::string& where) const;
   std::vector<ContainerRow> containerRows(const std::string& where) const;
+  template <typename Row, typename Decode>
+  std::vector<Row> fetchRows(ClickHouseTable which, const std::string& where, Decode decode) const;
   // The newest visible node row of each node (or of `node`) within the retention.
   std::vector<NodeRow> newestNodeRows(std::string_view node = {}) const;
   // The node rows of the reports `pods` come from.

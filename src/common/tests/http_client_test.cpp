@@ -22,6 +22,13 @@ std::string chunk(const std::string& data) {
 
 const std::string kChunkedHead = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
 
+TEST(PercentEncode, KeepsUnreservedCharactersAndEncodesTheRest) {
+  EXPECT_EQ(percentEncode("SELECT 1, 'a'"), "SELECT%201%2C%20%27a%27");
+  EXPECT_EQ(percentEncode("spec.nodeName=node-1"), "spec.nodeName%3Dnode-1");
+  EXPECT_EQ(percentEncode("a-b_c.d~"), "a-b_c.d~");
+  EXPECT_EQ(percentEncode("\xc3\xa9/"), "%C3%A9%2F");
+}
+
 TEST(ParseHttpUrl, SplitsSchemeHostPortAndTarget) {
   struct Case {
     std::string url;
