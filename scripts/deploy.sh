@@ -2,13 +2,15 @@
 # Deploys kubemonitor to the cluster of the current kubectl context:
 #   1. builds the two images (docker or podman, when one of them works here),
 #   2. loads them into minikube or kind when the context is one of those (else --registry pushes),
-#   3. generates the ingest token once (scripts/gen-ingest-token.sh; kept across deploys),
+#   3. generates the ingest token once (scripts/gen-ingest-token.sh, deploy/kubernetes/base/
+#      ingest-token; kept across deploys),
 #   4. kubectl apply -k deploy/kubernetes, waits for both rollouts, prints the URL.
 #
 #   scripts/deploy.sh [--no-build] [--registry REG] [--timeout 5m]
 #     --no-build      use images that already exist (in the cluster's runtime or a registry)
 #     --registry REG  push to REG/kubemonitor-{agent,server}:TAG and deploy those names
-#   environment: KUBECTL (default kubectl), IMAGE_TAG (default: the tag in kustomization.yaml)
+#   environment: KUBECTL (default kubectl), IMAGE_TAG (default: the tag in
+#                deploy/kubernetes/base/kustomization.yaml)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -34,8 +36,8 @@ die() { echo "deploy: $*" >&2; exit 1; }
 command -v "$kubectl" >/dev/null 2>&1 || die "kubectl not found (Debian: apt-get install kubernetes-client)"
 context=$("$kubectl" config current-context 2>/dev/null) || die "no current kubectl context; point kubectl at a cluster first"
 # The tag pinned in the kustomization is the one the manifests run.
-tag=${IMAGE_TAG:-$(awk '/name: kubemonitor-agent$/ {found = 1} found && /newTag:/ {print $2; exit}' deploy/kubernetes/kustomization.yaml)}
-[ -n "$tag" ] || die "cannot read the image tag from deploy/kubernetes/kustomization.yaml"
+tag=${IMAGE_TAG:-$(awk '/name: kubemonitor-agent$/ {found = 1} found && /newTag:/ {print $2; exit}' deploy/kubernetes/base/kustomization.yaml)}
+[ -n "$tag" ] || die "cannot read the image tag from deploy/kubernetes/base/kustomization.yaml"
 agent_image="${registry:+$registry/}kubemonitor/kubemonitor-agent:$tag"
 server_image="${registry:+$registry/}kubemonitor/kubemonitor-server:$tag"
 log "context $context, images $agent_image and $server_image"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Writes a fresh random ingest token for the kustomize secretGenerator (deploy/kubernetes/
+# Writes a fresh random ingest token for the kustomize secretGenerator (deploy/kubernetes/base/
 # kustomization.yaml). The file is git-ignored: every installation has its own token.
 #
-#   scripts/gen-ingest-token.sh [FILE]      default: deploy/kubernetes/ingest-token
+#   scripts/gen-ingest-token.sh [FILE]      default: deploy/kubernetes/base/ingest-token
 #   --force   replace an existing token (rotation; docs/operations.md)
 set -euo pipefail
 source_dir=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,7 +15,7 @@ for arg in "$@"; do
     *) file=$arg ;;
   esac
 done
-file=${file:-$source_dir/deploy/kubernetes/ingest-token}
+file=${file:-$source_dir/deploy/kubernetes/base/ingest-token}
 
 if [ -s "$file" ] && [ "$force" != "1" ]; then
   echo "gen-ingest-token: $file exists; keeping it (--force replaces it)"

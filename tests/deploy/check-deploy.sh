@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # make test-deploy: the deployment artefacts hold together, offline (kubectl, node and shellcheck
 # are local; the schemas come from the pinned npm package in deploy/validate/).
-#   1. `kubectl kustomize deploy/kubernetes` renders (with a throw-away ingest token), and so does
-#      the ClickHouse overlay deploy/overlays/clickhouse (with a throw-away clickhouse-url too);
-#      neither renders without its generated/operator-written file;
+#   1. `kubectl kustomize deploy/kubernetes` renders (with a throw-away ingest token in
+#      deploy/kubernetes/base/ingest-token), exactly as its base deploy/kubernetes/base does, and so
+#      does the ClickHouse overlay deploy/kubernetes/overlays/clickhouse (with a throw-away
+#      clickhouse-url too); neither renders without its generated/operator-written file;
 #   2. every object of both validates against the Kubernetes schemas and the project's rules
 #      (tests/deploy/validate-manifests.cjs: RBAC read-only, host mounts read-only, limits, images
 #      pinned, flags and env vars known to the binaries in BIN_DIR, ...);
@@ -38,43 +39,49 @@ if [ ! -d deploy/validate/node_modules/kubernetes-models ]; then
 fi
 
 # --- 1. render ---------------------------------------------------------------------------------
-# A copy of the base with a generated token, as scripts/deploy.sh does; the tree stays untouched.
-cp -r deploy/kubernetes "$work/base"
-rm -f "$work/base/ingest-token"
-scripts/gen-ingest-token.sh "$work/base/ingest-token" >/dev/null
-if kubectl kustomize "$work/base" >"$work/rendered.yaml" 2>"$work/kustomize.err"; then
+# A copy of deploy/kubernetes (the wrapper, base/ and overlays/) with a generated token, as
+# scripts/deploy.sh does; the tree stays untouched.
+cp -r deploy/kubernetes "$work/kubernetes"
+base=$work/kubernetes/base
+overlay=$work/kubernetes/overlays/clickhouse
+rm -f "$base/ingest-token" "$overlay/clickhouse-url"
+scripts/gen-ingest-token.sh "$base/ingest-token" >/dev/null
+if kubectl kustomize "$work/kubernetes" >"$work/rendered.yaml" 2>"$work/kustomize.err"; then
   pass "kubectl kustomize deploy/kubernetes renders ($(grep -c '^kind:' "$work/rendered.yaml") objects)"
 else
   fail "kubectl kustomize deploy/kubernetes: $(cat "$work/kustomize.err")"
 fi
-# Without a generated token the base must refuse to render rather than ship a default one.
-rm -f "$work/base/ingest-token"
-if kubectl kustomize "$work/base" >/dev/null 2>&1; then
-  fail "deploy/kubernetes renders without a generated ingest token (a fixed token would ship)"
+# deploy/kubernetes is only a wrapper: it must add nothing to the base the overlays build on.
+if kubectl kustomize "$base" >"$work/rendered-base.yaml" 2>"$work/kustomize-base.err" &&
+   cmp -s "$work/rendered.yaml" "$work/rendered-base.yaml"; then
+  pass "deploy/kubernetes renders exactly deploy/kubernetes/base"
 else
-  pass "deploy/kubernetes needs a generated ingest token (scripts/gen-ingest-token.sh)"
+  fail "deploy/kubernetes and deploy/kubernetes/base render differently (the wrapper must be resources: [base] only) $(cat "$work/kustomize-base.err")"
 fi
 
-# The ClickHouse overlay, laid out as in the tree (it uses ../../kubernetes), with a throw-away
-# token and a throw-away URL (a password in it, as an operator's would have).
-mkdir -p "$work/tree"
-cp -r deploy/kubernetes deploy/overlays "$work/tree/"
-overlay=$work/tree/overlays/clickhouse
-rm -f "$work/tree/kubernetes/ingest-token" "$overlay/clickhouse-url"
-scripts/gen-ingest-token.sh "$work/tree/kubernetes/ingest-token" >/dev/null
+# The ClickHouse overlay, laid out as in the tree (it uses ../../base), with the throw-away token
+# and a throw-away URL (a password in it, as an operator's would have).
 printf %s 'clickhouse://clickhouse-0.invalid:8123,clickhouse-1.invalid:8123/kubemonitor?cluster=kubemonitor&user=kubemonitor&password=throw-away' \
   >"$overlay/clickhouse-url"
 if kubectl kustomize "$overlay" >"$work/rendered-clickhouse.yaml" 2>"$work/kustomize-clickhouse.err"; then
-  pass "kubectl kustomize deploy/overlays/clickhouse renders ($(grep -c '^kind:' "$work/rendered-clickhouse.yaml") objects)"
+  pass "kubectl kustomize deploy/kubernetes/overlays/clickhouse renders ($(grep -c '^kind:' "$work/rendered-clickhouse.yaml") objects)"
 else
-  fail "kubectl kustomize deploy/overlays/clickhouse: $(cat "$work/kustomize-clickhouse.err")"
+  fail "kubectl kustomize deploy/kubernetes/overlays/clickhouse: $(cat "$work/kustomize-clickhouse.err")"
 fi
 # Without the operator's URL file it must refuse rather than ship a default (or a committed) URL.
 rm -f "$overlay/clickhouse-url"
 if kubectl kustomize "$overlay" >/dev/null 2>&1; then
-  fail "deploy/overlays/clickhouse renders without a clickhouse-url file (a fixed URL would ship)"
+  fail "deploy/kubernetes/overlays/clickhouse renders without a clickhouse-url file (a fixed URL would ship)"
 else
-  pass "deploy/overlays/clickhouse needs an operator-written clickhouse-url file"
+  pass "deploy/kubernetes/overlays/clickhouse needs an operator-written clickhouse-url file"
+fi
+# Without a generated token the base (and so the wrapper) must refuse to render rather than ship a
+# default one.
+rm -f "$base/ingest-token"
+if kubectl kustomize "$work/kubernetes" >/dev/null 2>&1 || kubectl kustomize "$base" >/dev/null 2>&1; then
+  fail "deploy/kubernetes renders without a generated ingest token (a fixed token would ship)"
+else
+  pass "deploy/kubernetes needs a generated ingest token (scripts/gen-ingest-token.sh)"
 fi
 
 # --- 2. schemas and project rules --------------------------------------------------------------
@@ -105,21 +112,26 @@ if [ -s "$work/rendered-clickhouse.yaml" ]; then
 fi
 
 # --- 3. no committed token ---------------------------------------------------------------------
-if [ -n "$(git ls-files deploy/kubernetes/ingest-token 2>/dev/null)" ]; then
-  fail "deploy/kubernetes/ingest-token is committed: remove it from git and rotate the token"
-elif grep -q 'literals:' deploy/kubernetes/kustomization.yaml; then
-  fail "deploy/kubernetes/kustomization.yaml has secretGenerator literals: tokens come from a generated file"
+token_file=deploy/kubernetes/base/ingest-token
+if [ -n "$(git ls-files "$token_file" 2>/dev/null)" ]; then
+  fail "$token_file is committed: remove it from git and rotate the token"
+elif ! git check-ignore -q --no-index "$token_file"; then
+  fail "$token_file is not git-ignored (deploy/kubernetes/base/.gitignore)"
+elif grep -q 'literals:' deploy/kubernetes/kustomization.yaml deploy/kubernetes/base/kustomization.yaml; then
+  fail "deploy/kubernetes/{,base/}kustomization.yaml has secretGenerator literals: tokens come from a generated file"
+elif ! grep -qxF "$token_file" deploy/docker/Dockerfile.agent.dockerignore || ! grep -qxF "$token_file" deploy/docker/Dockerfile.server.dockerignore; then
+  fail "deploy/docker/Dockerfile.*.dockerignore must exclude $token_file"
 else
-  pass "no ingest token in git"
+  pass "no ingest token in git or in a docker build context"
 fi
 # The ClickHouse URL may carry a password: git-ignored, never committed, never in an image's context.
-url_file=deploy/overlays/clickhouse/clickhouse-url
+url_file=deploy/kubernetes/overlays/clickhouse/clickhouse-url
 if [ -n "$(git ls-files "$url_file" 2>/dev/null)" ]; then
   fail "$url_file is committed: remove it from git and change the ClickHouse password"
 elif ! git check-ignore -q --no-index "$url_file"; then
-  fail "$url_file is not git-ignored (deploy/overlays/clickhouse/.gitignore)"
-elif grep -q 'literals:' deploy/overlays/clickhouse/kustomization.yaml; then
-  fail "deploy/overlays/clickhouse/kustomization.yaml has secretGenerator literals: the URL comes from the operator's file"
+  fail "$url_file is not git-ignored (deploy/kubernetes/overlays/clickhouse/.gitignore)"
+elif grep -q 'literals:' deploy/kubernetes/overlays/clickhouse/kustomization.yaml; then
+  fail "deploy/kubernetes/overlays/clickhouse/kustomization.yaml has secretGenerator literals: the URL comes from the operator's file"
 elif ! grep -qxF "$url_file" deploy/docker/Dockerfile.agent.dockerignore || ! grep -qxF "$url_file" deploy/docker/Dockerfile.server.dockerignore; then
   fail "deploy/docker/Dockerfile.*.dockerignore must exclude $url_file"
 else
@@ -207,10 +219,10 @@ else
   pass "kubemonitor-agent links no libcurl, gnutls or krb5"
 fi
 # The exec probe of the DaemonSet runs this path inside the image.
-if grep -q -- '- /usr/local/bin/kubemonitor-agent' deploy/kubernetes/agent-daemonset.yaml; then
+if grep -q -- '- /usr/local/bin/kubemonitor-agent' deploy/kubernetes/base/agent-daemonset.yaml; then
   pass "the DaemonSet probes the binary where Dockerfile.agent puts it"
 else
-  fail "deploy/kubernetes/agent-daemonset.yaml must run /usr/local/bin/kubemonitor-agent in its probe"
+  fail "deploy/kubernetes/base/agent-daemonset.yaml must run /usr/local/bin/kubemonitor-agent in its probe"
 fi
 
 echo "test-deploy: $passed passed, $failed failed"

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Validates the output of `kubectl kustomize deploy/kubernetes` or of an overlay such as
-// deploy/overlays/clickhouse (a YAML stream):
+// deploy/kubernetes/overlays/clickhouse (a YAML stream):
 //   1. every object against the Kubernetes OpenAPI schema of its kind (the pinned npm package
 //      kubernetes-models, installed by `npm ci` in deploy/validate/);
 //   2. no field the schema does not know (a typo such as `readOnly: ture` is caught by 1, a typo in
@@ -303,7 +303,7 @@ if (check(!!agent, 'DaemonSet kubemonitor-agent', 'missing')) {
 }
 
 // The server and its Services: the base's StatefulSet (embedded engine on a claim) or the ClickHouse
-// overlay's Deployment (deploy/overlays/clickhouse: stateless replicas, the URL from a Secret).
+// overlay's Deployment (deploy/kubernetes/overlays/clickhouse: stateless replicas, the URL from a Secret).
 const statefulServer = find('StatefulSet', 'kubemonitor-server');
 const statelessServer = find('Deployment', 'kubemonitor-server');
 check(!(statefulServer && statelessServer), 'kubemonitor-server', 'both a StatefulSet and a Deployment: two servers on two storages');
