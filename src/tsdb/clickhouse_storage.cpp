@@ -7,45 +7,19 @@
 #include <set>
 #include <tuple>
 
-#include "common/thread_name.h"
-#include "tsdb/block.h"
+#include "tsdb/clickhouse_sql.h"
 #include "tsdb/memory_storage.h"
 #include "tsdb/node_liveness.h"
 
 namespace kubemonitor::tsdb {
 namespace {
 
+using internal::dayLiteral;
+using internal::quote;
+using internal::timeRange;
+
 // A read failure of this thread's last storage call (Storage::takeReadFailure).
 thread_local std::optional<Error> t_read_failure;
-
-std::string quote(std::string_view text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('\'');
-  return out;
-}
-
-// 'YYYY-MM-DD' (UTC) of a Unix ms timestamp: the day partition it falls in.
-std::string dayLiteral(int64_t unix_ms) {
-  using namespace std::chrono;
-  // Date spans 1970–2149: later bounds (an open end) clamp to 2100.
-  constexpr int64_t kYear2100Ms = 4'102'444'800'000;
-  const auto day = floor<days>(sys_time<milliseconds>(milliseconds(std::clamp<int64_t>(unix_ms, 0, kYear2100Ms))));
-  const year_month_day ymd(day);
-  char text[16];
-  std::snprintf(text, sizeof text, "'%04d-%02u-%02u'", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()));
-  return text;
-}
-
-// ts_ms within [lo_ms, hi_ms], with the day range that lets ClickHouse skip other partitions.
-std::string timeRange(int64_t lo_ms, int64_t hi_ms) {
-  return "day >= " + dayLiteral(lo_ms) + " AND day <= " + dayLiteral(hi_ms) + " AND ts_ms >= " + std::to_string(lo_ms) +
-         " AND ts_ms <= " + std::to_string(hi_ms);
-}
 
 // "(node, ts_ms) IN ((…), …)" for these reports; "0" when there are none.
 template <typename Rows>
@@ -185,75 +159,6 @@ ClickHouseStorage::~ClickHouseStorage() {
   if (maintenance_.joinable()) maintenance_.join();
 }
 
-void ClickHouseStorage::maintain() {
-  nameThisThread("ch-retention");
-  // Partitions are days: dropping them hourly keeps at most a day and an hour past the retention.
-  constexpr auto kPeriod = std::chrono::hours(1);
-  std::unique_lock lock(maintenance_mutex_);
-  while (!maintenance_cv_.wait_for(lock, kPeriod, [this] { return stopping_; })) {
-    lock.unlock();
-    if (auto dropped = dropExpiredPartitions(); !dropped) {
-      // ClickHouse down: the next hour tries again; nothing is lost by waiting.
-      std::fprintf(stderr, "ClickHouse retention: %s\n", dropped.error().toString().c_str());
-    }
-    lock.lock();
-  }
-}
-
-std::string ClickHouseStorage::table(ClickHouseTable which, bool local) const {
-  const char* name = which == ClickHouseTable::kNodes ? "nodes" : which == ClickHouseTable::kPods ? "pods" : "containers";
-  const bool sharded = !client_.url().cluster.empty();
-  return client_.url().database + "." + name + (local && sharded ? "_local" : "");
-}
-
-Status ClickHouseStorage::createSchema() {
-  const ClickHouseUrl& url = client_.url();
-  const std::string& db = url.database;
-  struct TableShape {
-    ClickHouseTable table;
-    const char* order_by;
-  };
-  // ORDER BY serves the reads the API makes: one pod (or container) over a window, a namespace or
-  // deployment over a window (its pods are contiguous), a node over a window.
-  constexpr TableShape kShapes[] = {{ClickHouseTable::kNodes, "(node, ts_ms)"},
-                                    {ClickHouseTable::kPods, "(namespace, pod, ts_ms, node)"},
-                                    {ClickHouseTable::kContainers, "(namespace, pod, container, ts_ms, node)"}};
-  for (size_t endpoint = 0; endpoint < client_.endpointCount(); ++endpoint) {
-    std::vector<std::string> statements{
-        "CREATE DATABASE IF NOT EXISTS " + db,
-        "CREATE TABLE IF NOT EXISTS " + db + ".schema_version (version UInt32, applied_ms Int64) ENGINE = Log"};
-    auto current = client_.queryOn(endpoint, statements[0]);
-    if (current) current = client_.queryOn(endpoint, statements[1]);
-    if (current) current = client_.queryOn(endpoint, "SELECT max(version) FROM " + db + ".schema_version FORMAT TSV");
-    if (!current) return current.error();
-    const int version = std::atoi(current->c_str());
-    if (version > kClickHouseSchemaVersion) {
-      return makeError(ErrorCode::kInvalidArgument, "ClickHouse schema version " + std::to_string(version) +
-                                                        " is newer than this server's (" +
-                                                        std::to_string(kClickHouseSchemaVersion) + "): upgrade the server");
-    }
-    if (version == kClickHouseSchemaVersion) continue;
-    // Version 1: the three tables (and their Distributed fronts).
-    std::vector<std::string> v1;
-    for (const TableShape& shape : kShapes) {
-      v1.push_back("CREATE TABLE IF NOT EXISTS " + table(shape.table, true) + " (" +
-                   clickHouseColumnDefinitions(shape.table) +
-                   ") ENGINE = ReplacingMergeTree(version) PARTITION BY day ORDER BY " + shape.order_by);
-      if (!url.cluster.empty()) {
-        const std::string local = table(shape.table, true);
-        v1.push_back("CREATE TABLE IF NOT EXISTS " + table(shape.table, false) + " AS " + local +
-                     " ENGINE = Distributed(" + url.cluster + ", " + db + ", " +
-                     local.substr(local.find('.') + 1) + ", cityHash64(node))");
-      }
-    }
-    v1.push_back("INSERT INTO " + db + ".schema_version VALUES (1, " + std::to_string(toUnixMs(clock_.wallNow())) + ")");
-    for (const std::string& statement : v1) {
-      if (auto done = client_.queryOn(endpoint, statement); !done) return done.error();
-    }
-  }
-  return {};
-}
-
 int64_t ClickHouseStorage::cutoffMs() const {
   return toUnixMs(clock_.wallNow()) - std::chrono::duration_cast<std::chrono::milliseconds>(retention_).count();
 }
@@ -263,98 +168,6 @@ void ClickHouseStorage::recordFailure(const Error& error) const {
 }
 
 std::optional<Error> ClickHouseStorage::takeReadFailure() const { return std::exchange(t_read_failure, std::nullopt); }
-
-uint64_t ClickHouseStorage::nextVersion() {
-  // The ingesting replica's wall clock in ns, strictly increasing within this replica: a later
-  // copy of a report outranks an earlier one, whichever replica wrote either.
-  const auto now_ns = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.wallNow().time_since_epoch()).count());
-  uint64_t previous = last_version_.load();
-  while (!last_version_.compare_exchange_weak(previous, std::max(now_ns, previous + 1))) {
-  }
-  return std::max(now_ns, previous + 1);
-}
-
-Result<IngestOutcome> ClickHouseStorage::ingest(const model::Report& report) {
-  std::promise<Result<IngestOutcome>> answered;
-  auto answer = answered.get_future();
-  ingestAsync(report, [&answered](Result<IngestOutcome> outcome) { answered.set_value(std::move(outcome)); });
-  return answer.get();
-}
-
-void ClickHouseStorage::ingestAsync(model::Report report, IngestCallback done) {
-  if (report.node.empty()) return done(makeError(ErrorCode::kInvalidArgument, "report without a node name"));
-  // Older than what we keep: acknowledged, not stored.
-  if (report.timestamp_ms < cutoffMs()) return done(IngestOutcome{});
-  {
-    std::lock_guard lock(queue_mutex_);
-    queue_.push_back(Pending{std::move(report), std::move(done)});
-  }
-  queue_cv_.notify_one();
-}
-
-void ClickHouseStorage::writeBatches() {
-  nameThisThread("ch-writer");
-  std::unique_lock lock(queue_mutex_);
-  while (true) {
-    queue_cv_.wait(lock, [this] { return closing_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // closing, and nothing left to write
-    std::vector<Pending> batch;
-    const size_t n = std::min(queue_.size(), kClickHouseMaxBatch);
-    batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + static_cast<ptrdiff_t>(n)));
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
-    lock.unlock();
-    const Status written = writeBatch(batch);
-    for (Pending& pending : batch) {
-      if (written) {
-        pending.done(IngestOutcome{1, false});
-      } else {
-        pending.done(written.error());
-      }
-    }
-    lock.lock();
-  }
-}
-
-size_t ClickHouseStorage::shardOf(std::string_view node) const {
-  // FNV-1a (64-bit): stable across replicas and versions, so a node's rows stay on one shard.
-  uint64_t hash = 14695981039346656037ull;
-  for (unsigned char c : node) hash = (hash ^ c) * 1099511628211ull;
-  return client_.url().cluster.empty() ? 0 : static_cast<size_t>(hash % client_.endpointCount());
-}
-
-Status ClickHouseStorage::writeBatch(std::vector<Pending>& batch) {
-  // With a cluster, each node's rows go straight to its shard's local tables (one hop, where an
-  // insert through the Distributed table forwards them: about 20 ms more per insert on 18.16);
-  // reads go through the Distributed tables and see every shard.
-  const bool sharded = !client_.url().cluster.empty();
-  std::vector<ReportRows> shards(sharded ? client_.endpointCount() : 1);
-  for (Pending& pending : batch) {
-    sortPods(pending.report);  // the order the engine sums pods in (block.h)
-    ReportRows one = encodeReportRows(pending.report, nextVersion());
-    ReportRows& rows = shards[shardOf(pending.report.node)];
-    rows.nodes += one.nodes;
-    rows.pods += one.pods;
-    rows.containers += one.containers;
-  }
-  for (size_t shard = 0; shard < shards.size(); ++shard) {
-    const ReportRows& rows = shards[shard];
-    // The node rows last: they make the copies visible, so a reader never sees part of a report.
-    // A failure part way (a shard down) leaves rows no node row points to, or whole copies on the
-    // shards written before; the agents send the reports again, with a higher version.
-    const std::pair<ClickHouseTable, const std::string*> inserts[] = {{ClickHouseTable::kContainers, &rows.containers},
-                                                                      {ClickHouseTable::kPods, &rows.pods},
-                                                                      {ClickHouseTable::kNodes, &rows.nodes}};
-    for (const auto& [which, data] : inserts) {
-      if (data->empty()) continue;
-      const std::string statement =
-          "INSERT INTO " + table(which, true) + " (" + clickHouseColumnList(which) + ") FORMAT RowBinary";
-      Status inserted = sharded ? client_.insertOn(shard, statement, *data) : client_.insert(statement, *data, {});
-      if (!inserted) return inserted.error();
-    }
-  }
-  return {};
-}
 
 template <typename Row, typename Decode>
 std::vector<Row> ClickHouseStorage::fetchRows(ClickHouseTable which, const std::string& where, Decode decode) const {
@@ -620,33 +433,6 @@ StorageStats ClickHouseStorage::stats() const {
   std::sscanf(counts->c_str(), "%zu\t%zu", &out.nodes, &out.samples);
   out.objects = static_cast<size_t>(std::atoll(objects->c_str()));
   return out;
-}
-
-Result<size_t> ClickHouseStorage::dropExpiredPartitions() {
-  size_t dropped = 0;
-  const std::string cutoff_day = dayLiteral(cutoffMs());
-  for (size_t endpoint = 0; endpoint < client_.endpointCount(); ++endpoint) {
-    for (ClickHouseTable which : {ClickHouseTable::kNodes, ClickHouseTable::kPods, ClickHouseTable::kContainers}) {
-      const std::string local = table(which, true);
-      const std::string bare = local.substr(local.find('.') + 1);
-      // A partition whose newest day is before the cutoff's day holds nothing the retention keeps.
-      auto parts = client_.queryOn(endpoint, "SELECT DISTINCT partition_id FROM system.parts WHERE active AND database = " +
-                                                 quote(client_.url().database) + " AND table = " + quote(bare) +
-                                                 " AND max_date < " + cutoff_day + " FORMAT TSVRaw");
-      if (!parts) return parts.error();
-      std::string_view list = *parts;
-      while (!list.empty()) {
-        const size_t eol = list.find('\n');
-        std::string_view partition = list.substr(0, eol);
-        list = eol == std::string_view::npos ? std::string_view{} : list.substr(eol + 1);
-        if (partition.empty()) continue;
-        if (auto done = client_.queryOn(endpoint, "ALTER TABLE " + local + " DROP PARTITION ID " + quote(partition)); !done)
-          return done.error();
-        ++dropped;
-      }
-    }
-  }
-  return dropped;
 }
 
 }  // namespace kubemonitor::tsdb
